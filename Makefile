@@ -1,0 +1,21 @@
+# The two commands a newcomer needs: `make demo` (run the example pipeline) and `make test`.
+PYTHON ?= python3
+
+.PHONY: install demo test lint bench
+
+install:
+	$(PYTHON) -m pip install --quiet -e ".[dev]"
+
+demo: install
+	kfp-notebook run examples/seed_pipeline.yaml --pipeline-root ./local_outputs
+
+lint:
+	ruff check kfp_notebook tests bench examples
+	mypy
+	lint-imports
+
+test: install lint
+	$(PYTHON) -m pytest -q
+
+bench: install
+	$(PYTHON) bench/run.py

@@ -1,0 +1,32 @@
+"""kfp-notebook: run Kubeflow Pipelines (KFP v2) locally, fast and in parallel."""
+
+from kfp_notebook._api import (
+    Session,
+    SubprocessRunner,
+    delete_run,
+    dry_run,
+    get_run,
+    init,
+    list_runs,
+    run,
+)
+from kfp_notebook._errors import KfpNotebookError, PipelineInputError, RunFailedError
+from kfp_notebook._events import RunState, TaskState
+from kfp_notebook._run import Run
+
+__all__ = [
+    "KfpNotebookError",
+    "PipelineInputError",
+    "Run",
+    "RunFailedError",
+    "RunState",
+    "Session",
+    "SubprocessRunner",
+    "TaskState",
+    "delete_run",
+    "dry_run",
+    "get_run",
+    "init",
+    "list_runs",
+    "run",
+]

@@ -1,0 +1,202 @@
+"""Subprocess executor: a lightweight Python component runs through KFP's executor in a cached
+virtual environment (or in this interpreter), as its own process group."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from kfp_notebook._envs import EnvironmentManager, make_env_spec
+from kfp_notebook._errors import EnvironmentBuildError, ExecutorUnavailableError
+from kfp_notebook._lightweight import LightweightCommand, parse_lightweight
+from kfp_notebook._placeholders import resolve_command
+from kfp_notebook._procs import stop_process_group
+from kfp_notebook.executors._base import Launch
+
+__all__ = ["SubprocessExecutor"]
+
+_BOOTSTRAP = str(Path(__file__).resolve().parent.parent / "_task_bootstrap.py")
+_ISOLATING_VARS = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "PYTHONSAFEPATH")
+
+
+def _host_kfp_requirement() -> str:
+    return f"kfp=={metadata.version('kfp')}"
+
+
+class SubprocessExecutor:
+    """Runs tasks as local processes. `use_venv=False` uses the current interpreter."""
+
+    name = "subprocess"
+
+    def __init__(
+        self,
+        use_venv: bool = True,
+        env_manager: EnvironmentManager | None = None,
+        grace_period: float = 3.0,
+    ) -> None:
+        self.use_venv = use_venv
+        self.envs = env_manager or EnvironmentManager()
+        self.grace_period = grace_period
+        self._pythons: dict[str, tuple[str, str]] = {}
+        self._modules: dict[str, Path] = {}
+        self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ preparation
+    def _command(self, container: dict[str, Any], task_name: str) -> LightweightCommand:
+        command = parse_lightweight(container)
+        if command is None:
+            raise ExecutorUnavailableError(
+                f"task {task_name!r} is a container component (or a containerized Python "
+                "component); the subprocess runner runs only lightweight Python components "
+                "(@dsl.component). Run it with runner='docker' (--runner docker)."
+            )
+        return command
+
+    def check(self, container: dict[str, Any], task_name: str) -> None:
+        command = self._command(container, task_name)
+        if self.use_venv:
+            make_env_spec(
+                command.packages,
+                no_deps=[self._kfp(command)],
+                index_urls=command.index_urls,
+                trusted_hosts=command.trusted_hosts,
+            )
+        else:
+            self._check_installed(command, task_name)
+
+    @staticmethod
+    def _kfp(command: LightweightCommand) -> str:
+        return command.kfp_requirement or _host_kfp_requirement()
+
+    def prepare(self, container: dict[str, Any], log: Callable[[str], None]) -> str:
+        key = _digest(container)
+        with self._lock:
+            known = self._pythons.get(key)
+        if known:
+            return known[1]
+        command = self._command(container, container.get("image", "?"))
+        if not self.use_venv:
+            self._check_installed(command, command.function_name)
+            result = (sys.executable, f"interpreter:{sys.executable}")
+        else:
+            spec = make_env_spec(
+                command.packages,
+                no_deps=[self._kfp(command)],
+                index_urls=command.index_urls,
+                trusted_hosts=command.trusted_hosts,
+            )
+            result = (str(self.envs.ensure(spec, log)), f"env:{spec.key}")
+        with self._lock:
+            self._pythons[key] = result
+        return result[1]
+
+    def _check_installed(self, command: LightweightCommand, task_name: str) -> None:
+        missing = []
+        for text in command.packages:
+            try:
+                req = Requirement(text)
+            except InvalidRequirement:
+                raise EnvironmentBuildError(
+                    f"task {task_name!r}: {text!r} is not a valid requirement."
+                ) from None
+            if req.marker is not None and not req.marker.evaluate():
+                continue
+            try:
+                version = metadata.version(req.name)
+            except metadata.PackageNotFoundError:
+                missing.append(text)
+                continue
+            if req.specifier and not req.specifier.contains(version, prereleases=True):
+                missing.append(f"{text} (found {version})")
+        if missing:
+            raise EnvironmentBuildError(
+                f"task {task_name!r} needs {', '.join(missing)}, which this interpreter "
+                f"({sys.executable}) does not have. With use_venv=False tasks run in this "
+                "interpreter: install them here, or use the default use_venv=True to get a "
+                "cached environment per requirement set."
+            )
+
+    def _module_for(self, run_dir: Path, command: LightweightCommand) -> Path:
+        digest = hashlib.sha256(command.source.encode()).hexdigest()[:16]
+        path = run_dir / ".components" / f"{command.function_name}_{digest}.py"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".tmp{threading.get_ident()}")
+            tmp.write_text(command.source, encoding="utf-8")
+            tmp.replace(path)
+        return path
+
+    # ------------------------------------------------------------------ execution
+    def execute(self, launch: Launch) -> int:
+        command = self._command(launch.container, launch.task_name)
+        self.prepare(launch.container, launch.on_log)
+        python = self._pythons[_digest(launch.container)][0]
+        module = self._module_for(launch.task_dir.parent, command)
+        args = resolve_command(launch.container.get("args", []), launch.executor_input)
+        argv = [python, _BOOTSTRAP, "--component_module_path", str(module), *args]
+        env = dict(os.environ)
+        if self.use_venv:
+            for var in _ISOLATING_VARS:
+                env.pop(var, None)
+        env.update(launch.env)
+        env.update(
+            {
+                "_KFP_RUNTIME": "true",
+                "PYTHONUNBUFFERED": "1",
+                "KFP_NOTEBOOK_ENGINE_PID": str(os.getpid()),
+            }
+        )
+        launch.task_dir.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=launch.task_dir,
+            env=env,
+            start_new_session=True,
+        )
+        with self._lock:
+            self._procs[launch.task_id] = proc
+        try:
+            launch.on_start(proc.pid)
+            assert proc.stdout is not None
+            for raw in proc.stdout:
+                launch.on_log(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+            return proc.wait()
+        finally:
+            with self._lock:
+                self._procs.pop(launch.task_id, None)
+            if proc.poll() is None:
+                stop_process_group(proc.pid, self.grace_period)
+                proc.wait()
+
+    def cancel(self, task_id: str | None = None) -> None:
+        with self._lock:
+            procs = [p for t, p in self._procs.items() if task_id is None or t == task_id]
+        threads = [
+            threading.Thread(target=stop_process_group, args=(p.pid, self.grace_period))
+            for p in procs
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    def close(self) -> None:
+        self.cancel()
+
+
+def _digest(container: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(container, sort_keys=True).encode()).hexdigest()

@@ -1,0 +1,47 @@
+"""Shared fixtures: an isolated state home, a pipeline root per test, and a compile helper."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+warnings.filterwarnings("ignore", category=FutureWarning, module="kfp")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _state_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the roots registry out of the developer's home; share built envs across tests."""
+    os.environ["KFP_NOTEBOOK_HOME"] = str(tmp_path_factory.mktemp("home"))
+    yield
+
+
+@pytest.fixture
+def pipeline_root(tmp_path: Path) -> Path:
+    return tmp_path / "outputs"
+
+
+@pytest.fixture
+def session(pipeline_root: Path) -> Iterator[Any]:
+    """A Session running tasks in cached environments, never raising on a failed run."""
+    from kfp_notebook import Session
+
+    s = Session(pipeline_root=pipeline_root, raise_on_error=False)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def compile_to(tmp_path: Path) -> Any:
+    from kfp import compiler
+
+    def _compile(pipeline: Any, name: str = "pipeline.yaml") -> Path:
+        path = tmp_path / name
+        compiler.Compiler().compile(pipeline, package_path=str(path))
+        return path
+
+    return _compile
