@@ -48,6 +48,13 @@ def task_dir_name(task_id: str) -> str:
     return _UNSAFE.sub("_", task_id.replace("[", ".").replace("]", ""))
 
 
+def _still_ours(pgid: int, leader_start: int | None) -> bool:
+    """Whether the process group a task led may still hold its processes: the leader itself,
+    or (leader gone) members left behind; a pid cannot be reused while its group lives."""
+    ticks = process_start_ticks(pgid)
+    return ticks is None or leader_start is None or ticks == leader_start
+
+
 class RunStore:
     """One pipeline root: its run folders and its index. Safe to share between threads."""
 
@@ -351,7 +358,7 @@ class RunStore:
                     (run_id,),
                 ).fetchall()
             for t in leftovers:
-                if same_process_alive(t["pid"], t["pid_start"]):
+                if _still_ours(t["pid"], t["pid_start"]):
                     stop_process_group(t["pid"], grace=1.0)
             now = time.time()
             with self._tx() as db:

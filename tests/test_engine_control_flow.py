@@ -1,6 +1,5 @@
 """Control flow with KFP backend semantics: conditions, loops, fan-in, exit handlers, retries."""
 
-
 from pathlib import Path
 from typing import List  # noqa: UP035  (KFP needs typing.List in component signatures)
 

@@ -1,6 +1,5 @@
 """Data flow through real runs: parameters, artifacts, defaults, nested pipelines, outputs."""
 
-
 from typing import NamedTuple, Optional
 
 from kfp import dsl
