@@ -1,0 +1,37 @@
+"""Benchmark pipelines: (b) eight independent 1 s sleeps then a join; a chain of trivial tasks."""
+
+from kfp import dsl
+
+IMAGE = "python:3.11"
+
+
+@dsl.component(base_image=IMAGE)
+def sleep_one(i: int) -> int:
+    import time
+
+    time.sleep(1)
+    return i
+
+
+@dsl.component(base_image=IMAGE)
+def join(xs: list) -> int:
+    return len(xs)
+
+
+@dsl.pipeline(name="eight-sleeps")
+def eight_sleeps() -> int:
+    tasks = [sleep_one(i=i) for i in range(8)]
+    return join(xs=[t.output for t in tasks]).output
+
+
+@dsl.component(base_image=IMAGE)
+def trivial(x: int) -> int:
+    return x + 1
+
+
+@dsl.pipeline(name="trivial-chain")
+def trivial_chain() -> int:
+    t = trivial(x=0)
+    for _ in range(9):
+        t = trivial(x=t.output)
+    return t.output
