@@ -22,8 +22,13 @@ sys.path.insert(0, str(HERE))
 
 def _timed(code: str, env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=HERE,
-                          capture_output=True, text=True, env=env or os.environ.copy())
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+        env=env or os.environ.copy(),
+    )
     took = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"benchmark step failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
@@ -36,7 +41,7 @@ def kfp_local(target: str, use_venv: bool) -> float:
     return _timed(f"""
         import sys, warnings
         warnings.filterwarnings("ignore")
-        sys.path[:0] = [{str(ROOT / 'examples')!r}, {str(HERE)!r}]
+        sys.path[:0] = [{str(ROOT / "examples")!r}, {str(HERE)!r}]
         from kfp import local
         from {module} import {func}
         local.init(runner=local.SubprocessRunner(use_venv={use_venv}), pipeline_root={root!r})
@@ -50,9 +55,22 @@ def ours_cli(yaml_path: Path, *extra: str, env_dir: str | None = None) -> float:
         env["KFP_NOTEBOOK_ENV_DIR"] = env_dir
     root = tempfile.mkdtemp(prefix="bench-ours-")
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "kfp_notebook._cli", "run", str(yaml_path),
-                           "--pipeline-root", root, "--quiet", *extra],
-                          capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kfp_notebook._cli",
+            "run",
+            str(yaml_path),
+            "--pipeline-root",
+            root,
+            "--quiet",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     took = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"kfp-notebook failed:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}")
@@ -65,8 +83,7 @@ def compile_all(tmp: Path) -> dict[str, Path]:
     from seed_pipeline import seed_pipeline
 
     paths = {}
-    for name, func in [("seed", seed_pipeline), ("sleeps", eight_sleeps),
-                       ("chain", trivial_chain)]:
+    for name, func in [("seed", seed_pipeline), ("sleeps", eight_sleeps), ("chain", trivial_chain)]:
         paths[name] = tmp / f"{name}.yaml"
         compiler.Compiler().compile(func, str(paths[name]))
     return paths
@@ -80,8 +97,9 @@ def task_overhead(chain_yaml: Path) -> tuple[float, float]:
     session.run(chain_yaml)
     run = session.run(chain_yaml)
     durations = [t.duration for t in run.tasks.values() if t.kind == "container"]
-    python = next(Path(session.engine.executor._pythons[k][0])  # noqa: SLF001
-                  for k in session.engine.executor._pythons)  # noqa: SLF001
+    python = next(
+        Path(session.engine.executor._pythons[k][0]) for k in session.engine.executor._pythons
+    )
     session.close()
     starts = []
     for _ in range(5):
@@ -93,16 +111,18 @@ def task_overhead(chain_yaml: Path) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--skip-venv", action="store_true",
-                        help="skip kfp.local use_venv=True (slow: minutes)")
+    parser.add_argument(
+        "--skip-venv", action="store_true", help="skip kfp.local use_venv=True (slow: minutes)"
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     paths = compile_all(tmp)
     rows: list[tuple[str, float]] = []
 
     cold_dir = tempfile.mkdtemp(prefix="bench-envs-")
-    rows.append(("(a) seed, kfp-notebook cold (env not built)",
-                 ours_cli(paths["seed"], env_dir=cold_dir)))
+    rows.append(
+        ("(a) seed, kfp-notebook cold (env not built)", ours_cli(paths["seed"], env_dir=cold_dir))
+    )
     ours_cli(paths["seed"])
     warm = min(ours_cli(paths["seed"]) for _ in range(3))
     rows.append(("(a) seed, kfp-notebook warm", warm))
@@ -131,13 +151,17 @@ def main() -> None:
     if local_venv is not None:
         print(f"  (a) warm vs use_venv=True:  {local_venv / warm:6.1f}x   (target >= 40x)")
         print(f"  (a) cold vs use_venv=True:  {local_venv / rows[0][1]:6.1f}x   (target >= 3x)")
-    print(f"  (b) vs use_venv=False:      {sleeps_local / sleeps:6.1f}x   "
-          f"(ours {sleeps:.2f}s, target < 2 s)")
+    print(
+        f"  (b) vs use_venv=False:      {sleeps_local / sleeps:6.1f}x   "
+        f"(ours {sleeps:.2f}s, target < 2 s)"
+    )
     if sleeps_local_venv is not None:
         print(f"  (b) vs use_venv=True:       {sleeps_local_venv / sleeps:6.1f}x")
-    print(f"\ntrivial task: {per_task * 1000:.0f} ms wall, interpreter start "
-          f"{interpreter * 1000:.0f} ms -> engine overhead {(per_task - interpreter) * 1000:.0f}"
-          " ms per task (target < 150 ms)")
+    print(
+        f"\ntrivial task: {per_task * 1000:.0f} ms wall, interpreter start "
+        f"{interpreter * 1000:.0f} ms -> engine overhead {(per_task - interpreter) * 1000:.0f}"
+        " ms per task (target < 150 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ def _make_executor(runner: Any) -> TaskExecutor:
             "the docker runner is not part of this version yet; use runner='subprocess'."
         )
     if all(hasattr(runner, m) for m in ("check", "prepare", "execute", "cancel", "close")):
-        return runner  # type: ignore[no-any-return]
+        return runner  # type: ignore[no-any-return,unused-ignore]
     raise ExecutorUnavailableError(
         f"unknown runner {runner!r}: use 'subprocess' or SubprocessRunner(use_venv=...)."
     )

@@ -7,6 +7,7 @@ Selectors (`parameterExpressionSelector`): `parseJson(string_value)["a"]["b"]`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -27,8 +28,10 @@ _TOKEN = re.compile(
 )
 _CASTS: dict[str, Callable[[Any], Any]] = {
     "int": lambda v: int(float(v)) if isinstance(v, str) else int(v),
-    "double": float, "float": float, "string": lambda v: v if isinstance(v, str) else
-    json.dumps(v), "bool": lambda v: v if isinstance(v, bool) else str(v).lower() == "true",
+    "double": float,
+    "float": float,
+    "string": lambda v: v if isinstance(v, str) else json.dumps(v),
+    "bool": lambda v: v if isinstance(v, bool) else str(v).lower() == "true",
 }
 _LITERALS = {"true": True, "false": False, "null": None}
 
@@ -165,9 +168,11 @@ def _call(name: str, arg: Any, parser: _Parser) -> Any:
 
 def _compare(op: str, left: Any, right: Any, parser: _Parser) -> bool:
     numbers = (int, float)
-    if isinstance(left, bool) != isinstance(right, bool) and isinstance(
-        left, str | bool
-    ) and isinstance(right, str | bool):
+    if (
+        isinstance(left, bool) != isinstance(right, bool)
+        and isinstance(left, str | bool)
+        and isinstance(right, str | bool)
+    ):
         # A boolean output is passed as a value, the literal in the condition may be a string.
         left, right = str(left).lower(), str(right).lower()
     comparable = (isinstance(left, numbers) and isinstance(right, numbers)) or type(left) is type(
@@ -179,8 +184,9 @@ def _compare(op: str, left: Any, right: Any, parser: _Parser) -> bool:
         return not (comparable and left == right)
     if not comparable:
         raise parser.fail(f"cannot order {left!r} and {right!r}")
-    return bool({"<": left < right, "<=": left <= right, ">": left > right,
-                 ">=": left >= right}[op])
+    return bool(
+        {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
+    )
 
 
 def evaluate_condition(expression: str, parameter_values: Mapping[str, Any]) -> bool:
@@ -192,10 +198,8 @@ def evaluate_condition(expression: str, parameter_values: Mapping[str, Any]) -> 
 def evaluate_selector(selector: str, value: Any) -> Any:
     """Apply a parameter expression selector to an (item) value."""
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):
             value = json.loads(value)
-        except ValueError:
-            pass
     return _Parser(selector, {"string_value": value}).parse()
 
 
@@ -207,5 +211,6 @@ class _Strict(dict[str, Any]):
         self.expression = expression
 
     def __missing__(self, key: str) -> Any:
-        raise PipelineSpecError(f"condition {self.expression!r} reads input {key!r}, "
-                                "which the task does not have")
+        raise PipelineSpecError(
+            f"condition {self.expression!r} reads input {key!r}, which the task does not have"
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import datetime, timedelta
 
@@ -125,6 +126,8 @@ def _gc(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The CLI reads compiled IR only: KFP's runtime mode skips importing its DSL and compiler.
+    os.environ.setdefault("_KFP_RUNTIME", "true")
     args = _parser().parse_args(argv)
     handlers = {"run": _run, "runs": _runs, "logs": _logs, "gc": _gc}
     try:

@@ -89,13 +89,21 @@ def _check_compatible(a: Requirement, b: Requirement) -> None:
 
 
 def make_env_spec(
-    packages: Sequence[str], *, no_deps: Sequence[str] = (), index_urls: Sequence[str] = (),
-    trusted_hosts: Sequence[str] = (), python: str = sys.executable,
+    packages: Sequence[str],
+    *,
+    no_deps: Sequence[str] = (),
+    index_urls: Sequence[str] = (),
+    trusted_hosts: Sequence[str] = (),
+    python: str = sys.executable,
 ) -> EnvSpec:
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     if python != sys.executable:
-        out = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         version = out.stdout.strip()
     requirements = _normalize(packages, version)
     pinned = _normalize(no_deps, version)
@@ -104,8 +112,13 @@ def make_env_spec(
         for other in requirements:
             if canonicalize_name(Requirement(other).name) == name:
                 _check_compatible(Requirement(req), Requirement(other))
-    return EnvSpec(version, requirements, pinned, tuple(dict.fromkeys(index_urls)),
-                   tuple(dict.fromkeys(trusted_hosts)))
+    return EnvSpec(
+        version,
+        requirements,
+        pinned,
+        tuple(dict.fromkeys(index_urls)),
+        tuple(dict.fromkeys(trusted_hosts)),
+    )
 
 
 def _default_root() -> Path:
@@ -144,11 +157,16 @@ class EnvironmentManager:
     def _build(self, spec: EnvSpec, env: Path, log: Callable[[str], None]) -> None:
         shutil.rmtree(env, ignore_errors=True)
         started = time.monotonic()
-        log(f"[kfp-notebook] building environment {spec.key}: "
-            f"{', '.join(spec.requirements + spec.no_deps_requirements)}")
+        log(
+            f"[kfp-notebook] building environment {spec.key}: "
+            f"{', '.join(spec.requirements + spec.no_deps_requirements)}"
+        )
         try:
-            self._run([self.base_python, "-m", "virtualenv", "--no-download", "--quiet",
-                       str(env)], spec, log)
+            self._run(
+                [self.base_python, "-m", "virtualenv", "--no-download", "--quiet", str(env)],
+                spec,
+                log,
+            )
             if spec.requirements:
                 self._install(spec, env, list(spec.requirements), log)
             if spec.no_deps_requirements:
@@ -159,8 +177,9 @@ class EnvironmentManager:
         (env / MARKER).write_text(json.dumps(asdict(spec), indent=1))
         log(f"[kfp-notebook] environment {spec.key} ready in {time.monotonic() - started:.1f}s")
 
-    def _install(self, spec: EnvSpec, env: Path, args: list[str],
-                 log: Callable[[str], None]) -> None:
+    def _install(
+        self, spec: EnvSpec, env: Path, args: list[str], log: Callable[[str], None]
+    ) -> None:
         index: list[str] = []
         for i, url in enumerate(spec.index_urls):
             index += ["--index-url" if i == 0 else "--extra-index-url", url]
@@ -172,12 +191,29 @@ class EnvironmentManager:
             self._run([*command, *index, *insecure, *args], spec, log)
         except (ImportError, FileNotFoundError):
             trusted = [o for h in spec.trusted_hosts for o in ("--trusted-host", h)]
-            self._run([str(env / "bin" / "python"), "-m", "pip", "install",
-                       "--disable-pip-version-check", *index, *trusted, *args], spec, log)
+            self._run(
+                [
+                    str(env / "bin" / "python"),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--disable-pip-version-check",
+                    *index,
+                    *trusted,
+                    *args,
+                ],
+                spec,
+                log,
+            )
 
     def _run(self, command: list[str], spec: EnvSpec, log: Callable[[str], None]) -> None:
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
         tail: list[str] = []
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -193,19 +229,21 @@ class EnvironmentManager:
                 "URL, then run again."
             )
 
-    def list(self) -> list[EnvInfo]:
-        infos = []
+    def environments(self) -> list[EnvInfo]:
+        infos: list[EnvInfo] = []
         if not self.root.exists():
             return infos
         for env in sorted(p for p in self.root.iterdir() if p.is_dir()):
             marker = env / MARKER
             used = env / LAST_USED
             stamp = (used if used.exists() else env).stat().st_mtime
-            size = sum(f.stat().st_size for f in env.rglob("*") if f.is_file()
-                       and not f.is_symlink())
+            size = sum(
+                f.stat().st_size for f in env.rglob("*") if f.is_file() and not f.is_symlink()
+            )
             spec = json.loads(marker.read_text()) if marker.exists() else {}
-            infos.append(EnvInfo(env.name, env, marker.exists(), size,
-                                 datetime.fromtimestamp(stamp), spec))
+            infos.append(
+                EnvInfo(env.name, env, marker.exists(), size, datetime.fromtimestamp(stamp), spec)
+            )
         return infos
 
     def gc(self, older_than: timedelta | None = None, dry_run: bool = False) -> list[EnvInfo]:
@@ -213,7 +251,7 @@ class EnvironmentManager:
         never one that a builder holds the lock of."""
         removed = []
         cutoff = datetime.now() - older_than if older_than is not None else None
-        for info in self.list():
+        for info in self.environments():
             if info.complete and cutoff is not None and info.last_used >= cutoff:
                 continue
             lock = FileLock(str(self.root / f"{info.key}.lock"), timeout=0)

@@ -1,7 +1,24 @@
+"""Recognizing a lightweight Python component in IR and taking its parts out of the
+`sh -c 'pip install ...' sh -ec '... executor_main ...' SOURCE` command KFP compiles."""
+
 from __future__ import annotations
+
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
+
+__all__ = ["LightweightCommand", "parse_lightweight"]
+
+_OPTIONS_WITH_VALUE = {
+    "--index-url",
+    "-i",
+    "--extra-index-url",
+    "--trusted-host",
+    "-f",
+    "--find-links",
+}
+
 
 @dataclass(frozen=True)
 class LightweightCommand:
@@ -13,25 +30,61 @@ class LightweightCommand:
     trusted_hosts: tuple[str, ...]
     image: str
 
+
+def _pip_segments(script: str) -> list[list[str]]:
+    segments = []
+    for line in script.split("&&"):
+        if "pip install" in line:
+            try:
+                segments.append(shlex.split(line.split("pip install", 1)[1]))
+            except ValueError:
+                continue
+    return segments
+
+
 def parse_lightweight(container: Mapping[str, Any]) -> LightweightCommand | None:
-    command = list(container.get("command", []))
-    args = list(container.get("args", []))
-    idx = next((i for i, c in enumerate(command) if "kfp.dsl.executor_main" in c and "ephemeral_component.py" in c), None)
-    if idx is None or idx + 1 >= len(command): return None
-    source = command[idx + 1]
-    fn = args[args.index("--function_to_execute") + 1]
-    pkgs, kfp_req, idx_urls, hosts = [], None, [], []
-    for c in command[:idx]:
-        if "pip install" not in c: continue
-        for seg in c.split("&&"):
-            if "pip install" not in seg: continue
-            toks = shlex.split(seg.split("pip install", 1)[1])
-            it = iter(toks)
-            for t in it:
-                if t in ("--index-url", "--extra-index-url"): idx_urls.append(next(it)); continue
-                if t == "--trusted-host": hosts.append(next(it)); continue
-                if t.startswith("-") or t.startswith('"$0"'): continue
-                if t.startswith("kfp==") or t == "kfp": kfp_req = t; continue
-                if t.startswith("typing-extensions") and "python_version" in t: continue
-                pkgs.append(t)
-    return LightweightCommand(source, fn, tuple(pkgs), kfp_req, tuple(dict.fromkeys(idx_urls)), tuple(hosts), container.get("image", ""))
+    """The parts of a lightweight component, or None for any other container."""
+    command = [str(c) for c in container.get("command", [])]
+    args = [str(a) for a in container.get("args", [])]
+    launcher = next(
+        (
+            i
+            for i, c in enumerate(command)
+            if "kfp.dsl.executor_main" in c and "ephemeral_component.py" in c
+        ),
+        None,
+    )
+    if launcher is None or launcher + 1 >= len(command) or "--function_to_execute" not in args:
+        return None
+    function = args[args.index("--function_to_execute") + 1]
+    packages: list[str] = []
+    kfp_requirement: str | None = None
+    index_urls: list[str] = []
+    hosts: list[str] = []
+    for script in command[:launcher]:
+        for tokens in _pip_segments(script):
+            it = iter(tokens)
+            for token in it:
+                if token in _OPTIONS_WITH_VALUE:
+                    value = next(it, "")
+                    if token in ("--index-url", "-i", "--extra-index-url"):
+                        index_urls.append(value)
+                    elif token == "--trusted-host":
+                        hosts.append(value)
+                elif token.startswith("-") or token.startswith('"$0"') or token == "$0":
+                    continue
+                elif token.replace(" ", "").lower().startswith(("kfp==", "kfp>", "kfp<")) or (
+                    token.strip().lower() == "kfp"
+                ):
+                    kfp_requirement = token
+                else:
+                    packages.append(token)
+    return LightweightCommand(
+        source=command[launcher + 1],
+        function_name=function,
+        packages=tuple(packages),
+        kfp_requirement=kfp_requirement,
+        index_urls=tuple(dict.fromkeys(index_urls)),
+        trusted_hosts=tuple(dict.fromkeys(hosts)),
+        image=str(container.get("image", "")),
+    )

@@ -143,13 +143,11 @@ class Orchestrator:
             )
             self._result = RunResult(state, params, artifacts, self._first_failure)
             return
-        if self._cancelled.is_set() and any(c.state is S.CANCELLED for c in children):
-            state = S.CANCELLED
-        else:
-            state = S.FAILED if failed else S.SUCCEEDED
+        cancelled = self._cancelled.is_set() and any(c.state is S.CANCELLED for c in children)
+        task_state = S.CANCELLED if cancelled else S.FAILED if failed else S.SUCCEEDED
         message = f"{len(failed)} task(s) inside failed" if failed else ""
         frame.owner.fresh = any(c.fresh for c in children)
-        self._finish(frame.owner, state, params, artifacts, message, failure=bool(failed))
+        self._finish(frame.owner, task_state, params, artifacts, message, failure=bool(failed))
 
     # ------------------------------------------------------------------ one node
     def _consider(self, node: Node, frame: Frame) -> None:

@@ -1,14 +1,92 @@
-from __future__ import annotations
-import json, re
-from typing import Any, Mapping, Sequence
+"""Container command/args placeholders resolved against an executor input (KFP's form)."""
 
-def resolve_command(parts: Sequence[str], executor_input: Mapping[str, Any]) -> list[str]:
-    out = []
-    for p in parts:
-        p = p.replace("{{$}}", json.dumps(executor_input))
-        def rep(m):
-            v = executor_input["inputs"]["parameterValues"][m.group(1)]
-            return v if isinstance(v, str) else json.dumps(v)
-        p = re.sub(r"\{\{\$\.inputs\.parameters\['([^']+)'\]\}\}", rep, p)
-        out.append(p)
-    return out
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kfp_notebook._errors import PipelineSpecError
+
+__all__ = ["resolve_command"]
+
+_PLACEHOLDER = re.compile(
+    r"\{\{\$(?:\.(inputs|outputs)\.(parameters|artifacts)\['([^']+)'\]"
+    r"(?:\.(uri|path|output_file|metadata))?|\.outputs\.output_file)?\}\}"
+)
+_MOUNTS = {"gs://": "/gcs/", "s3://": "/s3/", "minio://": "/minio/"}
+
+
+def _local_path(uri: str) -> str:
+    for prefix, mount in _MOUNTS.items():
+        if uri.startswith(prefix):
+            return mount + uri[len(prefix) :]
+    return uri
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _lookup(match: re.Match[str], executor_input: Mapping[str, Any]) -> str:
+    side, kind, name, attr = match.groups()
+    if side is None:
+        if match.group(0) == "{{$}}":
+            return json.dumps(executor_input)
+        return str(executor_input["outputs"]["outputFile"])
+    section = executor_input.get(side, {})
+    if side == "inputs" and kind == "parameters":
+        values = section.get("parameterValues", {})
+        if name not in values:
+            raise PipelineSpecError(
+                f"placeholder {match.group(0)} names input {name!r}, which has no value"
+            )
+        return _text(values[name])
+    if side == "outputs" and kind == "parameters":
+        return str(section["parameters"][name]["outputFile"])
+    artifacts = section.get("artifacts", {}).get(name, {}).get("artifacts", [])
+    if not artifacts:
+        raise PipelineSpecError(
+            f"placeholder {match.group(0)} names artifact {name!r}, which has no value"
+        )
+    artifact = artifacts[0]
+    if attr == "metadata":
+        return json.dumps(artifact.get("metadata", {}))
+    if attr == "uri":
+        return str(artifact["uri"])
+    return _local_path(str(artifact["uri"]))
+
+
+def _present(name: str, executor_input: Mapping[str, Any]) -> bool:
+    inputs = executor_input.get("inputs", {})
+    return name in inputs.get("parameterValues", {}) or bool(
+        inputs.get("artifacts", {}).get(name, {}).get("artifacts")
+    )
+
+
+def _expand(part: Any, executor_input: Mapping[str, Any]) -> list[str]:
+    if isinstance(part, str):
+        stripped = part.strip()
+        if stripped.startswith("{") and ('"Concat"' in stripped or '"IfPresent"' in stripped):
+            try:
+                return _expand(json.loads(stripped), executor_input)
+            except ValueError:
+                pass
+        return [_PLACEHOLDER.sub(lambda m: _lookup(m, executor_input), part)]
+    if isinstance(part, list):
+        return [s for item in part for s in _expand(item, executor_input)]
+    if isinstance(part, dict) and "Concat" in part:
+        return ["".join(s for item in part["Concat"] for s in _expand(item, executor_input))]
+    if isinstance(part, dict) and "IfPresent" in part:
+        spec = part["IfPresent"]
+        branch = (
+            spec.get("Then") if _present(spec["InputName"], executor_input) else spec.get("Else")
+        )
+        return [] if branch is None else _expand(branch, executor_input)
+    raise PipelineSpecError(f"unsupported command part {part!r}")
+
+
+def resolve_command(parts: Sequence[Any], executor_input: Mapping[str, Any]) -> list[str]:
+    """Every placeholder of `parts` replaced; structured ones may expand to several args."""
+    return [s for part in parts for s in _expand(part, executor_input)]

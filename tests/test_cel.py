@@ -11,7 +11,11 @@ P = "inputs.parameter_values"
 @pytest.mark.parametrize(
     ("expression", "values", "expected"),
     [
-        (f"{P}['pipelinechannel--flip-Output'] == 'heads'", {"pipelinechannel--flip-Output": "heads"}, True),
+        (
+            f"{P}['pipelinechannel--flip-Output'] == 'heads'",
+            {"pipelinechannel--flip-Output": "heads"},
+            True,
+        ),
         (f"!({P}['a'] == 'heads') && {P}['a'] == 'tails'", {"a": "tails"}, True),
         (f"!({P}['a'] == 'heads') && !({P}['a'] == 'tails')", {"a": "tails"}, False),
         (f"int({P}['n']) > 2", {"n": 3}, True),

@@ -56,7 +56,7 @@ def flaky(marker_dir: str) -> str:
     import os
 
     path = os.path.join(marker_dir, "attempts")
-    count = int(open(path).read()) if os.path.exists(path) else 0
+    count = int(open(path).read()) if os.path.exists(path) else 0  # noqa: SIM115
     with open(path, "w") as f:
         f.write(str(count + 1))
     if count == 0:

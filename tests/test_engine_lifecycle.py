@@ -179,7 +179,7 @@ def test_dry_run_lists_tasks_and_checks_inputs(pipeline_root) -> None:
 
 
 def test_bad_arguments_fail_before_anything_runs(session, pipeline_root) -> None:
-    with pytest.raises(KfpNotebookError, match="has no input 'counterr'. Did you mean 'counter'"):
+    with pytest.raises(KfpNotebookError, match=r"has no input 'counterr'\. Did you mean 'counter'"):
         session.run(resumable, {"counterr": "x", "flag_file": "f"})
     with pytest.raises(KfpNotebookError, match="'value' expects an integer"):
         session.run(cached_pipeline, {"counter": "c", "value": "ten"})

@@ -33,8 +33,10 @@ def test_build_once_reuse_across_managers_and_threads(tmp_path) -> None:
     spec = make_env_spec(["six"], no_deps=["kfp==2.17.0"])
     first, second = EnvironmentManager(tmp_path), EnvironmentManager(tmp_path)
     pythons: list = []
-    threads = [threading.Thread(target=lambda m=m: pythons.append(m.ensure(spec)))
-               for m in (first, second, first)]
+    threads = [
+        threading.Thread(target=lambda m=m: pythons.append(m.ensure(spec)))
+        for m in (first, second, first)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -48,8 +50,12 @@ def test_build_once_reuse_across_managers_and_threads(tmp_path) -> None:
     assert marker.stat().st_mtime == built_at
     import subprocess
 
-    out = subprocess.run([str(pythons[0]), "-c", "import six, kfp.dsl.executor_main"],
-                         env={"_KFP_RUNTIME": "true"}, capture_output=True, text=True)
+    out = subprocess.run(
+        [str(pythons[0]), "-c", "import six, kfp.dsl.executor_main"],
+        env={"_KFP_RUNTIME": "true"},
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr
 
 
