@@ -1,7 +1,7 @@
 """Control flow with KFP backend semantics: conditions, loops, fan-in, exit handlers, retries."""
 
 from pathlib import Path
-from typing import List  # noqa: UP035  (KFP needs typing.List in component signatures)
+from typing import List
 
 from kfp import dsl
 
@@ -56,7 +56,7 @@ def flaky(marker_dir: str) -> str:
     import os
 
     path = os.path.join(marker_dir, "attempts")
-    count = int(open(path).read()) if os.path.exists(path) else 0  # noqa: SIM115
+    count = int(open(path).read()) if os.path.exists(path) else 0
     with open(path, "w") as f:
         f.write(str(count + 1))
     if count == 0:
@@ -109,7 +109,7 @@ def test_if_elif_else_and_oneof(session, compile_to) -> None:
 
 
 @dsl.pipeline
-def loops(values: List[int] = [4, 5]) -> int:  # noqa: B006
+def loops(values: List[int] = [4, 5]) -> int:
     with dsl.ParallelFor([1, 2, 3], parallelism=2) as a:
         sq = square(n=a)
     with dsl.ParallelFor(values) as v:

@@ -33,7 +33,7 @@ def maybe(text: str = "x", extra: Optional[str] = None) -> str:
 
 
 @dsl.component(base_image=IMAGE)
-def pair(n: int) -> NamedTuple("Pair", [("double", int), ("label", str)]):  # noqa: UP014
+def pair(n: int) -> NamedTuple("Pair", [("double", int), ("label", str)]):
     from collections import namedtuple
 
     return namedtuple("Pair", ["double", "label"])(n * 2, f"n={n}")
@@ -45,7 +45,7 @@ def inner(x: int) -> dsl.Dataset:
 
 
 @dsl.pipeline
-def dataflow(x: int = 1, word: str = "hi") -> NamedTuple(  # noqa: UP014
+def dataflow(x: int = 1, word: str = "hi") -> NamedTuple(
     "Outputs", [("total", int), ("text", str)]
 ):
     s = add(a=x)
@@ -57,7 +57,7 @@ def dataflow(x: int = 1, word: str = "hi") -> NamedTuple(  # noqa: UP014
     nested = inner(x=x)
     r2 = read_text(data=nested.output).after(opt)
     ordered = maybe(text=p.outputs["label"]).after(r2)
-    outputs = NamedTuple("Outputs", [("total", int), ("text", str)])  # noqa: UP014
+    outputs = NamedTuple("Outputs", [("total", int), ("text", str)])
     _ = ordered
     return outputs(total=p.outputs["double"], text=r.output)
 
