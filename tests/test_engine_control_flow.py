@@ -56,7 +56,7 @@ def flaky(marker_dir: str) -> str:
     import os
 
     path = os.path.join(marker_dir, "attempts")
-    count = int(open(path).read()) if os.path.exists(path) else 0
+    count = int(open(path).read()) if os.path.exists(path) else 0  # noqa: SIM115
     with open(path, "w") as f:
         f.write(str(count + 1))
     if count == 0:
@@ -109,7 +109,7 @@ def test_if_elif_else_and_oneof(session, compile_to) -> None:
 
 
 @dsl.pipeline
-def loops(values: List[int] = [4, 5]) -> int:
+def loops(values: List[int] = [4, 5]) -> int:  # noqa: B006
     with dsl.ParallelFor([1, 2, 3], parallelism=2) as a:
         sq = square(n=a)
     with dsl.ParallelFor(values) as v:
