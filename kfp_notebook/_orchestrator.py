@@ -109,7 +109,7 @@ class Orchestrator:
             frame.children[name] = node
             self._created(node, frame.owner.id if frame.owner else None)
         frame.pending = len(tasks)
-        self._later(lambda: self._schedule(frame) if frame.pending else self._finish_frame(frame))
+        self._settle(frame)
 
     def _created(self, node: Node, parent_id: str | None) -> None:
         self.bus.emit(
@@ -298,7 +298,15 @@ class Orchestrator:
         frame = node.frame
         assert frame is not None
         frame.pending -= 1
-        self._later(lambda: self._schedule(frame) if frame.pending else self._finish_frame(frame))
+        self._settle(frame)
+
+    def _settle(self, frame: Frame) -> None:
+        """Queue the next step for `frame`, decided now: a frame must finish exactly once, even
+        when two of its children finish before the queue is drained."""
+        if frame.pending:
+            self._later(lambda: self._schedule(frame))
+        else:
+            self._later(lambda: self._finish_frame(frame))
 
     def _record_skipped_subtree(self, node: Node, state: S, message: str) -> None:
         """Tasks inside a DAG that will not run are recorded (as `state`), not dropped."""
