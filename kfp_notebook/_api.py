@@ -35,10 +35,13 @@ __all__ = [
 @dataclass(frozen=True)
 class SubprocessRunner:
     """Run lightweight Python components as local processes, each requirement set in its own
-    cached virtual environment (`use_venv=False`: in this interpreter)."""
+    cached virtual environment (`use_venv=False`: in this interpreter). With `prefork` (the
+    default) tasks fork from a process per environment that has KFP and the environment's
+    packages imported already; `prefork=False` starts a fresh interpreter for every task."""
 
     use_venv: bool = True
     grace_period: float = 3.0
+    prefork: bool = True
 
 
 def _make_executor(runner: Any) -> TaskExecutor:
@@ -46,7 +49,9 @@ def _make_executor(runner: Any) -> TaskExecutor:
     if runner in (None, "subprocess"):
         runner = SubprocessRunner()
     if isinstance(runner, SubprocessRunner):
-        return SubprocessExecutor(use_venv=runner.use_venv, grace_period=runner.grace_period)
+        return SubprocessExecutor(
+            use_venv=runner.use_venv, grace_period=runner.grace_period, prefork=runner.prefork
+        )
     if runner == "docker":
         raise ExecutorUnavailableError(
             "the docker runner is not part of this version yet; use runner='subprocess'."

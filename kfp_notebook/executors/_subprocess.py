@@ -1,8 +1,13 @@
 """Subprocess executor: a lightweight Python component runs through KFP's executor in a cached
-virtual environment (or in this interpreter), as its own process group."""
+virtual environment (or in this interpreter), as its own process group.
+
+Tasks are forked from a per-environment zygote that has KFP's executor and the environment's
+packages imported already (`prefork=True`); a task with its own environment variables, a request
+too large for the zygote, or a zygote that is gone gets a fresh interpreter instead."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -22,6 +27,7 @@ from kfp_notebook._lightweight import LightweightCommand, parse_lightweight
 from kfp_notebook._placeholders import resolve_command
 from kfp_notebook._procs import stop_process_group
 from kfp_notebook.executors._base import Launch
+from kfp_notebook.executors._zygote import ForkedTask, Zygote, ZygoteUnavailable
 
 __all__ = ["SubprocessExecutor"]
 
@@ -43,13 +49,17 @@ class SubprocessExecutor:
         use_venv: bool = True,
         env_manager: EnvironmentManager | None = None,
         grace_period: float = 3.0,
+        prefork: bool = True,
     ) -> None:
         self.use_venv = use_venv
+        self.prefork = prefork
         self.envs = env_manager or EnvironmentManager()
         self.grace_period = grace_period
         self._pythons: dict[str, tuple[str, str]] = {}
         self._modules: dict[str, Path] = {}
-        self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._procs: dict[str, subprocess.Popen[bytes] | ForkedTask] = {}
+        self._zygotes: dict[str, Zygote] = {}
+        self._closed = False
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ preparation
@@ -144,36 +154,31 @@ class SubprocessExecutor:
         python = self._pythons[_digest(launch.container)][0]
         module = self._module_for(launch.task_dir.parent, command)
         args = resolve_command(launch.container.get("args", []), launch.executor_input)
-        argv = [python, _BOOTSTRAP, "--component_module_path", str(module), *args]
-        env = dict(os.environ)
-        if self.use_venv:
-            for var in _ISOLATING_VARS:
-                env.pop(var, None)
-        env.update(launch.env)
-        env.update(
-            {
-                "_KFP_RUNTIME": "true",
-                "PYTHONUNBUFFERED": "1",
-                "KFP_NOTEBOOK_ENGINE_PID": str(os.getpid()),
-            }
-        )
+        task_args = ["--component_module_path", str(module), *args]
         launch.task_dir.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.Popen(
-            argv,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=launch.task_dir,
-            env=env,
-            start_new_session=True,
-        )
+        proc: subprocess.Popen[bytes] | ForkedTask | None = None
+        zygote = None if launch.env else self._zygote(python, command)
+        if zygote is not None:
+            with contextlib.suppress(ZygoteUnavailable):
+                proc = zygote.spawn(task_args, launch.task_dir)
+        if proc is None:
+            proc = subprocess.Popen(
+                [python, _BOOTSTRAP, *task_args],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=launch.task_dir,
+                env={**self._task_env(), **launch.env, "KFP_NOTEBOOK_ENGINE_PID": str(os.getpid())},
+                start_new_session=True,
+            )
         with self._lock:
             self._procs[launch.task_id] = proc
         try:
             launch.on_start(proc.pid)
             assert proc.stdout is not None
-            for raw in proc.stdout:
-                launch.on_log(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+            with proc.stdout:
+                for raw in proc.stdout:
+                    launch.on_log(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
             return proc.wait()
         finally:
             with self._lock:
@@ -181,6 +186,31 @@ class SubprocessExecutor:
             if proc.poll() is None:
                 stop_process_group(proc.pid, self.grace_period)
                 proc.wait()
+
+    def _task_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        if self.use_venv:
+            for var in _ISOLATING_VARS:
+                env.pop(var, None)
+        env.update({"_KFP_RUNTIME": "true", "PYTHONUNBUFFERED": "1"})
+        return env
+
+    def _zygote(self, python: str, command: LightweightCommand) -> Zygote | None:
+        """The environment's zygote, started on first use (it preloads in the background)."""
+        if not self.prefork:
+            return None
+        with self._lock:
+            if self._closed:
+                return None
+            zygote = self._zygotes.get(python)
+            if zygote is None or not zygote.alive:
+                names = [_requirement_name(p) for p in command.packages]
+                try:
+                    zygote = Zygote(python, self._task_env(), [n for n in names if n])
+                except OSError:
+                    return None
+                self._zygotes[python] = zygote
+            return zygote
 
     def cancel(self, task_id: str | None = None) -> None:
         with self._lock:
@@ -195,7 +225,19 @@ class SubprocessExecutor:
             t.join()
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            zygotes, self._zygotes = list(self._zygotes.values()), {}
         self.cancel()
+        for zygote in zygotes:
+            zygote.close()
+
+
+def _requirement_name(text: str) -> str | None:
+    try:
+        return Requirement(text).name
+    except InvalidRequirement:
+        return None
 
 
 def _digest(container: dict[str, Any]) -> str:

@@ -1,0 +1,168 @@
+"""Started by path inside a task environment (stdlib only): a pre-forked task launcher.
+
+It imports KFP's executor (and, unless told not to, the packages of its environment) once, then
+forks one child per task request, so a task skips the interpreter start and those imports.
+
+Protocol, over the SOCK_SEQPACKET socket passed as fd `argv[1]` (one JSON object a packet):
+  engine -> zygote  {"id": N, "cwd": DIR, "args": [...]} with the task's log pipe attached (fd)
+  zygote -> engine  {"id": N, "pid": PID}, later {"exited": PID, "code": EXITCODE}
+When the engine goes away (EOF), every child's process group is stopped and the zygote exits.
+Each child leads its own process group, dies with the zygote (PR_SET_PDEATHSIG) and ends through
+os._exit after KFP's executor returns, so nothing of the zygote's loop runs in it.
+"""
+
+import atexit
+import contextlib
+import ctypes
+import importlib
+import json
+import os
+import re
+import runpy
+import select
+import signal
+import socket
+import sys
+import time
+import traceback
+
+_EXECUTOR_IMPORTS = ("argparse", "json", "logging", "kfp.dsl.executor", "kfp.dsl.kfp_config")
+# Imports known to start threads or hold state that does not survive fork(): never preloaded.
+_FORK_UNSAFE = {"tensorflow", "jax", "jaxlib", "grpc", "ray", "torch_xla", "tests", "test"}
+
+
+def _preload(distributions: list) -> None:
+    for name in _EXECUTOR_IMPORTS:
+        importlib.import_module(name)
+    if not distributions:
+        return
+    from importlib import metadata
+
+    wanted = {re.sub(r"[-_.]+", "-", d).lower() for d in distributions}
+    for module, dists in sorted(metadata.packages_distributions().items()):
+        if module in _FORK_UNSAFE or not module.isidentifier() or module.startswith("_"):
+            continue
+        if any(re.sub(r"[-_.]+", "-", d).lower() in wanted for d in dists):
+            with contextlib.suppress(Exception, SystemExit):  # an optimisation, never a failure
+                importlib.import_module(module)
+
+
+def _die_with_parent(parent: int) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(137)
+
+
+def _child(request: dict, log_fd: int, closing: list) -> None:
+    """Runs in the forked child; never returns."""
+    code = 1
+    try:
+        os.setpgid(0, 0)  # the zygote does it too: no window where a cancel misses the child
+        _die_with_parent(int(request["zygote"]))
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for fd in closing:
+            os.close(fd)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        os.close(devnull)
+        os.close(log_fd)
+        os.chdir(request["cwd"])
+        numpy_random = sys.modules.get("numpy.random")
+        if numpy_random is not None:
+            numpy_random.seed()  # a fresh process would not share the zygote's seed
+        sys.argv = ["kfp.dsl.executor_main", *request["args"]]
+        try:
+            runpy.run_module("kfp.dsl.executor_main", run_name="__main__", alter_sys=True)
+            code = 0
+        except SystemExit as exc:
+            if exc.code is None or isinstance(exc.code, int):
+                code = exc.code or 0
+            else:
+                print(exc.code, file=sys.stderr)
+        except BaseException:
+            traceback.print_exc()
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
+
+
+def _stop_children(children: set) -> None:
+    for sig, wait in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 0.0)):
+        for pid in children:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, sig)
+        deadline = time.monotonic() + wait
+        while children and time.monotonic() < deadline:
+            _reap(children, None)
+            time.sleep(0.05)
+
+
+def _reap(children: set, control: "socket.socket | None") -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        children.discard(pid)
+        if control is not None:
+            message = {"exited": pid, "code": os.waitstatus_to_exitcode(status)}
+            control.send(json.dumps(message).encode())
+
+
+def main() -> None:
+    if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+        del sys.path[0]  # the package folder this script lives in is not the task's business
+    control = socket.socket(fileno=int(sys.argv[1]))
+    _preload(json.loads(sys.argv[2]))
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the engine decides when tasks stop
+    children: set = set()
+    zygote = os.getpid()
+    try:
+        while True:
+            ready, _, _ = select.select([control.fileno(), wake_r], [], [])
+            if wake_r in ready:
+                while True:
+                    try:
+                        if not os.read(wake_r, 512):
+                            break
+                    except BlockingIOError:
+                        break
+                _reap(children, control)
+            if control.fileno() in ready:
+                data, fds, _, _ = socket.recv_fds(control, 1 << 16, 4)
+                if not data:
+                    return
+                request = json.loads(data)
+                request["zygote"] = zygote
+                pid = os.fork()
+                if pid == 0:
+                    signal.signal(signal.SIGINT, signal.default_int_handler)
+                    _child(request, fds[0], [control.fileno(), wake_r, wake_w, *fds[1:]])
+                for fd in fds:
+                    os.close(fd)
+                with contextlib.suppress(OSError):  # the child did it first
+                    os.setpgid(pid, pid)
+                children.add(pid)
+                control.send(json.dumps({"id": request["id"], "pid": pid}).encode())
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    finally:
+        if os.getpid() == zygote:
+            _stop_children(children)
+
+
+if __name__ == "__main__":
+    main()
