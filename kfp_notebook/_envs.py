@@ -4,6 +4,7 @@ once under a cross-process lock with a completion marker written last, reused ev
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -27,6 +28,8 @@ __all__ = ["EnvInfo", "EnvSpec", "EnvironmentManager", "make_env_spec"]
 
 MARKER = ".kfp-notebook-env.json"
 LAST_USED = ".last-used"
+IN_USE = ".in-use"  # every process using the environment holds a shared flock on it
+INSTALLERS = ("uv", "pip")
 
 
 @dataclass(frozen=True)
@@ -129,9 +132,20 @@ def _default_root() -> Path:
 class EnvironmentManager:
     """Builds and finds environments under `root`; safe across threads and processes."""
 
-    def __init__(self, root: Path | None = None, base_python: str = sys.executable) -> None:
+    def __init__(
+        self,
+        root: Path | None = None,
+        base_python: str = sys.executable,
+        installer: str | None = None,
+    ) -> None:
         self.root = Path(root) if root else _default_root()
         self.base_python = base_python
+        self.installer = installer or os.environ.get("KFP_NOTEBOOK_INSTALLER") or "uv"
+        if self.installer not in INSTALLERS:
+            raise EnvironmentBuildError(
+                f"unknown installer {self.installer!r}: use 'uv' (the default) or 'pip' "
+                "(slower; it reads pip.conf, for mirrors uv does not know about)."
+            )
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -184,6 +198,8 @@ class EnvironmentManager:
         for i, url in enumerate(spec.index_urls):
             index += ["--index-url" if i == 0 else "--extra-index-url", url]
         try:
+            if self.installer == "pip":
+                raise ImportError("pip was asked for")
             from uv import find_uv_bin
 
             insecure = [o for h in spec.trusted_hosts for o in ("--allow-insecure-host", h)]
@@ -229,6 +245,26 @@ class EnvironmentManager:
                 "URL, then run again."
             )
 
+    def hold(self, python: Path) -> int:
+        """Mark the environment of `python` as in use until the returned fd is closed."""
+        fd = os.open(Path(python).parent.parent / IN_USE, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        return fd
+
+    @staticmethod
+    def _in_use(env: Path) -> bool:
+        try:
+            fd = os.open(env / IN_USE, os.O_RDWR)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
     def environments(self) -> list[EnvInfo]:
         infos: list[EnvInfo] = []
         if not self.root.exists():
@@ -248,11 +284,13 @@ class EnvironmentManager:
 
     def gc(self, older_than: timedelta | None = None, dry_run: bool = False) -> list[EnvInfo]:
         """Remove incomplete environments and those unused for `older_than` (None: all);
-        never one that a builder holds the lock of."""
+        never one that a builder holds the lock of, or that a live process is using."""
         removed = []
         cutoff = datetime.now() - older_than if older_than is not None else None
         for info in self.environments():
             if info.complete and cutoff is not None and info.last_used >= cutoff:
+                continue
+            if info.complete and self._in_use(info.path):
                 continue
             lock = FileLock(str(self.root / f"{info.key}.lock"), timeout=0)
             try:

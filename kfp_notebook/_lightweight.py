@@ -7,6 +7,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = ["LightweightCommand", "parse_lightweight"]
 
@@ -70,7 +71,7 @@ def parse_lightweight(container: Mapping[str, Any]) -> LightweightCommand | None
                     if token in ("--index-url", "-i", "--extra-index-url"):
                         index_urls.append(value)
                     elif token == "--trusted-host":
-                        hosts.append(value)
+                        hosts.append(_host(value))
                 elif token.startswith("-") or token.startswith('"$0"') or token == "$0":
                     continue
                 elif token.replace(" ", "").lower().startswith(("kfp==", "kfp>", "kfp<")) or (
@@ -88,3 +89,8 @@ def parse_lightweight(container: Mapping[str, Any]) -> LightweightCommand | None
         trusted_hosts=tuple(dict.fromkeys(hosts)),
         image=str(container.get("image", "")),
     )
+
+
+def _host(value: str) -> str:
+    """KFP writes whole index URLs after --trusted-host; installers want `host[:port]`."""
+    return urlsplit(value).netloc if "://" in value else value

@@ -59,6 +59,7 @@ class SubprocessExecutor:
         self._modules: dict[str, Path] = {}
         self._procs: dict[str, subprocess.Popen[bytes] | ForkedTask] = {}
         self._zygotes: dict[str, Zygote] = {}
+        self._held: list[int] = []
         self._closed = False
         self._lock = threading.Lock()
 
@@ -106,7 +107,11 @@ class SubprocessExecutor:
                 index_urls=command.index_urls,
                 trusted_hosts=command.trusted_hosts,
             )
-            result = (str(self.envs.ensure(spec, log)), f"env:{spec.key}")
+            python = self.envs.ensure(spec, log)
+            fd = self.envs.hold(python)
+            with self._lock:
+                self._held.append(fd)
+            result = (str(python), f"env:{spec.key}")
         with self._lock:
             self._pythons[key] = result
         return result[1]
@@ -228,9 +233,12 @@ class SubprocessExecutor:
         with self._lock:
             self._closed = True
             zygotes, self._zygotes = list(self._zygotes.values()), {}
+            held, self._held = self._held, []
         self.cancel()
         for zygote in zygotes:
             zygote.close()
+        for fd in held:
+            os.close(fd)
 
 
 def _requirement_name(text: str) -> str | None:
