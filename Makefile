@@ -15,6 +15,7 @@ lint:
 	lint-imports
 
 test: install lint
+	bash ci/setup_docker.sh
 	$(PYTHON) -m pytest -q
 
 bench: install

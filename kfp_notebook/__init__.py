@@ -1,6 +1,7 @@
 """kfp-notebook: run Kubeflow Pipelines (KFP v2) locally, fast and in parallel."""
 
 from kfp_notebook._api import (
+    DockerRunner,
     Session,
     SubprocessRunner,
     delete_run,
@@ -15,6 +16,7 @@ from kfp_notebook._events import RunState, TaskState
 from kfp_notebook._run import Run
 
 __all__ = [
+    "DockerRunner",
     "KfpNotebookError",
     "PipelineInputError",
     "Run",

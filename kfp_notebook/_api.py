@@ -21,6 +21,7 @@ from kfp_notebook.executors._base import TaskExecutor
 from kfp_notebook.executors._subprocess import SubprocessExecutor
 
 __all__ = [
+    "DockerRunner",
     "Session",
     "SubprocessRunner",
     "delete_run",
@@ -44,22 +45,38 @@ class SubprocessRunner:
     prefork: bool = True
 
 
+class DockerRunner:
+    """Run every task as a container. Keyword options go to docker's `containers.run`
+    (environment, network, mem_limit, nano_cpus, device_requests for GPUs, volumes, ...);
+    unsafe ones (privileged, cap_add, engine sockets...) are refused."""
+
+    def __init__(self, grace_period: float = 3.0, **options: Any) -> None:
+        self.grace_period = grace_period
+        self.options = options
+
+    def __repr__(self) -> str:
+        return f"DockerRunner({', '.join(f'{k}={v!r}' for k, v in self.options.items())})"
+
+
 def _make_executor(runner: Any) -> TaskExecutor:
     """The small hook that picks an executor for a runner setting."""
     if runner in (None, "subprocess"):
         runner = SubprocessRunner()
+    if runner == "docker":
+        runner = DockerRunner()
     if isinstance(runner, SubprocessRunner):
         return SubprocessExecutor(
             use_venv=runner.use_venv, grace_period=runner.grace_period, prefork=runner.prefork
         )
-    if runner == "docker":
-        raise ExecutorUnavailableError(
-            "the docker runner is not part of this version yet; use runner='subprocess'."
-        )
+    if isinstance(runner, DockerRunner):
+        from kfp_notebook.executors._docker import DockerExecutor
+
+        return DockerExecutor(runner.options, runner.grace_period)
     if all(hasattr(runner, m) for m in ("check", "prepare", "execute", "cancel", "close")):
         return runner  # type: ignore[no-any-return,unused-ignore]
     raise ExecutorUnavailableError(
-        f"unknown runner {runner!r}: use 'subprocess' or SubprocessRunner(use_venv=...)."
+        f"unknown runner {runner!r}: use 'subprocess', 'docker', SubprocessRunner(...) or "
+        "DockerRunner(...)."
     )
 
 

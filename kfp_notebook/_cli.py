@@ -48,13 +48,19 @@ def _parser() -> argparse.ArgumentParser:
     logs.add_argument("task", nargs="?")
     logs.add_argument("--follow", "-f", action="store_true")
     logs.add_argument("--pipeline-root", default="./local_outputs")
-    gc = sub.add_parser("gc", help="remove cached task environments not used lately")
+    gc = sub.add_parser("gc", help="remove cached task environments (and images) not in use")
     gc.add_argument(
         "--older-than-days",
         type=float,
         default=None,
         help="keep environments used within this many days (default: remove all "
         "that no process is using)",
+    )
+    gc.add_argument(
+        "--images",
+        action="store_true",
+        help="also remove the Docker images the docker runner derived (kfp-notebook-env:*) "
+        "that no container uses",
     )
     gc.add_argument("--dry-run", action="store_true")
     return parser
@@ -122,6 +128,14 @@ def _gc(args: argparse.Namespace) -> int:
     for env in removed:
         print(f"{verb} {env.path} ({env.size_bytes / 1e6:.1f} MB)")
     print(f"{verb} {len(removed)} environment(s)")
+    if args.images:
+        from kfp_notebook.executors._docker_client import connect
+        from kfp_notebook.executors._docker_images import remove_derived_images
+
+        images = remove_derived_images(connect(), dry_run=args.dry_run)
+        for tag, size in images:
+            print(f"{verb} image {tag} ({size / 1e6:.1f} MB)")
+        print(f"{verb} {len(images)} image(s)")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "ContainerOptionError",
     "EnvironmentBuildError",
     "ExecutorUnavailableError",
     "KfpNotebookError",
@@ -30,6 +31,10 @@ class EnvironmentBuildError(KfpNotebookError):
 
 class ExecutorUnavailableError(KfpNotebookError):
     """The chosen executor cannot run this task (e.g. a container component on subprocess)."""
+
+
+class ContainerOptionError(KfpNotebookError):
+    """A Docker runner option is unknown, unsafe, or conflicts with what the runner sets."""
 
 
 class RunFailedError(KfpNotebookError):

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import shlex
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["LightweightCommand", "parse_lightweight"]
+__all__ = ["LightweightCommand", "parse_lightweight", "write_component_module"]
 
 _OPTIONS_WITH_VALUE = {
     "--index-url",
@@ -94,3 +97,15 @@ def parse_lightweight(container: Mapping[str, Any]) -> LightweightCommand | None
 def _host(value: str) -> str:
     """KFP writes whole index URLs after --trusted-host; installers want `host[:port]`."""
     return urlsplit(value).netloc if "://" in value else value
+
+
+def write_component_module(run_dir: Path, command: LightweightCommand) -> Path:
+    """The component's source as a module file in the run folder, written once per content."""
+    digest = hashlib.sha256(command.source.encode()).hexdigest()[:16]
+    path = run_dir / ".components" / f"{command.function_name}_{digest}.py"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{threading.get_ident()}")
+        tmp.write_text(command.source, encoding="utf-8")
+        tmp.replace(path)
+    return path

@@ -127,6 +127,7 @@ class TaskRunner:
                 env,
                 self._logger(node, tail),
                 started,
+                self.store.root,
             )
             code = self.executor.execute(launch)
             if cancelled.is_set():

@@ -23,6 +23,14 @@ class Launch:
     env: dict[str, str] = field(default_factory=dict)
     on_log: Callable[[str], None] = lambda line: None
     on_start: Callable[[int | None], None] = lambda pid: None
+    pipeline_root: Path | None = None
+
+    @property
+    def run_dir(self) -> Path:
+        """The run's folder (task folders may nest below it, e.g. inside loops)."""
+        if self.pipeline_root is not None:
+            return self.pipeline_root / self.run_id
+        return self.task_dir.parent
 
 
 class TaskExecutor(Protocol):

@@ -23,7 +23,11 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from kfp_notebook._envs import EnvironmentManager, make_env_spec
 from kfp_notebook._errors import EnvironmentBuildError, ExecutorUnavailableError
-from kfp_notebook._lightweight import LightweightCommand, parse_lightweight
+from kfp_notebook._lightweight import (
+    LightweightCommand,
+    parse_lightweight,
+    write_component_module,
+)
 from kfp_notebook._placeholders import resolve_command
 from kfp_notebook._procs import stop_process_group
 from kfp_notebook.executors._base import Launch
@@ -142,22 +146,12 @@ class SubprocessExecutor:
                 "cached environment per requirement set."
             )
 
-    def _module_for(self, run_dir: Path, command: LightweightCommand) -> Path:
-        digest = hashlib.sha256(command.source.encode()).hexdigest()[:16]
-        path = run_dir / ".components" / f"{command.function_name}_{digest}.py"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{threading.get_ident()}")
-            tmp.write_text(command.source, encoding="utf-8")
-            tmp.replace(path)
-        return path
-
     # ------------------------------------------------------------------ execution
     def execute(self, launch: Launch) -> int:
         command = self._command(launch.container, launch.task_name)
         self.prepare(launch.container, launch.on_log)
         python = self._pythons[_digest(launch.container)][0]
-        module = self._module_for(launch.task_dir.parent, command)
+        module = write_component_module(launch.run_dir, command)
         args = resolve_command(launch.container.get("args", []), launch.executor_input)
         task_args = ["--component_module_path", str(module), *args]
         launch.task_dir.mkdir(parents=True, exist_ok=True)
