@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make demo` (run the example pipeline) and `make test`.
 PYTHON ?= python3
 
-.PHONY: install demo test lint bench
+.PHONY: install demo test lint bench bench-docker
 
 install:
 	$(PYTHON) -m pip install --quiet -e ".[dev]"
@@ -20,3 +20,6 @@ test: install lint
 
 bench: install
 	$(PYTHON) bench/run.py
+
+bench-docker: install
+	$(PYTHON) bench/docker.py
