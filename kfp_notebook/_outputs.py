@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["make_artifact", "materialize"]
+__all__ = ["artifact_list_outputs", "make_artifact", "materialize"]
 
 
 def make_artifact(art: dict[str, Any]) -> Any:
@@ -19,9 +19,20 @@ def make_artifact(art: dict[str, Any]) -> Any:
     return artifact
 
 
-def materialize(outputs: dict[str, Any]) -> dict[str, Any]:
+def materialize(
+    outputs: dict[str, Any], artifact_lists: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Parameters as values, artifacts as objects; outputs declared `List[Artifact]` (named in
+    `artifact_lists`) stay lists even with one element."""
     values: dict[str, Any] = dict(outputs.get("parameters", {}))
     for name, arts in outputs.get("artifacts", {}).items():
         objects = [make_artifact(a) for a in arts]
-        values[name] = objects[0] if len(objects) == 1 else objects
+        single = len(objects) == 1 and name not in artifact_lists
+        values[name] = objects[0] if single else objects
     return values
+
+
+def artifact_list_outputs(pipeline_spec: dict[str, Any]) -> frozenset[str]:
+    """Names of the pipeline's outputs declared as lists of artifacts."""
+    declared = pipeline_spec.get("root", {}).get("outputDefinitions", {}).get("artifacts", {})
+    return frozenset(name for name, d in declared.items() if d.get("isArtifactList"))

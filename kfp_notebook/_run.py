@@ -6,9 +6,11 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import yaml
+
 from kfp_notebook._engine import LiveRun
 from kfp_notebook._events import RunState
-from kfp_notebook._outputs import materialize
+from kfp_notebook._outputs import artifact_list_outputs, materialize
 from kfp_notebook._store import RunRecord, RunStore, TaskRecord
 
 __all__ = ["Run"]
@@ -19,6 +21,7 @@ class Run:
 
     def __init__(self, store: RunStore, run_id: str, live: LiveRun | None = None) -> None:
         self._store, self.run_id, self._live = store, run_id, live
+        self._lists: frozenset[str] | None = None
 
     def __repr__(self) -> str:
         return f"<Run {self.run_id} {self.status.value}>"
@@ -67,7 +70,17 @@ class Run:
     @property
     def outputs(self) -> dict[str, Any]:
         """Pipeline outputs: parameter values and kfp Artifact objects (`.path`, `.metadata`)."""
-        return materialize(self.record.outputs)
+        return materialize(self.record.outputs, self._artifact_lists())
+
+    def _artifact_lists(self) -> frozenset[str]:
+        if self._lists is None:
+            try:
+                text = (self._store.run_dir(self.run_id) / "pipeline.yaml").read_text("utf-8")
+                spec = next(d for d in yaml.safe_load_all(text) if d)
+                self._lists = artifact_list_outputs(spec.get("pipelineSpec", spec))
+            except (OSError, StopIteration, yaml.YAMLError, AttributeError):
+                self._lists = frozenset()
+        return self._lists
 
     @property
     def output(self) -> Any:

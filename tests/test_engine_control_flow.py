@@ -151,6 +151,22 @@ def test_collected_artifacts(session) -> None:
 
 
 @dsl.pipeline
+def one_collected() -> List[dsl.Dataset]:
+    with dsl.ParallelFor(["only"]) as word:
+        f = make_file(text=word)
+    return dsl.Collected(f.outputs["out"])
+
+
+def test_a_collected_artifact_list_of_one_stays_a_list(session) -> None:
+    run = session.run(one_collected)
+    assert run.status is RunState.SUCCEEDED, run.error
+    datasets = run.outputs["Output"]
+    assert isinstance(datasets, list) and len(datasets) == 1
+    assert isinstance(datasets[0], dsl.Dataset)
+    assert Path(datasets[0].path).read_text() == "only"
+
+
+@dsl.pipeline
 def exit_handling():
     final = report()
     with dsl.ExitHandler(final):
