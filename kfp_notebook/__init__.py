@@ -1,5 +1,7 @@
 """kfp-notebook: run Kubeflow Pipelines (KFP v2) locally, fast and in parallel."""
 
+from typing import Any
+
 from kfp_notebook._api import (
     DockerRunner,
     Session,
@@ -9,8 +11,8 @@ from kfp_notebook._api import (
     get_run,
     init,
     list_runs,
-    run,
 )
+from kfp_notebook._entry import run
 from kfp_notebook._errors import KfpNotebookError, PipelineInputError, RunFailedError
 from kfp_notebook._events import RunState, TaskState
 from kfp_notebook._run import Run
@@ -32,3 +34,16 @@ __all__ = [
     "list_runs",
     "run",
 ]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext kfp_notebook`: the %%component and %kfp magics, and component calls run here."""
+    from kfp_notebook._magics import load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from kfp_notebook._magics import unload
+
+    unload(ipython)

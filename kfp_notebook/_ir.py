@@ -6,6 +6,7 @@ checking it against KFP's own `PipelineSpec` schema and for dangling references 
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -51,9 +52,16 @@ class PipelineIR:
 
 
 def load_pipeline(target: Any) -> PipelineIR:
-    """Read `target` (path, pipeline function or component) into checked IR."""
+    """Read `target` (path, pipeline function, component, or a PipelineSpec as a message or a
+    dict) into checked IR."""
     if isinstance(target, PipelineIR):
         return target
+    if hasattr(target, "DESCRIPTOR") and hasattr(target, "root"):  # a PipelineSpec message
+        from google.protobuf import json_format
+
+        target = json_format.MessageToDict(target)
+    if isinstance(target, dict):
+        return _from_text(json.dumps(target), target.get("pipelineInfo", {}).get("name", "spec"))
     if isinstance(target, (str, os.PathLike)):
         path = Path(target)
         try:

@@ -56,16 +56,31 @@ def describe_type(parameter_type: str) -> str:
 
 
 def coerce(value: Any, parameter_type: str) -> Any:
-    """Undo protobuf's number widening (3 -> 3.0) for declared integers; never touches the
-    elements of lists and dicts, so values produced by tasks keep their types."""
+    """Undo protobuf's number widening (3 -> 3.0) as the KFP backend does: declared integers,
+    and whole numbers inside lists and dicts (the backend hands values to tasks as JSON written
+    by Go's protojson, where 3.0 is `3`, so `[1, 2]` compiled as `[1.0, 2.0]` arrives as ints)."""
     if parameter_type == "NUMBER_INTEGER" and isinstance(value, float) and value.is_integer():
         return int(value)
-    if parameter_type in ("LIST", "STRUCT") and isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return value
-        return parsed if _CHECKS[parameter_type](parsed) else value
+    if parameter_type in ("LIST", "STRUCT"):
+        if isinstance(value, str):
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                return value
+            if not _CHECKS[parameter_type](parsed):
+                return value
+            value = parsed
+        return _whole_numbers(value)
+    return value
+
+
+def _whole_numbers(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
     return value
 
 

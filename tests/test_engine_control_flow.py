@@ -243,3 +243,16 @@ def test_kubernetes_only_settings_warn_once_each(session) -> None:
     assert run.output == "k8s"
     texts = [str(w.message) for w in caught if "Kubernetes-only" in str(w.message)]
     assert len(texts) == len(set(texts)) >= 2
+
+
+@dsl.pipeline
+def constant_lists(xs: list = [4, 5]) -> int:  # noqa: B006 - KFP reads the default
+    first = total(xs=xs)
+    return total(xs=[first.output, 3]).output
+
+
+def test_whole_numbers_in_compiled_lists_arrive_as_ints(session) -> None:
+    # KFP compiles [4, 5] and [.., 3] as 4.0, 5.0, 3.0; the backend hands them over as ints.
+    run = session.run(constant_lists)
+    assert run.status is RunState.SUCCEEDED, run.error
+    assert run.output == 12

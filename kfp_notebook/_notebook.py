@@ -1,0 +1,110 @@
+"""Notebook glue: run with a live widget, and route direct component/pipeline calls (what
+kfp.local does) through our engine.
+
+KFP runs a component or pipeline called outside a pipeline through
+`PipelineTask._execute_locally`; `%load_ext kfp_notebook` replaces that one method (and
+`%unload_ext` restores it), so `my_component(x=1)` runs here, shows the widget and returns the
+task with materialized outputs, like kfp.local."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from kfp_notebook._api import Session, _current
+from kfp_notebook._errors import RunFailedError
+from kfp_notebook._events import RunState
+from kfp_notebook._ir import load_pipeline
+from kfp_notebook._run import Run
+from kfp_notebook._run_view import RunView
+from kfp_notebook._widget import RunWidget
+
+__all__ = ["install_call_hook", "run_with_widget", "show_run", "uninstall_call_hook"]
+
+_original_execute_locally: Any = None
+
+
+def _display(widget: RunWidget) -> None:
+    from IPython.display import display
+
+    display(widget)
+
+
+def run_with_widget(
+    target: Any,
+    arguments: dict[str, Any] | None = None,
+    wait: bool = True,
+    session: Session | None = None,
+) -> Run:
+    """Start a run, display its live widget at once, then (by default) wait for it."""
+    session = session or _current()
+    ir = load_pipeline(target)
+    run_id = session.store.new_run_id(ir.name)
+    view = RunView(run_id)
+    unsubscribe = session.subscribe(view)  # before the start: no event is missed
+    try:
+        handle = session.run(ir, arguments, wait=False, run_id=run_id)
+    except BaseException:
+        unsubscribe()
+        raise
+    if handle.done:
+        unsubscribe()
+    else:
+        session.subscribe(_unsubscribe_when_done(run_id, unsubscribe))
+    _display(RunWidget(view, on_cancel=handle.cancel))
+    if wait:
+        handle.wait()
+        if session.raise_on_error and handle.status is not RunState.SUCCEEDED:
+            raise RunFailedError(
+                f"run {run_id} {handle.status.value}: {handle.error or 'see the widget'}"
+            )
+    return handle
+
+
+def _unsubscribe_when_done(run_id: str, unsubscribe: Any) -> Any:
+    def listener(event: Any) -> None:
+        if getattr(event, "run_id", None) == run_id and type(event).__name__ == "RunFinished":
+            unsubscribe()
+
+    return listener
+
+
+def show_run(run_id: str, session: Session | None = None) -> RunWidget:
+    """The widget of a recorded run, rebuilt from the store (also after a kernel restart)."""
+    session = session or _current()
+    view = RunView.from_store(session.store, run_id)
+    live = session.engine.live.get(run_id)
+    widget = RunWidget(view, live=live is not None and not live.done.is_set())
+    if widget.view.run.get("status") == "RUNNING" and live is not None:
+        session.subscribe(view)
+    return widget
+
+
+def _execute_locally(task: Any, args: dict[str, Any]) -> None:
+    """Replacement for kfp's PipelineTask._execute_locally: run through kfp-notebook."""
+    from kfp.dsl.pipeline_task import TaskState
+
+    spec = task.pipeline_spec
+    if spec is None:
+        spec = task.component_spec.to_pipeline_spec()
+    run = run_with_widget(spec, args)
+    task._outputs = run.outputs
+    task.state = TaskState.FINAL
+
+
+def install_call_hook() -> None:
+    global _original_execute_locally
+    from kfp.dsl import pipeline_task
+
+    if _original_execute_locally is None:
+        _original_execute_locally = pipeline_task.PipelineTask._execute_locally
+        pipeline_task.PipelineTask._execute_locally = _execute_locally
+
+
+def uninstall_call_hook() -> None:
+    global _original_execute_locally
+    if _original_execute_locally is not None and "kfp.dsl.pipeline_task" in sys.modules:
+        sys.modules["kfp.dsl.pipeline_task"].PipelineTask._execute_locally = (
+            _original_execute_locally
+        )
+        _original_execute_locally = None

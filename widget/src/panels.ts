@@ -1,0 +1,75 @@
+// The logs of the selected task (or all, prefixed) with search and the error tail marked, and
+// the selected task's outputs.
+import { renderPreview, table } from "./previews";
+import { SelectedOutputs, Task, h } from "./types";
+
+const ALL_LIMIT = 2000;
+const ERROR_TAIL = 20;
+
+export class LogPanel {
+  readonly el = h("div", { class: "kfpnb-logs" });
+  private search = h("input", { type: "search", placeholder: "search logs", class: "kfpnb-search" });
+  private info = h("span", { class: "kfpnb-meta" });
+  private pre = h("pre", { class: "kfpnb-log-lines" });
+  private last = "";
+
+  constructor(private rerender: () => void) {
+    this.el.append(h("div", { class: "kfpnb-toolbar" }, this.search, this.info), this.pre);
+    this.search.addEventListener("input", () => this.rerender());
+  }
+
+  update(tasks: Task[], logs: Record<string, string[]>, counts: Record<string, number>, selected: string): void {
+    const query = this.search.value.toLowerCase();
+    const task = tasks.find((t) => t.id === selected);
+    let lines: { text: string; error: boolean }[] = [];
+    let total = 0;
+    if (task) {
+      const own = logs[task.id] ?? [];
+      const failed = task.status === "FAILED";
+      lines = own.map((text, i) => ({ text, error: failed && i >= own.length - ERROR_TAIL }));
+      total = counts[task.id] ?? own.length;
+    } else {
+      for (const t of tasks) {
+        for (const text of logs[t.id] ?? []) lines.push({ text: `${t.name.padEnd(12)} | ${text}`, error: false });
+        total += counts[t.id] ?? 0;
+      }
+      lines = lines.slice(-ALL_LIMIT);
+    }
+    if (query) lines = lines.filter((l) => l.text.toLowerCase().includes(query));
+    const key = `${selected}|${query}|${total}|${lines.length}|${task?.status}`;
+    if (key === this.last) return;
+    this.last = key;
+    const stick = this.pre.scrollTop + this.pre.clientHeight >= this.pre.scrollHeight - 20;
+    this.info.textContent = `${task ? task.name : "all tasks"} · ${lines.length} line(s) shown of ${total}`;
+    this.pre.replaceChildren(
+      ...lines.map((l) => {
+        const div = h("div", { class: l.error ? "kfpnb-line kfpnb-error" : "kfpnb-line" });
+        if (query) {
+          const i = l.text.toLowerCase().indexOf(query);
+          div.append(l.text.slice(0, i), h("mark", {}, l.text.slice(i, i + query.length)), l.text.slice(i + query.length));
+        } else div.textContent = l.text;
+        return div;
+      }),
+    );
+    if (stick) this.pre.scrollTop = this.pre.scrollHeight;
+  }
+}
+
+export function renderOutputs(out: SelectedOutputs, task: Task | undefined): HTMLElement {
+  const box = h("div", { class: "kfpnb-outputs" });
+  if (!task) {
+    box.append(h("div", { class: "kfpnb-meta" }, "Select a task in the graph to see its outputs."));
+    return box;
+  }
+  box.append(h("div", { class: "kfpnb-meta" }, `${task.id} · ${task.status}${task.attempts > 1 ? ` · ${task.attempts} attempts` : ""}`));
+  if (task.message) box.append(h("pre", { class: task.status === "FAILED" ? "kfpnb-message kfpnb-error" : "kfpnb-message" }, task.message));
+  const params = Object.entries(task.params ?? {});
+  if (params.length) box.append(table(["output", "value"], params.map(([k, v]) => [k, v])));
+  if (out.task === task.id) {
+    for (const art of out.artifacts ?? []) {
+      box.append(h("div", { class: "kfpnb-artifact-title" }, `${art.name} (${art.type.replace("system.", "")})`), h("div", { class: "kfpnb-uri" }, art.uri));
+      box.append(renderPreview(art.preview));
+    }
+  }
+  return box;
+}
