@@ -19,7 +19,13 @@ from kfp_notebook._run import Run
 from kfp_notebook._run_view import RunView
 from kfp_notebook._widget import RunWidget
 
-__all__ = ["install_call_hook", "run_with_widget", "show_run", "uninstall_call_hook"]
+__all__ = [
+    "install_call_hook",
+    "run_with_widget",
+    "show_run",
+    "start_with_widget",
+    "uninstall_call_hook",
+]
 
 _original_execute_locally: Any = None
 
@@ -30,18 +36,15 @@ def _display(widget: RunWidget) -> None:
     display(widget)
 
 
-def run_with_widget(
-    target: Any,
-    arguments: dict[str, Any] | None = None,
-    wait: bool = True,
-    session: Session | None = None,
-) -> Run:
-    """Start a run, display its live widget at once, then (by default) wait for it."""
+def start_with_widget(
+    target: Any, arguments: dict[str, Any] | None = None, session: Session | None = None
+) -> tuple[Run, RunWidget]:
+    """Start a run and build its live widget (subscribed before the start: no event missed)."""
     session = session or _current()
     ir = load_pipeline(target)
     run_id = session.store.new_run_id(ir.name)
     view = RunView(run_id)
-    unsubscribe = session.subscribe(view)  # before the start: no event is missed
+    unsubscribe = session.subscribe(view)
     try:
         handle = session.run(ir, arguments, wait=False, run_id=run_id)
     except BaseException:
@@ -51,12 +54,24 @@ def run_with_widget(
         unsubscribe()
     else:
         session.subscribe(_unsubscribe_when_done(run_id, unsubscribe))
-    _display(RunWidget(view, on_cancel=handle.cancel))
+    return handle, RunWidget(view, on_cancel=handle.cancel)
+
+
+def run_with_widget(
+    target: Any,
+    arguments: dict[str, Any] | None = None,
+    wait: bool = True,
+    session: Session | None = None,
+) -> Run:
+    """Start a run, display its live widget at once, then (by default) wait for it."""
+    session = session or _current()
+    handle, widget = start_with_widget(target, arguments, session)
+    _display(widget)
     if wait:
         handle.wait()
         if session.raise_on_error and handle.status is not RunState.SUCCEEDED:
             raise RunFailedError(
-                f"run {run_id} {handle.status.value}: {handle.error or 'see the widget'}"
+                f"run {handle.run_id} {handle.status.value}: {handle.error or 'see the widget'}"
             )
     return handle
 

@@ -1,0 +1,101 @@
+"""The run widget's model, fed by real runs: batching, bounded logs, replay, previews, cancel."""
+
+import time
+from pathlib import Path
+
+from kfp import dsl
+from kfp.dsl import Dataset, Output
+
+from kfp_notebook import RunState
+from kfp_notebook._notebook import show_run, start_with_widget
+from kfp_notebook._run_view import LOG_LINES_PER_TASK, RunView
+
+IMAGE = "python:3.11"
+
+
+@dsl.component(base_image=IMAGE)
+def chatty(lines: int) -> int:
+    for i in range(lines):
+        print(f"line {i}")
+    return lines
+
+
+@dsl.component(base_image=IMAGE)
+def table(rows: int, out: Output[Dataset]) -> None:
+    rows = rows % 7 + 30
+    with open(out.path, "w") as f:
+        f.write("n,square\n" + "".join(f"{i},{i * i}\n" for i in range(rows)))
+
+
+@dsl.pipeline
+def talk_then_table(lines: int = 100_000) -> None:
+    table(rows=chatty(lines=lines).output)
+
+
+def _wait(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def test_live_widget_batches_bounded_logs_and_previews(session) -> None:
+    run, widget = start_with_widget(talk_then_table, {}, session)
+    run.wait()
+    _wait(lambda: widget.run.get("status") == "SUCCEEDED")
+    statuses = {t["id"]: t["status"] for t in widget.tasks}
+    assert statuses == {"chatty": "SUCCEEDED", "table": "SUCCEEDED"}
+    assert widget.run["done"] == widget.run["total"] == 2
+    assert widget.log_counts["chatty"] >= 100_000
+    assert len(widget.logs["chatty"]) == LOG_LINES_PER_TASK  # the kernel keeps a bounded tail
+    assert any(line.endswith("line 99999") for line in widget.logs["chatty"])
+    assert ["chatty"] == next(t for t in widget.tasks if t["id"] == "table")["deps"]
+    widget.selected = "table"
+    preview = widget.selected_outputs["artifacts"][0]["preview"]
+    assert preview["kind"] == "table" and preview["columns"] == ["n", "square"]
+    assert preview["shape"] == [100_000 % 7 + 30, 2]
+    widget.close()
+
+
+def test_show_rebuilds_the_same_state_from_the_store(session) -> None:
+    run = session.run(talk_then_table, {"lines": 50})
+    replay = show_run(run.run_id, session)
+    assert replay.run["status"] == "SUCCEEDED"
+    assert {t["id"]: t["status"] for t in replay.tasks} == {
+        "chatty": "SUCCEEDED",
+        "table": "SUCCEEDED",
+    }
+    assert any("line 49" in line for line in replay.logs["chatty"])
+    replay.selected = "table"
+    assert Path(replay.selected_outputs["artifacts"][0]["uri"]).exists()
+
+
+@dsl.component(base_image=IMAGE)
+def sleepy() -> None:
+    import time
+
+    print("sleeping", flush=True)
+    time.sleep(600)
+
+
+def test_the_cancel_button_cancels_the_run(session) -> None:
+    run, widget = start_with_widget(sleepy, {}, session)
+    _wait(lambda: any("sleeping" in line for line in widget.logs.get("sleepy", [])))
+    widget._message(widget, {"action": "cancel"}, [])
+    _wait(lambda: run.done)
+    assert run.status is RunState.CANCELLED
+    _wait(lambda: widget.run.get("status") == "CANCELLED")
+
+
+def test_view_ignores_other_runs_and_bounds_memory() -> None:
+    from kfp_notebook._events import LogLine, TaskCreated
+
+    view = RunView("mine", max_log_lines=10)
+    view(TaskCreated("other", "t", "t", None, "container", "c"))
+    view(TaskCreated("mine", "t", "t", None, "container", "c"))
+    for i in range(1000):
+        view(LogLine("mine", "t", f"{i}"))
+    state = view.snapshot()
+    assert [t["id"] for t in state["tasks"]] == ["t"]
+    assert state["logs"]["t"] == [str(i) for i in range(990, 1000)]
+    assert state["log_counts"]["t"] == 1000
