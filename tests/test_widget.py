@@ -49,7 +49,7 @@ def test_live_widget_batches_bounded_logs_and_previews(session) -> None:
     assert widget.log_counts["chatty"] >= 100_000
     assert len(widget.logs["chatty"]) == LOG_LINES_PER_TASK  # the kernel keeps a bounded tail
     assert any(line.endswith("line 99999") for line in widget.logs["chatty"])
-    assert ["chatty"] == next(t for t in widget.tasks if t["id"] == "table")["deps"]
+    assert next(t for t in widget.tasks if t["id"] == "table")["deps"] == ["chatty"]
     widget.selected = "table"
     preview = widget.selected_outputs["artifacts"][0]["preview"]
     assert preview["kind"] == "table" and preview["columns"] == ["n", "square"]
