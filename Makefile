@@ -16,6 +16,7 @@ lint:
 
 test: install lint
 	bash ci/setup_docker.sh
+	bash ci/setup_browser.sh
 	$(PYTHON) -m pytest -q
 
 bench: install

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Idempotent: Debian's Chromium for the browser tests (Playwright drives it; Playwright's own
+# browser download cannot reach its CDN here).
+set -euo pipefail
+if [ ! -x /usr/bin/chromium ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium >/dev/null
+fi

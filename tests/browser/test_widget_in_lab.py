@@ -1,0 +1,66 @@
+"""The quick-start notebook in real JupyterLab and Chromium: the run widget goes live, streams
+logs while a task runs, turns its graph green, previews a table, a confusion matrix, Markdown,
+and keeps an HTML artifact's script away from the page."""
+
+from typing import Any
+
+GREEN = "rgb(187, 247, 208)"
+
+
+def _widget(page: Any) -> Any:
+    return page.locator(".kfpnb-root").first
+
+
+def test_quickstart_notebook_live_widget(jupyterlab, page, screenshot) -> None:
+    jupyterlab.open(page, "notebooks/quickstart.ipynb")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached")
+    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget")
+    page.wait_for_function(
+        "() => { const w = window.jupyterapp.shell.currentWidget;"
+        " return w && w.sessionContext && w.sessionContext.session"
+        " && w.sessionContext.session.kernel"
+        " && w.sessionContext.session.kernel.connectionStatus === 'connected'; }",
+        timeout=120_000,
+    )
+    # not awaited: the command's promise settles only when every cell has run
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    widget = _widget(page)
+    widget.wait_for(timeout=180_000)
+
+    # a log line of a task shows while that task still runs
+    page.wait_for_function(
+        "() => { const root = document.querySelector('.kfpnb-root');"
+        " const node = root && root.querySelector('.kfpnb-node[data-id=\"slow-report\"]');"
+        " const logs = root && root.querySelector('.kfpnb-log-lines');"
+        " return node && node.getAttribute('data-status') === 'RUNNING'"
+        " && logs && logs.textContent.includes('tick 1'); }",
+        timeout=180_000,
+    )
+    screenshot(widget, "widget-running")
+
+    widget.locator(".kfpnb-badge[data-status='SUCCEEDED']").wait_for(timeout=120_000)
+    leaves = widget.locator(".kfpnb-node")
+    statuses = leaves.evaluate_all("ns => ns.map(n => n.getAttribute('data-status'))")
+    assert statuses and set(statuses) == {"SUCCEEDED"}, statuses
+    fills = leaves.evaluate_all("ns => ns.map(n => getComputedStyle(n.querySelector('rect')).fill)")
+    assert set(fills) == {GREEN}, fills
+    assert "of" in widget.locator(".kfpnb-progress").inner_text()
+
+    widget.locator(".kfpnb-node[data-id='make-data']").click()
+    table = widget.locator(".kfpnb-preview-table table")
+    table.wait_for()
+    assert table.locator("th").all_inner_texts() == ["x", "label"]
+
+    widget.locator(".kfpnb-node[data-id='train']").click()
+    widget.locator(".kfpnb-confusion").wait_for()
+    assert "negative" in widget.locator(".kfpnb-confusion").inner_text()
+    assert widget.locator(".kfpnb-roc .kfpnb-curve").count() == 1
+    assert "Model notes" in widget.locator(".kfpnb-markdown h2").inner_text()
+    frame_element = widget.locator("iframe.kfpnb-html")
+    assert frame_element.get_attribute("sandbox") == "allow-scripts"
+    frame = frame_element.element_handle().content_frame()
+    frame.wait_for_function("document.getElementById('verdict').textContent.length > 0")
+    assert "sandboxed" in frame.locator("#verdict").inner_text()
+    assert page.title() != "escaped"
+    widget.scroll_into_view_if_needed()
+    screenshot(widget, "widget-succeeded")
