@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make demo` (run the example pipeline) and `make test`.
 PYTHON ?= python3
 
-.PHONY: install demo test lint bench bench-docker
+.PHONY: install demo test lint bench bench-docker bench-widget
 
 install:
 	$(PYTHON) -m pip install --quiet -e ".[dev]"
@@ -24,3 +24,6 @@ bench: install
 
 bench-docker: install
 	$(PYTHON) bench/docker.py
+
+bench-widget: install
+	$(PYTHON) bench/widget.py

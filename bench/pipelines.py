@@ -35,3 +35,23 @@ def trivial_chain() -> int:
     for _ in range(9):
         t = trivial(x=t.output)
     return t.output
+
+
+@dsl.component(base_image=IMAGE)
+def square(x: int) -> int:
+    print(f"squaring {x}")
+    return x * x
+
+
+@dsl.pipeline(name="two-hundred-tasks")
+def two_hundred_tasks() -> int:
+    with dsl.ParallelFor(list(range(199))) as x:
+        sq = square(x=x)
+    return join(xs=dsl.Collected(sq.output)).output
+
+
+@dsl.component(base_image=IMAGE)
+def chatty(lines: int) -> int:
+    for i in range(lines):
+        print(f"log line {i} of a chatty task")
+    return lines
