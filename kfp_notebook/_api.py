@@ -118,11 +118,15 @@ class Session:
         handle = Run(self.store, live.run_id, live)
         if wait:
             handle.wait()
-            if self.raise_on_error and handle.status is not RunState.SUCCEEDED:
-                raise RunFailedError(
-                    f"run {handle.run_id} {handle.status.value}: {handle.error or 'see its log'}"
-                )
+            self.check_outcome(handle)
         return handle
+
+    def check_outcome(self, handle: Run) -> None:
+        """With raise_on_error, a run that ended other than SUCCEEDED raises RunFailedError."""
+        if self.raise_on_error and handle.status is not RunState.SUCCEEDED:
+            raise RunFailedError(
+                f"run {handle.run_id} {handle.status.value}: {handle.error or 'see its log'}"
+            )
 
     def close(self) -> None:
         self.engine.close()

@@ -12,8 +12,6 @@ import sys
 from typing import Any
 
 from kfp_notebook._api import Session, _current
-from kfp_notebook._errors import RunFailedError
-from kfp_notebook._events import RunState
 from kfp_notebook._ir import load_pipeline
 from kfp_notebook._run import Run
 from kfp_notebook._run_view import RunView
@@ -69,10 +67,7 @@ def run_with_widget(
     _display(widget)
     if wait:
         handle.wait()
-        if session.raise_on_error and handle.status is not RunState.SUCCEEDED:
-            raise RunFailedError(
-                f"run {handle.run_id} {handle.status.value}: {handle.error or 'see the widget'}"
-            )
+        session.check_outcome(handle)
     return handle
 
 

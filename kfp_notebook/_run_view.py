@@ -57,21 +57,10 @@ class RunView:
             self.run.update(pipeline=event.pipeline_name, status="RUNNING", created=event.time)
             self.run.update(root=event.pipeline_root, finished=None, message="")
         elif isinstance(event, TaskCreated):
-            prefix = f"{event.parent_id}/" if event.parent_id else ""
-            self.tasks[event.task_id] = {
-                "id": event.task_id,
-                "name": event.name,
-                "parent": event.parent_id,
-                "kind": event.kind,
-                "component": event.component,
-                "deps": [prefix + d for d in event.dependencies],
-                "status": "PENDING",
-                "started": None,
-                "finished": None,
-                "attempts": 0,
-                "message": "",
-                "params": {},
-            }
+            self.tasks[event.task_id] = _task(
+                event.task_id, event.name, event.parent_id, event.kind, event.component,
+                event.dependencies,
+            )  # fmt: skip
         elif isinstance(event, TaskStarted):
             task = self.tasks.get(event.task_id)
             if task is not None:
@@ -115,21 +104,10 @@ class RunView:
         view.run.update(created=record.created, finished=record.finished, message=record.message)
         view.run["root"] = str(store.root)
         for t in store.get_tasks(run_id):
-            prefix = f"{t.parent_id}/" if t.parent_id else ""
-            view.tasks[t.task_id] = {
-                "id": t.task_id,
-                "name": t.name,
-                "parent": t.parent_id,
-                "kind": t.kind,
-                "component": t.component,
-                "deps": [prefix + d for d in t.dependencies],
-                "status": t.status.value,
-                "started": t.started,
-                "finished": t.finished,
-                "attempts": t.attempts,
-                "message": t.message,
-                "params": _json_safe(t.outputs),
-            }
+            task = _task(t.task_id, t.name, t.parent_id, t.kind, t.component, t.dependencies)
+            task.update(status=t.status.value, started=t.started, finished=t.finished)
+            task.update(attempts=t.attempts, message=t.message, params=_json_safe(t.outputs))
+            view.tasks[t.task_id] = task
             view.artifacts[t.task_id] = [
                 {"name": a.name, "uri": a.uri, "type": a.schema_title, "metadata": a.metadata}
                 for a in t.artifacts
@@ -191,6 +169,18 @@ class RunView:
             "params": task.get("params", {}),
             "artifacts": previews,
         }
+
+
+def _task(
+    task_id: str, name: str, parent: str | None, kind: str, component: str, deps: Any
+) -> dict[str, Any]:
+    """A PENDING task as the widget sees it; dependencies become task ids."""
+    prefix = f"{parent}/" if parent else ""
+    return {
+        "id": task_id, "name": name, "parent": parent, "kind": kind, "component": component,
+        "deps": [prefix + d for d in deps], "status": "PENDING", "started": None,
+        "finished": None, "attempts": 0, "message": "", "params": {},
+    }  # fmt: skip
 
 
 def _json_safe(value: Any) -> Any:
