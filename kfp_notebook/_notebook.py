@@ -8,6 +8,7 @@ task with materialized outputs, like kfp.local."""
 
 from __future__ import annotations
 
+import html
 import sys
 from typing import Any
 
@@ -29,9 +30,20 @@ _original_execute_locally: Any = None
 
 
 def _display(widget: RunWidget) -> None:
+    """The widget, and under it a plain line that a saved notebook keeps without its kernel."""
     from IPython.display import display
 
     display(widget)
+    run_id = html.escape(widget.view.run_id)
+    hint = f"run {run_id} · re-display it any time with %kfp show {run_id}"
+    display(
+        {
+            "text/plain": hint,
+            "text/html": f'<div style="color:#6b7280;font-size:11px">run <code>{run_id}</code>'
+            f" · re-display it any time with <code>%kfp show {run_id}</code></div>",
+        },
+        raw=True,
+    )
 
 
 def start_with_widget(

@@ -35,7 +35,17 @@ class Lab:
     root_dir: Path
 
     def open(self, page: Any, path: str) -> None:
-        page.goto(f"{self.url}/lab/tree/{path}?token={self.token}")
+        """Open a notebook alone (`reset`: no tabs restored from an earlier test) and wait
+        until it is the current widget with a connected kernel."""
+        page.goto(f"{self.url}/lab/tree/{path}?reset&token={self.token}")
+        page.wait_for_function(
+            "(path) => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+            " return w && w.context && w.context.path === path && w.sessionContext"
+            " && w.sessionContext.session && w.sessionContext.session.kernel"
+            " && w.sessionContext.session.kernel.connectionStatus === 'connected'; }",
+            arg=path,
+            timeout=120_000,
+        )
 
 
 def _free_port() -> int:

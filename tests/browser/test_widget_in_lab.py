@@ -13,15 +13,6 @@ def _widget(page: Any) -> Any:
 
 def test_quickstart_notebook_live_widget(jupyterlab, page, screenshot) -> None:
     jupyterlab.open(page, "notebooks/quickstart.ipynb")
-    page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached")
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget")
-    page.wait_for_function(
-        "() => { const w = window.jupyterapp.shell.currentWidget;"
-        " return w && w.sessionContext && w.sessionContext.session"
-        " && w.sessionContext.session.kernel"
-        " && w.sessionContext.session.kernel.connectionStatus === 'connected'; }",
-        timeout=120_000,
-    )
     # not awaited: the command's promise settles only when every cell has run
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     widget = _widget(page)
@@ -64,3 +55,17 @@ def test_quickstart_notebook_live_widget(jupyterlab, page, screenshot) -> None:
     assert page.title() != "escaped"
     widget.scroll_into_view_if_needed()
     screenshot(widget, "widget-succeeded")
+
+
+def test_saved_notebook_without_kernel_says_how_to_redisplay(jupyterlab, page) -> None:
+    """Runs after the quick start above left its outputs: save, stop the kernel, reopen."""
+    jupyterlab.open(page, "notebooks/compiled_yaml.ipynb")
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.locator(".kfpnb-badge[data-status='SUCCEEDED']:visible").first.wait_for(timeout=120_000)
+    page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+    page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+    page.reload()
+    page.wait_for_selector(".jp-Notebook .jp-OutputArea-output", state="attached")
+    hint = page.locator(".jp-OutputArea-output:visible", has_text="%kfp show").first
+    hint.wait_for()
+    assert "re-display it any time" in hint.inner_text()
