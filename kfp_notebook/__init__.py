@@ -32,3 +32,8 @@ __all__ = [
     "list_runs",
     "run",
 ]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """Tell jupyter_server where the REST API for the sidebar lives (`kfp_notebook._server`)."""
+    return [{"module": "kfp_notebook._server"}]
