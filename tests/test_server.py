@@ -482,3 +482,48 @@ async def test_rerun_from_a_task_in_a_detached_cli_process(jp_fetch: Any, own_ro
         time.sleep(0.1)
     assert not Path(f"/proc/{started['pid']}").exists(), "the re-run process outlived its run"
 
+
+
+@pytest.fixture(scope="module")
+def big_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of 10,000 runs built by bench/store_listing.py (through the store's schema)."""
+    import importlib.util
+
+    bench = Path(__file__).resolve().parent.parent / "bench" / "store_listing.py"
+    spec = importlib.util.spec_from_file_location("store_listing", bench)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    root = tmp_path_factory.mktemp("big") / "root"
+    module.build(root, 10_000)
+    return root.resolve()
+
+
+@pytest.fixture
+def big_config(big_root: Path, jp_server_config: Config) -> Config:
+    jp_server_config.KfpNotebookServer.roots = [str(big_root)]
+    return jp_server_config
+
+
+async def test_ten_thousand_runs_page_fast_and_completely(
+    big_config: Config, jp_fetch: Any, big_root: Path
+) -> None:
+    r = rid(big_root)
+    start = time.perf_counter()
+    first = await get_json(jp_fetch, "roots", r, "runs", limit="50")
+    took = time.perf_counter() - start
+    assert first["total"] == 10_000 and len(first["runs"]) == 50
+    assert first["runs"][0]["arguments"] == {"n": 9999}  # newest first
+    assert took < 0.2, f"first page of 10,000 runs took {took * 1000:.0f} ms"
+    seen = {x["run_id"] for x in first["runs"]}
+    cursor = first["next_cursor"]
+    while cursor:
+        page = await get_json(jp_fetch, "roots", r, "runs", limit="500", cursor=cursor)
+        seen.update(x["run_id"] for x in page["runs"])
+        cursor = page["next_cursor"]
+    assert len(seen) == 10_000
+    failed = await get_json(jp_fetch, "roots", r, "runs", status="FAILED", pipeline="pipe-2")
+    assert failed["total"] == 1000 and {x["status"] for x in failed["runs"]} == {"FAILED"}
+    assert [x["pipeline_name"] for x in failed["runs"]] == ["pipe-2"] * 50
+    none = await get_json(jp_fetch, "roots", r, "runs", status="FAILED", pipeline="pipe-0")
+    assert none["total"] == 0
