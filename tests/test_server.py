@@ -464,6 +464,11 @@ async def test_rerun_from_a_task_in_a_detached_cli_process(jp_fetch: Any, own_ro
     assert response.code == 202
     started = json.loads(response.body)
     assert started["run_id"] == run.run_id
+    for method, extra in (("DELETE", ()), ("POST", ("rerun",))):
+        body = '{"from_task": "count"}' if method == "POST" else None
+        with pytest.raises(HTTPClientError) as err:
+            await jp_fetch(API, "roots", r, "runs", run.run_id, *extra, method=method, body=body)
+        assert err.value.code == 409, method  # while the re-run goes on
     deadline = time.time() + 180
     while time.time() < deadline:
         tasks = tasks_of(own_root, run.run_id)

@@ -22,7 +22,6 @@ from kfp_notebook._server._artifacts import PreviewHandler, RawHandler
 from kfp_notebook._server._config import KfpNotebookServer
 from kfp_notebook._server._handlers import (
     BaseHandler,
-    LogHandler,
     PipelinesHandler,
     RerunHandler,
     RootsHandler,
@@ -30,6 +29,7 @@ from kfp_notebook._server._handlers import (
     RunsHandler,
     TokenHandler,
 )
+from kfp_notebook._server._logs import LogHandler
 
 __all__ = ["KfpNotebookServer", "routes"]
 

@@ -22,12 +22,10 @@ from tornado import web
 from kfp_notebook._events import RunState
 from kfp_notebook._server._config import KfpNotebookServer
 from kfp_notebook._server._paths import PathRefused, Root, confine, find_root, list_roots
-from kfp_notebook._server._rerun import RerunError, start_rerun
+from kfp_notebook._server._rerun import RerunError, rerun_in_progress, start_rerun
 from kfp_notebook._server._views import run_view, task_view
 from kfp_notebook._store_index import (
     INDEX_NAME,
-    RUN_LOG,
-    TASK_LOG,
     change_token,
     connect_readonly,
     delete_run_rows,
@@ -35,14 +33,12 @@ from kfp_notebook._store_index import (
     get_tasks,
     page_runs,
     pipeline_names,
-    task_dir_name,
 )
 from kfp_notebook._store_schema import RunRecord
 
 __all__ = [
     "AUTH_RESOURCE",
     "BaseHandler",
-    "LogHandler",
     "PipelinesHandler",
     "RerunHandler",
     "RootsHandler",
@@ -53,7 +49,6 @@ __all__ = [
 
 AUTH_RESOURCE = "kfp-notebook"
 _STATES = {s.value for s in RunState}
-_MAX_LOG = 1 << 20
 
 
 class ApiError(web.HTTPError):
@@ -227,7 +222,10 @@ class RunHandler(BaseHandler):
         root = self.root(rid)
         with self.index(root) as db:
             record = self.run_record(db, run_id)
-        if not record.status.terminal:
+        running = (root.path / run_id).is_dir() and rerun_in_progress(
+            self.confined(root.path, run_id, root=root.path)
+        )
+        if running or not record.status.terminal:
             raise self.fail(409, f"run {run_id} is still running; cancel it before deleting it")
         db_rw = sqlite3.connect(root.path / INDEX_NAME, isolation_level=None, timeout=10)
         try:
@@ -269,36 +267,3 @@ class RerunHandler(BaseHandler):
         except RerunError as exc:
             raise self.fail(exc.status, str(exc)) from None
         self.send_json(started, status=202)
-
-
-class LogHandler(BaseHandler):
-    """The end of a run's (or one task's, ?task=ID) log: ?max_bytes= (at most 1 MiB)."""
-
-    @web.authenticated
-    @authorized
-    def get(self, rid: str, run_id: str) -> None:
-        root = self.root(rid)
-        task = self.get_query_argument("task", "") or None
-        with self.index(root) as db:
-            self.run_record(db, run_id)
-            assert db is not None
-            if task is not None and not any(t.task_id == task for t in get_tasks(db, run_id)):
-                raise self.fail(404, f"run {run_id} has no task {task}")
-        parts = [run_id, RUN_LOG] if task is None else [run_id, task_dir_name(task), TASK_LOG]
-        try:
-            cap = min(int(self.get_query_argument("max_bytes", "65536")), _MAX_LOG)
-        except ValueError:
-            raise self.fail(400, "max_bytes must be a whole number") from None
-        try:
-            path = confine(root.path, *parts)
-        except PathRefused as exc:
-            raise self.fail(403, str(exc)) from None
-        except FileNotFoundError:
-            self.send_json({"text": "", "size": 0, "truncated": False})
-            return
-        size = path.stat().st_size
-        with path.open("rb") as f:
-            f.seek(max(0, size - max(cap, 0)))
-            data = f.read()
-        text = data.decode("utf-8", "replace")
-        self.send_json({"text": text, "size": size, "truncated": size > len(data)})

@@ -18,7 +18,7 @@ from typing import Any
 
 from kfp_notebook._store_schema import RunRecord, TaskRecord
 
-__all__ = ["RERUN_LOG", "RerunError", "start_rerun"]
+__all__ = ["RERUN_LOG", "RerunError", "rerun_in_progress", "start_rerun"]
 
 RERUN_LOG = "rerun.log"
 _children: dict[Path, subprocess.Popen[bytes]] = {}
@@ -29,6 +29,13 @@ class RerunError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+def rerun_in_progress(run_dir: Path) -> bool:
+    """Whether this server started a re-run of the run in `run_dir` that has not exited yet."""
+    with _lock:
+        proc = _children.get(run_dir)
+        return proc is not None and proc.poll() is None
 
 
 def _reap(run_dir: Path, proc: subprocess.Popen[bytes]) -> None:
