@@ -458,6 +458,18 @@ async def test_rerun_from_a_task_in_a_detached_cli_process(jp_fetch: Any, own_ro
             API, "roots", r, "runs", run.run_id, "rerun", method="POST", body='{"from_task": "x"}'
         )
     assert err.value.code == 400 and b"count" in err.value.response.body
+    with pytest.raises(HTTPClientError) as err:
+        await jp_fetch(
+            API,
+            "roots",
+            r,
+            "runs",
+            run.run_id,
+            "rerun",
+            method="POST",
+            body='{"from_task": "count", "runner": "k8s"}',
+        )
+    assert err.value.code == 400 and b"runner" in err.value.response.body
     response = await jp_fetch(
         API, "roots", r, "runs", run.run_id, "rerun", method="POST", body='{"from_task": "count"}'
     )

@@ -242,7 +242,8 @@ class RunHandler(BaseHandler):
 
 
 class RerunHandler(BaseHandler):
-    """POST {"from_task": "train"}: resume the run from that task in a detached CLI process."""
+    """POST {"from_task": "train", "runner": "subprocess"|"docker"}: resume the run from that
+    task in a detached CLI process."""
 
     @web.authenticated
     @authorized
@@ -263,7 +264,8 @@ class RerunHandler(BaseHandler):
             tasks = get_tasks(db, run_id)
         run_dir = self.confined(root.path, run_id, root=root.path)
         try:
-            started = start_rerun(root.path, run_dir, record, tasks, from_task)
+            runner = body.get("runner", "subprocess")
+            started = start_rerun(root.path, run_dir, record, tasks, from_task, str(runner))
         except RerunError as exc:
             raise self.fail(exc.status, str(exc)) from None
         self.send_json(started, status=202)

@@ -46,10 +46,18 @@ def _reap(run_dir: Path, proc: subprocess.Popen[bytes]) -> None:
 
 
 def start_rerun(
-    root: Path, run_dir: Path, run: RunRecord, tasks: list[TaskRecord], from_task: str
+    root: Path,
+    run_dir: Path,
+    run: RunRecord,
+    tasks: list[TaskRecord],
+    from_task: str,
+    runner: str = "subprocess",
 ) -> dict[str, Any]:
     """Start the process and return {run_id, pid, log}; RerunError(status, message) when the
-    run cannot be resumed from `from_task`."""
+    run cannot be resumed from `from_task`. The index does not record which runner made a run,
+    so the caller names it (the CLI's default, subprocess, unless told)."""
+    if runner not in ("subprocess", "docker"):
+        raise RerunError(400, f"runner must be 'subprocess' or 'docker', not {runner!r}")
     if not run.status.terminal:
         raise RerunError(409, f"run {run.run_id} is still running; wait for it or cancel it")
     names = sorted({t.name for t in tasks if t.kind in ("container", "importer")})
@@ -73,6 +81,8 @@ def start_rerun(
             run.run_id,
             "--pipeline-root",
             str(root),
+            "--runner",
+            runner,
             "--quiet",
         ]
         log = run_dir / RERUN_LOG
