@@ -47,3 +47,8 @@ def unload_ipython_extension(ipython: Any) -> None:
     from kfp_notebook._magics import unload
 
     unload(ipython)
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """Tell jupyter_server where the REST API for the sidebar lives (`kfp_notebook._server`)."""
+    return [{"module": "kfp_notebook._server"}]

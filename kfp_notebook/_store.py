@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from kfp_notebook import _store_index as _index
 from kfp_notebook._events import (
     ArtifactProduced,
     Event,
@@ -33,20 +34,10 @@ from kfp_notebook._events import (
 )
 from kfp_notebook._procs import process_start_ticks, same_process_alive, stop_process_group
 from kfp_notebook._roots import register_root
+from kfp_notebook._store_index import INDEX_NAME, RUN_LOG, TASK_LOG, task_dir_name
 from kfp_notebook._store_schema import SCHEMA, ArtifactRecord, RunRecord, TaskRecord
 
 __all__ = ["ArtifactRecord", "RunRecord", "RunStore", "TaskRecord", "task_dir_name"]
-
-INDEX_NAME = ".kfp-notebook.sqlite"
-RUN_LOG = "run.log"
-TASK_LOG = "task.log"
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]")
-
-
-def task_dir_name(task_id: str) -> str:
-    """Folder of a task below its run folder: `for-loop-2[1]/train` -> `for-loop-2.1/train`."""
-    return _UNSAFE.sub("_", task_id.replace("[", ".").replace("]", ""))
-
 
 def _still_ours(pgid: int, leader_start: int | None) -> bool:
     """Whether the process group a task led may still hold its processes: the leader itself,
@@ -275,36 +266,16 @@ class RunStore:
         status: str | None = None,
         pipeline_name: str | None = None,
     ) -> list[RunRecord]:
-        where, args = [], []
-        if status:
-            where.append("status=?")
-            args.append(status.upper())
-        if pipeline_name:
-            where.append("pipeline_name=?")
-            args.append(pipeline_name)
-        sql = "SELECT * FROM runs"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY created DESC LIMIT ? OFFSET ?"
         with self._lock:
-            rows = self._db.execute(sql, (*args, limit, offset)).fetchall()
-        return [RunRecord.from_row(r) for r in rows]
+            return _index.list_runs(self._db, limit, offset, status, pipeline_name)
 
     def get_run(self, run_id: str) -> RunRecord | None:
         with self._lock:
-            row = self._db.execute("SELECT * FROM runs WHERE run_id=?", (run_id,)).fetchone()
-        return RunRecord.from_row(row) if row else None
+            return _index.get_run(self._db, run_id)
 
     def get_tasks(self, run_id: str) -> list[TaskRecord]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM tasks WHERE run_id=? ORDER BY rowid", (run_id,)
-            ).fetchall()
-            arts = self._db.execute("SELECT * FROM artifacts WHERE run_id=?", (run_id,)).fetchall()
-        by_task: dict[str, list[ArtifactRecord]] = {}
-        for a in arts:
-            by_task.setdefault(a["task_id"], []).append(ArtifactRecord.from_row(a))
-        return [TaskRecord.from_row(r, by_task.get(r["task_id"], [])) for r in rows]
+            return _index.get_tasks(self._db, run_id)
 
     def cache_lookup(self, cache_key: str) -> TaskRecord | None:
         with self._lock:
@@ -332,9 +303,8 @@ class RunStore:
             return False
         if record.status is RunState.RUNNING:
             raise RuntimeError(f"run {run_id} is still running; cancel it before deleting it")
-        with self._tx() as db:
-            for table in ("cache", "artifacts", "tasks", "runs"):
-                db.execute(f"DELETE FROM {table} WHERE run_id=?", (run_id,))
+        with self._lock:
+            _index.delete_run_rows(self._db, run_id)
         shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
         return True
 

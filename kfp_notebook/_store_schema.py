@@ -63,6 +63,30 @@ CREATE TABLE IF NOT EXISTS cache (
     task_id TEXT NOT NULL,
     created REAL NOT NULL
 );
+-- A write counter the triggers below bump: the sidebar's cheap "did anything change" token.
+CREATE TABLE IF NOT EXISTS changes (
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    counter INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO changes VALUES (0, 0);
+CREATE TRIGGER IF NOT EXISTS runs_insert_bump AFTER INSERT ON runs
+    BEGIN UPDATE changes SET counter = counter + 1 WHERE id = 0; END;
+CREATE TRIGGER IF NOT EXISTS runs_update_bump AFTER UPDATE ON runs
+    BEGIN UPDATE changes SET counter = counter + 1 WHERE id = 0; END;
+CREATE TRIGGER IF NOT EXISTS runs_delete_bump AFTER DELETE ON runs
+    BEGIN UPDATE changes SET counter = counter + 1 WHERE id = 0; END;
+CREATE TRIGGER IF NOT EXISTS tasks_insert_bump AFTER INSERT ON tasks
+    BEGIN UPDATE changes SET counter = counter + 1 WHERE id = 0; END;
+CREATE TRIGGER IF NOT EXISTS tasks_update_bump AFTER UPDATE ON tasks
+    BEGIN UPDATE changes SET counter = counter + 1 WHERE id = 0; END;
+CREATE TRIGGER IF NOT EXISTS tasks_delete_bump AFTER DELETE ON tasks
+    BEGIN UPDATE changes SET counter = counter + 1 WHERE id = 0; END;
+CREATE TRIGGER IF NOT EXISTS artifacts_insert_bump AFTER INSERT ON artifacts
+    BEGIN UPDATE changes SET counter = counter + 1 WHERE id = 0; END;
+CREATE TRIGGER IF NOT EXISTS artifacts_update_bump AFTER UPDATE ON artifacts
+    BEGIN UPDATE changes SET counter = counter + 1 WHERE id = 0; END;
+CREATE TRIGGER IF NOT EXISTS artifacts_delete_bump AFTER DELETE ON artifacts
+    BEGIN UPDATE changes SET counter = counter + 1 WHERE id = 0; END;
 """
 
 

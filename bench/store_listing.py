@@ -1,0 +1,207 @@
+"""Listing a pipeline root of 10,000 runs: the sidebar's first page must come back under 200 ms.
+
+Builds an index with N runs (3 tasks and 2 artifacts each) through the store's own schema, then
+times the first page, a filtered page, a page deep in the list (keyset cursor) and the change
+token (a) through the handlers' code path in this process and (b) over HTTP against a real
+`jupyter server` subprocess with the extension enabled. Prints milliseconds (median of 20).
+Usage: python bench/store_listing.py [--runs 10000] [--no-http]
+"""
+
+import argparse
+import json
+import os
+import secrets
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Callable, List
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kfp_notebook._server._views import run_view  # noqa: E402
+from kfp_notebook._store_index import (  # noqa: E402
+    INDEX_NAME,
+    change_token,
+    connect_readonly,
+    page_runs,
+)
+from kfp_notebook._store_schema import SCHEMA  # noqa: E402
+
+STATES = ["SUCCEEDED"] * 7 + ["FAILED", "CANCELLED", "INTERRUPTED"]
+TASK_STATE = {s: s for s in STATES} | {"INTERRUPTED": "CANCELLED"}
+TARGET_MS = 200.0
+
+
+def build(root: Path, n: int) -> None:
+    """N finished runs of 5 pipelines, one second apart, in a single transaction."""
+    root.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(root / INDEX_NAME, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(SCHEMA)
+    db.execute("BEGIN")
+    start = time.time() - n
+    for i in range(n):
+        run_id = f"pipe-{i % 5}-{i:06d}-{secrets.token_hex(2)}"
+        created = start + i
+        status = STATES[i % len(STATES)]
+        db.execute(
+            "INSERT INTO runs (run_id, pipeline_name, status, created, finished, arguments,"
+            " outputs, task_counts) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                run_id,
+                f"pipe-{i % 5}",
+                status,
+                created,
+                created + 0.5,
+                json.dumps({"n": i}),
+                "{}",
+                json.dumps({status: 3}),
+            ),
+        )
+        for t in ("load", "train", "report"):
+            db.execute(
+                "INSERT INTO tasks (run_id, task_id, name, kind, status, started, finished)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (run_id, t, t, "container", TASK_STATE[status], created, created + 0.1),
+            )
+        for a in ("data", "model"):
+            uri = str(root / run_id / "train" / a)
+            db.execute(
+                "INSERT INTO artifacts VALUES (?,?,?,?,?,?)",
+                (run_id, "train", a, uri, "system.Dataset", "{}"),
+            )
+    db.execute("COMMIT")
+    db.close()
+
+
+def median_ms(fn: Callable[[], object], repeat: int = 20) -> float:
+    times: List[float] = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def in_process(root: Path) -> None:
+    """What RunsHandler.get does per request: open read-only, count, page, serialize, close."""
+
+    def page(**kw: object) -> str:
+        db = connect_readonly(root)
+        assert db is not None
+        try:
+            token = change_token(root, db)
+            p = page_runs(db, 50, **kw)  # type: ignore[arg-type]
+            return json.dumps({"runs": [run_view(r) for r in p.runs], "total": p.total,
+                               "next_cursor": p.next_cursor, "token": token})
+        finally:
+            db.close()
+
+    first = json.loads(page())
+    deep_cursor = None
+    db = connect_readonly(root)
+    assert db is not None
+    cursor = None
+    for _ in range(190):  # walk to run ~9,500 once, to time the page found there
+        cursor = page_runs(db, 50, cursor).next_cursor
+    deep_cursor = cursor
+    db.close()
+    print(f"  in process: first page {median_ms(page):7.2f} ms"
+          f" (total {first['total']}, {len(first['runs'])} runs)")
+    print(f"  in process: status=FAILED {median_ms(lambda: page(statuses=['FAILED'])):7.2f} ms")
+    print(f"  in process: pipeline=pipe-3 "
+          f"{median_ms(lambda: page(pipeline_name='pipe-3')):7.2f} ms")
+    print(f"  in process: page at run 9,500 {median_ms(lambda: page(cursor=deep_cursor)):7.2f} ms")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def over_http(root: Path, work: Path) -> float:
+    port, token = free_port(), secrets.token_hex(16)
+    config = {
+        "ServerApp": {"jpserver_extensions": {"kfp_notebook": True}, "port": port,
+                      "ip": "127.0.0.1", "open_browser": False, "root_dir": str(work),
+                      "allow_root": True},
+        "IdentityProvider": {"token": token},
+        "KfpNotebookServer": {"roots": [str(root)], "registered_roots": False},
+    }
+    (work / "cfg.json").write_text(json.dumps(config))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "KFP_NOTEBOOK_HOME": str(work / "home")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_server", f"--config={work / 'cfg.json'}"],
+        env=env, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "wb"),  # noqa: SIM115
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}/kfp-notebook/api"
+    headers = {"Authorization": f"token {token}"}
+
+    def get(path: str) -> bytes:
+        with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers)) as r:
+            return bytes(r.read())
+
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                roots = json.loads(get("/roots"))["roots"]
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    log = (work / "server.log").read_text()[-3000:]
+                    raise SystemExit(f"jupyter server did not start:\n{log}") from None
+                time.sleep(0.2)
+        rid = roots[0]["id"]
+        cold_start = time.perf_counter()
+        first = json.loads(get(f"/roots/{rid}/runs?limit=50"))
+        cold = (time.perf_counter() - cold_start) * 1000
+        assert first["total"] > 0 and len(first["runs"]) == 50
+        warm = median_ms(lambda: get(f"/roots/{rid}/runs?limit=50"))
+        failed = median_ms(lambda: get(f"/roots/{rid}/runs?limit=50&status=FAILED"))
+        tok = median_ms(lambda: get(f"/roots/{rid}/token"))
+        detail = median_ms(lambda: get(f"/roots/{rid}/runs/{first['runs'][0]['run_id']}"))
+        print(f"  over HTTP: first page, first request {cold:7.2f} ms")
+        print(f"  over HTTP: first page {warm:7.2f} ms, status=FAILED {failed:7.2f} ms,"
+              f" token {tok:6.2f} ms, one run {detail:6.2f} ms")
+        return max(cold, warm)
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--no-http", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-listing-") as tmp:
+        work = Path(tmp)
+        if os.environ.get("BENCH_KEEP"):
+            work = Path(tempfile.mkdtemp(prefix="bench-listing-kept-"))
+        root = work / "root"
+        start = time.perf_counter()
+        build(root, args.runs)
+        print(f"built an index of {args.runs:,} runs in {time.perf_counter() - start:.1f} s")
+        in_process(root)
+        if not args.no_http:
+            worst = over_http(root, work)
+            verdict = "OK" if worst < TARGET_MS else "OVER"
+            print(f"  first page over HTTP: {worst:.1f} ms vs target {TARGET_MS:.0f} ms: {verdict}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Artifact preview and raw download: ?task=ID&name=OUTPUT[&path=FILE-IN-A-FOLDER-ARTIFACT].
+
+Raw bytes are shown inline only when a browser cannot be tricked by them: images by their magic
+bytes, UTF-8 text as text/plain, HTML only under `Content-Security-Policy: sandbox allow-scripts`
+(its scripts run in an opaque origin that cannot reach the server). Everything else, and anything
+with ?download=1, is an attachment of type application/octet-stream.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from pathlib import Path
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+from tornado.ioloop import IOLoop
+
+from kfp_notebook._preview import preview_artifact
+from kfp_notebook._server._handlers import BaseHandler
+from kfp_notebook._server._paths import PathRefused, Root, confine_uri
+from kfp_notebook._store_index import get_tasks
+from kfp_notebook._store_schema import ArtifactRecord
+
+__all__ = ["PreviewHandler", "RawHandler", "raw_disposition"]
+
+_IMAGES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+_HTML_CSP = "sandbox allow-scripts; frame-ancestors 'self'"
+_SVG_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+_CHUNK = 1 << 16
+
+
+def raw_disposition(path: Path, schema_title: str) -> tuple[str, str | None] | None:
+    """(content type, CSP) to show the file inline, or None to send it as an attachment."""
+    with path.open("rb") as f:
+        head = f.read(8192)
+    for magic, mime in _IMAGES:
+        if head.startswith(magic):
+            return mime, None
+    if b"\x00" in head:
+        return None
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:
+            return None
+        text = head[: exc.start].decode("utf-8")
+    suffix = path.suffix.lower()
+    start = text.lstrip()[:512].lower()
+    if suffix == ".svg" or start.startswith("<svg") or ("<svg" in start and "<?xml" in start):
+        return "image/svg+xml", _SVG_CSP
+    if schema_title.endswith(".HTML") or suffix in (".html", ".htm", ".xhtml"):
+        return "text/html; charset=utf-8", _HTML_CSP
+    return "text/plain; charset=utf-8", None
+
+
+class _ArtifactHandler(BaseHandler):
+    def artifact(self, rid: str, run_id: str) -> tuple[Root, ArtifactRecord, Path]:
+        """The artifact named by the query, and its file (or the file at ?path= inside it)."""
+        root = self.root(rid)
+        task_id = self.get_query_argument("task", "")
+        name = self.get_query_argument("name", "")
+        if not task_id or not name:
+            raise self.fail(400, "give the artifact as ?task=TASK_ID&name=OUTPUT_NAME")
+        with self.index(root) as db:
+            self.run_record(db, run_id)
+            assert db is not None
+            tasks = {t.task_id: t for t in get_tasks(db, run_id)}
+        if task_id not in tasks:
+            raise self.fail(404, f"run {run_id} has no task {task_id}")
+        found = [a for a in tasks[task_id].artifacts if a.name == name]
+        if not found:
+            raise self.fail(404, f"task {task_id} has no output artifact {name}")
+        try:
+            target = confine_uri(found[0].uri, root.path)
+        except PathRefused as exc:
+            raise self.fail(403, str(exc)) from None
+        except FileNotFoundError:
+            raise self.fail(404, f"the file of {name} is gone (deleted or never written)") from None
+        sub = self.get_query_argument("path", "")
+        if sub:
+            target = self.confined(target, sub, root=root.path)
+        return root, found[0], target
+
+
+class PreviewHandler(_ArtifactHandler):
+    """The same JSON preview the run widget shows, read under the configured byte cap."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, rid: str, run_id: str) -> None:
+        _, artifact, target = self.artifact(rid, run_id)
+        try:
+            max_rows = max(1, min(int(self.get_query_argument("max_rows", "20")), 200))
+        except ValueError:
+            raise self.fail(400, "max_rows must be a whole number") from None
+        kind = "system.Artifact" if self.get_query_argument("path", "") else artifact.schema_title
+        preview = await IOLoop.current().run_in_executor(
+            None,
+            lambda: preview_artifact(
+                target,
+                kind,
+                artifact.metadata,
+                max_bytes=self.ext.preview_max_bytes,
+                max_rows=max_rows,
+            ),
+        )
+        self.send_json(preview)
+
+
+class RawHandler(_ArtifactHandler):
+    """The artifact's bytes, streamed; ?download=1 always makes it an attachment."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, rid: str, run_id: str) -> None:
+        _, artifact, target = self.artifact(rid, run_id)
+        if target.is_dir():
+            raise self.fail(400, "this artifact is a folder; pick a file in it with ?path=")
+        download = self.get_query_argument("download", "") not in ("", "0")
+        shown = None if download else raw_disposition(target, artifact.schema_title)
+        quoted = urllib.parse.quote(target.name)
+        if shown is None:
+            self.set_header("Content-Type", "application/octet-stream")
+            self.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{quoted}")
+        else:
+            mime, csp = shown
+            self.set_header("Content-Type", mime)
+            self.set_header("Content-Disposition", f"inline; filename*=UTF-8''{quoted}")
+            if csp is not None:
+                self.set_header("Content-Security-Policy", csp)
+        self.set_header("Content-Length", str(target.stat().st_size))
+        self.set_header("Cache-Control", "no-store")
+        with target.open("rb") as f:
+            while chunk := f.read(_CHUNK):
+                self.write(chunk)
+                await self.flush()
+        self.finish()
