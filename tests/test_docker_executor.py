@@ -244,3 +244,40 @@ def test_gc_lists_and_removes_derived_images(docker_client, docker_session, tmp_
     left = docker_client.images.list(filters={"label": "kfp-notebook.image=1"})
     assert not left
     docker_client.images.get(IMAGE)  # base images are not ours to remove
+
+
+@dsl.container_component
+def inspect_limits(report: dsl.OutputPath(str)):
+    return dsl.ContainerSpec(
+        image=IMAGE,
+        command=[
+            "sh",
+            "-c",
+            'mkdir -p "$(dirname "$0")"; '
+            'printf "%s|%s|%s" "$(cat /mnt/extra/note.txt)" "$GREETING" '
+            '"$(cat /sys/fs/cgroup/memory.max 2>/dev/null'
+            ' || cat /sys/fs/cgroup/memory/memory.limit_in_bytes)" > "$0"',
+        ],
+        args=[report],
+    )
+
+
+def test_user_options_pass_through(docker_client, pipeline_root, tmp_path) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "note.txt").write_text("mounted")
+    runner = DockerRunner(
+        environment={"GREETING": "from options"},
+        volumes={str(extra): {"bind": "/mnt/extra", "mode": "ro"}},
+        mem_limit="256m",
+        network_mode="none",
+    )
+    session = Session(runner, pipeline_root, raise_on_error=False)
+    try:
+        run = session.run(inspect_limits)
+        assert run.status is RunState.SUCCEEDED, run.error
+        note, greeting, memory = run.output.split("|")
+        assert (note, greeting) == ("mounted", "from options")
+        assert memory == str(256 * 1024 * 1024), memory  # cgroup v2 or v1 file
+    finally:
+        session.close()
