@@ -41,18 +41,43 @@ export class LogPanel {
     this.last = key;
     const stick = this.pre.scrollTop + this.pre.clientHeight >= this.pre.scrollHeight - 20;
     this.info.textContent = `${task ? task.name : "all tasks"} · ${lines.length} line(s) shown of ${total}`;
-    this.pre.replaceChildren(
-      ...lines.map((l) => {
-        const div = h("div", { class: l.error ? "kfpnb-line kfpnb-error" : "kfpnb-line" });
-        if (query) {
-          const i = l.text.toLowerCase().indexOf(query);
-          div.append(l.text.slice(0, i), h("mark", {}, l.text.slice(i, i + query.length)), l.text.slice(i + query.length));
-        } else div.textContent = l.text;
-        return div;
-      }),
-    );
+    const render = (l: { text: string; error: boolean }) => {
+      const div = h("div", { class: l.error ? "kfpnb-line kfpnb-error" : "kfpnb-line" });
+      if (query) {
+        const i = l.text.toLowerCase().indexOf(query);
+        div.append(l.text.slice(0, i), h("mark", {}, l.text.slice(i, i + query.length)), l.text.slice(i + query.length));
+      } else div.textContent = l.text;
+      return div;
+    };
+    this.pre.replaceChildren(...(query ? lines.map(render) : foldExecutorInput(lines, render)));
     if (stick) this.pre.scrollTop = this.pre.scrollHeight;
   }
+}
+
+// KFP's executor logs its whole input as indented JSON at the start of every task: fold it.
+function foldExecutorInput(
+  lines: { text: string; error: boolean }[],
+  render: (l: { text: string; error: boolean }) => HTMLElement,
+): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i].text.endsWith("Got executor_input:")) {
+      out.push(render(lines[i]));
+      continue;
+    }
+    const prefix = lines[i].text.slice(0, lines[i].text.indexOf("[KFP Executor"));
+    let end = i + 1;
+    while (end < lines.length && lines[end].text !== `${prefix}}`) end++;
+    if (end >= lines.length) {
+      out.push(render(lines[i]));
+      continue;
+    }
+    const details = h("details", { class: "kfpnb-fold" });
+    details.append(h("summary", {}, `${lines[i].text} (${end - i} lines)`), ...lines.slice(i + 1, end + 1).map(render));
+    out.push(details);
+    i = end;
+  }
+  return out;
 }
 
 export function renderOutputs(out: SelectedOutputs, task: Task | undefined): HTMLElement {
