@@ -51,3 +51,31 @@ def test_container_components_are_refused_with_a_hint(session) -> None:
     with pytest.raises(KfpNotebookError, match="runner='docker'"):
         session.run(shell)
     assert session.store.list_runs() == []
+
+
+@dsl.component(base_image="python:3.11")
+def leaves_a_sleeper(pid_file: str) -> str:
+    import subprocess
+
+    child = subprocess.Popen(["sleep", "600"])  # inherits the task's output
+    with open(pid_file, "w") as f:
+        f.write(str(child.pid))
+    return "main done"
+
+
+def test_a_task_ends_with_its_main_process(session, tmp_path) -> None:
+    """Like a container: when the task's process exits, what it left running is stopped."""
+    import time
+
+    from kfp_notebook._procs import same_process_alive
+
+    pid_file = tmp_path / "sleeper.pid"
+    started = time.monotonic()
+    run = session.run(leaves_a_sleeper, {"pid_file": str(pid_file)})
+    assert run.status is RunState.SUCCEEDED, run.error
+    assert run.output == "main done"
+    assert time.monotonic() - started < 10
+    deadline = time.monotonic() + 5
+    while same_process_alive(int(pid_file.read_text()), None) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not same_process_alive(int(pid_file.read_text()), None)

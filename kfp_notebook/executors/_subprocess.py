@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
@@ -36,6 +36,7 @@ from kfp_notebook.executors._zygote import ForkedTask, Zygote, ZygoteUnavailable
 __all__ = ["SubprocessExecutor"]
 
 _BOOTSTRAP = str(Path(__file__).resolve().parent.parent / "_task_bootstrap.py")
+_DRAIN_SECONDS = 1.0  # output still arriving this long after the task's process ended is cut
 _ISOLATING_VARS = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "PYTHONSAFEPATH")
 
 
@@ -175,10 +176,18 @@ class SubprocessExecutor:
         try:
             launch.on_start(proc.pid)
             assert proc.stdout is not None
-            with proc.stdout:
-                for raw in proc.stdout:
-                    launch.on_log(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
-            return proc.wait()
+            reader = threading.Thread(
+                target=_pump, args=(proc.stdout, launch.on_log), name="kfpnb-log", daemon=True
+            )
+            reader.start()
+            code = proc.wait()
+            reader.join(_DRAIN_SECONDS)
+            if reader.is_alive():
+                # Something the task started still holds its output. As when a container's main
+                # process ends, the task is over: stop what it left behind.
+                stop_process_group(proc.pid, self.grace_period)
+                reader.join()
+            return code
         finally:
             with self._lock:
                 self._procs.pop(launch.task_id, None)
@@ -233,6 +242,12 @@ class SubprocessExecutor:
             zygote.close()
         for fd in held:
             os.close(fd)
+
+
+def _pump(stream: IO[bytes], on_log: Callable[[str], None]) -> None:
+    with stream:
+        for raw in stream:
+            on_log(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
 
 
 def _requirement_name(text: str) -> str | None:
