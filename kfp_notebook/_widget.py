@@ -31,7 +31,6 @@ class RunWidget(anywidget.AnyWidget):
     log_counts = traitlets.Dict().tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
     selected_outputs = traitlets.Dict().tag(sync=True)
-    hint = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
         self,
@@ -45,7 +44,6 @@ class RunWidget(anywidget.AnyWidget):
         self._on_cancel = on_cancel
         self._stop = threading.Event()
         self._outputs_for = ""
-        self.hint = f"Re-display this run with: %kfp show {view.run_id}"
         self.observe(self._selection_changed, names="selected")
         self.on_msg(self._message)
         self.flush()
