@@ -23,7 +23,7 @@ bench: install
 	$(PYTHON) bench/run.py
 
 bench-docker: install
-	$(PYTHON) bench/docker.py
+	$(PYTHON) bench/docker_runners.py
 
 bench-widget: install
 	$(PYTHON) bench/widget.py

@@ -4,7 +4,7 @@ DockerRunner, on the seed 004 pipeline (numpy, 4 chained tasks) and the same loc
 Warm: our derived image exists (kfp and numpy installed once). Cold: it is removed first, so
 our run builds it. kfp.local pip-installs kfp and numpy inside every task's container, every
 run. Each measurement is a fresh process; wall times include interpreter start.
-Usage: python bench/docker.py  (runs ci/setup_docker.sh first)
+Usage: python bench/docker_runners.py  (runs ci/setup_docker.sh first)
 """
 
 import os
