@@ -28,6 +28,7 @@ from kfp_notebook._store_index import (
     INDEX_NAME,
     change_token,
     connect_readonly,
+    count_runs,
     delete_run_rows,
     get_run,
     get_tasks,
@@ -133,13 +134,15 @@ class RootsHandler(BaseHandler):
     def get(self) -> None:
         out = []
         for root in self.roots():
-            token = None
+            token, runs = None, 0
             if root.exists:
                 with self.index(root) as db:
                     token = change_token(root.path, db)
+                    runs = count_runs(db) if db is not None else 0
             out.append(
-                {"id": root.id, "path": str(root.path), "exists": root.exists, "token": token}
-            )
+                {"id": root.id, "path": str(root.path), "name": root.path.name,
+                 "exists": root.exists, "token": token, "runs": runs}
+            )  # fmt: skip
         self.send_json({"roots": out})
 
 
@@ -164,7 +167,8 @@ class PipelinesHandler(BaseHandler):
 
 
 class RunsHandler(BaseHandler):
-    """Runs newest first: ?limit=50&cursor=...&status=FAILED,CANCELLED&pipeline=name."""
+    """Runs newest first: ?limit=50&cursor=...&status=FAILED,CANCELLED&pipeline=name&q=text
+    (q: a substring of the run id or pipeline name)."""
 
     @web.authenticated
     @authorized
@@ -182,6 +186,7 @@ class RunsHandler(BaseHandler):
         if unknown:
             raise self.fail(400, f"unknown status {unknown[0]}; use one of {sorted(_STATES)}")
         pipeline = self.get_query_argument("pipeline", "") or None
+        text = self.get_query_argument("q", "").strip() or None
         cursor = self.get_query_argument("cursor", "") or None
         with self.index(root) as db:
             if db is None:
@@ -189,7 +194,7 @@ class RunsHandler(BaseHandler):
                 return
             token = change_token(root.path, db)
             try:
-                page = page_runs(db, limit, cursor, statuses, pipeline)
+                page = page_runs(db, limit, cursor, statuses, pipeline, text)
             except ValueError:
                 raise self.fail(400, "cursor is not one this API returned") from None
         self.send_json(
@@ -212,9 +217,9 @@ class RunHandler(BaseHandler):
             assert db is not None
             tasks = get_tasks(db, run_id)
             token = change_token(root.path, db)
-        self.send_json(
-            {"run": run_view(record), "tasks": [task_view(t) for t in tasks], "token": token}
-        )
+        server_root = Path(self.settings.get("server_root_dir", "/")).expanduser().resolve()
+        views = [task_view(t, root.path, server_root) for t in tasks]
+        self.send_json({"run": run_view(record), "tasks": views, "token": token})
 
     @web.authenticated
     @authorized

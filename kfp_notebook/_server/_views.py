@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 from kfp_notebook._store_schema import ArtifactRecord, RunRecord, TaskRecord
@@ -39,16 +40,33 @@ def run_view(run: RunRecord) -> dict[str, Any]:
     }
 
 
-def _artifact_view(artifact: ArtifactRecord) -> dict[str, Any]:
+def _artifact_view(
+    artifact: ArtifactRecord, root: Path | None, server_root: Path | None
+) -> dict[str, Any]:
+    """The artifact, and where it lies: `path` relative to its pipeline root and `server_path`
+    relative to the Jupyter server's root (None when outside), for the sidebar's actions."""
+    location = Path(artifact.uri)
+    path = server_path = None
+    if location.is_absolute():
+        if root is not None and location.is_relative_to(root):
+            path = str(location.relative_to(root))
+        if server_root is not None and location.is_relative_to(server_root):
+            server_path = str(location.relative_to(server_root))
     return {
+        "task": artifact.task_id,
         "name": artifact.name,
         "type": artifact.schema_title,
         "uri": artifact.uri,
         "metadata": jsonable(artifact.metadata),
+        "path": path,
+        "server_path": server_path,
+        "is_dir": location.is_dir(),
     }
 
 
-def task_view(task: TaskRecord) -> dict[str, Any]:
+def task_view(
+    task: TaskRecord, root: Path | None = None, server_root: Path | None = None
+) -> dict[str, Any]:
     return {
         "task_id": task.task_id,
         "name": task.name,
@@ -65,5 +83,5 @@ def task_view(task: TaskRecord) -> dict[str, Any]:
         "outputs": jsonable(task.outputs),
         "message": task.message,
         "cache_key": task.cache_key,
-        "artifacts": [_artifact_view(a) for a in task.artifacts],
+        "artifacts": [_artifact_view(a, root, server_root) for a in task.artifacts],
     }
