@@ -215,11 +215,16 @@ async def test_listing_pages_newest_first_with_filters(jp_fetch: Any, runs_root:
     assert none["total"] == 0 and none["runs"] == []
     names = await get_json(jp_fetch, "roots", rid(runs_root), "pipelines")
     assert names["pipelines"] == {"extras": 1, "flaky": 1, "tiny": 3}
+    found = await get_json(jp_fetch, "roots", rid(runs_root), "runs", q="LAK")  # case-insensitive
+    assert [r["pipeline_name"] for r in found["runs"]] == ["flaky"]
+    one = await get_json(jp_fetch, "roots", rid(runs_root), "runs", q=expected[0][-6:])
+    assert [r["run_id"] for r in one["runs"]] == [expected[0]]
+    assert (await get_json(jp_fetch, "roots", rid(runs_root), "runs", q="%"))["total"] == 0
+    roots = {r["id"]: r for r in (await get_json(jp_fetch, "roots"))["roots"]}
+    assert roots[rid(runs_root)]["runs"] == 5 and roots[rid(runs_root)]["name"] == runs_root.name
 
 
-async def test_bad_listing_arguments_get_400_with_a_message(
-    jp_fetch: Any, runs_root: Path
-) -> None:
+async def test_bad_listing_arguments_get_400_with_a_message(jp_fetch: Any, runs_root: Path) -> None:
     from tornado.httpclient import HTTPClientError
 
     for params in ({"status": "DONE"}, {"limit": "0"}, {"limit": "x"}, {"cursor": "nope"}):
@@ -243,6 +248,11 @@ async def test_one_run_has_tasks_with_status_timings_parameters_artifacts(
     assert tasks["count"]["outputs"] == {"Output": 3}
     arts = {a["name"]: a["type"] for a in tasks["make"]["artifacts"]}
     assert arts == {"data": "system.Dataset", "notes": "system.Markdown"}
+    data = next(a for a in tasks["make"]["artifacts"] if a["name"] == "data")
+    assert data["task"] == "make" and not data["is_dir"]
+    assert data["path"] == f"{run.run_id}/make/data" and runs_root / data["path"] == Path(
+        data["uri"]
+    )
     log = await get_json(jp_fetch, "roots", rid(runs_root), "runs", run.run_id, "log", task="make")
     assert "making 3 rows" in log["text"]
 
@@ -498,7 +508,6 @@ async def test_rerun_from_a_task_in_a_detached_cli_process(jp_fetch: Any, own_ro
     while time.time() < deadline and Path(f"/proc/{started['pid']}").exists():
         time.sleep(0.1)
     assert not Path(f"/proc/{started['pid']}").exists(), "the re-run process outlived its run"
-
 
 
 @pytest.fixture(scope="module")
