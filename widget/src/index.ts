@@ -30,6 +30,13 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     model.send({ action: "cancel" });
     cancel.textContent = "Cancelling…";
     cancel.setAttribute("disabled", "");
+    // A kernel busy in the cell that waits for this run reads widget messages only afterwards.
+    window.setTimeout(() => {
+      if (model.get("run").status === "RUNNING") {
+        message.textContent =
+          "The kernel is busy waiting for this run: interrupt the kernel (■) to cancel it now.";
+      }
+    }, 2000);
   });
   allLogs.addEventListener("click", () => {
     model.set("selected", "");
@@ -48,7 +55,9 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     progress.textContent = `${run.done ?? 0} of ${run.total ?? 0} tasks`;
     elapsed.textContent = run.created ? duration({ started: run.created, finished: now }, now) : "";
     if (run.status !== "RUNNING") cancel.setAttribute("disabled", "");
-    message.textContent = run.status === "FAILED" || run.status === "CANCELLED" ? run.message ?? "" : "";
+    if (run.status !== "RUNNING") {
+      message.textContent = run.status === "FAILED" || run.status === "CANCELLED" ? run.message ?? "" : "";
+    }
     graph.update(tasks, selected, now);
     logs.update(tasks, model.get("logs") ?? {}, model.get("log_counts") ?? {}, selected);
     outputs.replaceChildren(renderOutputs(model.get("selected_outputs") ?? {}, tasks.find((t) => t.id === selected)));
