@@ -501,6 +501,7 @@ async def test_rerun_from_a_task_in_a_detached_cli_process(jp_fetch: Any, own_ro
     else:
         log = (own_root / run.run_id / "rerun.log").read_text()
         raise AssertionError(f"the re-run did not finish; its log:\n{log}")
+    tasks = tasks_of(own_root, run.run_id)  # read after the run ended, not before
     assert record.status is RunState.SUCCEEDED
     assert tasks["make"].status.value == "CACHED" and "reused" in tasks["make"].message
     assert tasks["count"].status.value == "SUCCEEDED"
