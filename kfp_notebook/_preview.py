@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from kfp_notebook._jsonsafe import json_safe
+
 __all__ = ["preview_artifact"]
 
 Preview = dict[str, Any]
@@ -49,7 +51,7 @@ def preview_artifact(
     meta = dict(metadata or {})
     kind = type_schema.rsplit(".", 1)[-1].split("@")[0]
     if kind == "Metrics":
-        items = [{"name": k, "value": _safe(v)} for k, v in sorted(meta.items())]
+        items = [{"name": k, "value": json_safe(v)} for k, v in sorted(meta.items())]
         return _base(target, "metrics", items=items)
     if kind == "ClassificationMetrics":
         return _classification(target, meta)
@@ -92,18 +94,6 @@ def _base(target: Path, kind: str, **fields: Any) -> Preview:
 
 def _too_large(target: Path, size: int, cap: int, why: str) -> Preview:
     return _base(target, "too_large", summary=f"{size:,} bytes, over the {cap:,}-byte cap; {why}")
-
-
-def _safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, dict):
-        return {str(k): _safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_safe(v) for v in value]
-    return str(value)
 
 
 def _text(head: bytes) -> str | None:
@@ -236,7 +226,7 @@ def _json_table(text: str, max_rows: int) -> dict[str, Any] | None:
 
 def _records(rows: list[dict[str, Any]], max_rows: int, total: int | None) -> dict[str, Any]:
     columns = list(dict.fromkeys(k for r in rows[:max_rows] for k in r))
-    shown = [[_safe(r.get(c)) for c in columns] for r in rows[:max_rows]]
+    shown = [[json_safe(r.get(c)) for c in columns] for r in rows[:max_rows]]
     return {
         "columns": columns,
         "rows": shown,
@@ -261,7 +251,7 @@ def _parquet(target: Path, max_rows: int) -> Preview:
     rows = batch.to_pylist() if batch is not None else []
     total = handle.metadata.num_rows
     columns = list(handle.schema_arrow.names)
-    shown = [[_safe(r.get(c)) for c in columns] for r in rows]
+    shown = [[json_safe(r.get(c)) for c in columns] for r in rows]
     return _base(
         target,
         "table",
@@ -276,12 +266,12 @@ def _parquet(target: Path, max_rows: int) -> Preview:
 def _classification(target: Path, meta: dict[str, Any]) -> Preview:
     matrix = meta.get("confusionMatrix") or {}
     labels = [str(s.get("displayName", s.get("id", ""))) for s in matrix.get("annotationSpecs", [])]
-    rows = [[_safe(v) for v in r.get("row", [])] for r in matrix.get("rows", [])]
+    rows = [[json_safe(v) for v in r.get("row", [])] for r in matrix.get("rows", [])]
     roc = [
         {
-            "fpr": _safe(p.get("falsePositiveRate")),
-            "tpr": _safe(p.get("recall")),
-            "threshold": _safe(p.get("confidenceThreshold")),
+            "fpr": json_safe(p.get("falsePositiveRate")),
+            "tpr": json_safe(p.get("recall")),
+            "threshold": json_safe(p.get("confidenceThreshold")),
         }
         for p in meta.get("confidenceMetrics", [])
         if isinstance(p, dict)

@@ -20,6 +20,7 @@ from kfp_notebook._events import (
     TaskFinished,
     TaskStarted,
 )
+from kfp_notebook._jsonsafe import json_safe
 from kfp_notebook._preview import preview_artifact
 from kfp_notebook._store import RunStore
 
@@ -81,7 +82,7 @@ class RunView:
             task = self.tasks.get(event.task_id)
             if task is not None:
                 task.update(status=event.state.value, finished=event.time, message=event.message)
-                task.update(params=_json_safe(event.outputs), attempts=event.attempts)
+                task.update(params=json_safe(event.outputs), attempts=event.attempts)
         elif isinstance(event, RunFinished):
             self.run.update(status=event.state.value, finished=event.time, message=event.message)
 
@@ -106,7 +107,7 @@ class RunView:
         for t in store.get_tasks(run_id):
             task = _task(t.task_id, t.name, t.parent_id, t.kind, t.component, t.dependencies)
             task.update(status=t.status.value, started=t.started, finished=t.finished)
-            task.update(attempts=t.attempts, message=t.message, params=_json_safe(t.outputs))
+            task.update(attempts=t.attempts, message=t.message, params=json_safe(t.outputs))
             view.tasks[t.task_id] = task
             view.artifacts[t.task_id] = [
                 {"name": a.name, "uri": a.uri, "type": a.schema_title, "metadata": a.metadata}
@@ -181,15 +182,3 @@ def _task(
         "deps": [prefix + d for d in deps], "status": "PENDING", "started": None,
         "finished": None, "attempts": 0, "message": "", "params": {},
     }  # fmt: skip
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return repr(value)

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
+from kfp_notebook._jsonsafe import json_safe
 from kfp_notebook._store_schema import ArtifactRecord, RunRecord, TaskRecord
 
-__all__ = ["jsonable", "run_view", "task_view"]
-
-
-def jsonable(value: Any) -> Any:
-    """`value` with non-finite floats as None and unknown objects as strings: browsers reject
-    NaN in JSON, and outputs are user data."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    return str(value)
+__all__ = ["run_view", "task_view"]
 
 
 def run_view(run: RunRecord) -> dict[str, Any]:
@@ -33,8 +19,8 @@ def run_view(run: RunRecord) -> dict[str, Any]:
         "created": run.created,
         "finished": run.finished,
         "duration": run.duration,
-        "arguments": jsonable(run.arguments),
-        "outputs": jsonable(run.outputs),
+        "arguments": json_safe(run.arguments),
+        "outputs": json_safe(run.outputs),
         "message": run.message,
         "task_counts": run.task_counts,
     }
@@ -57,7 +43,7 @@ def _artifact_view(
         "name": artifact.name,
         "type": artifact.schema_title,
         "uri": artifact.uri,
-        "metadata": jsonable(artifact.metadata),
+        "metadata": json_safe(artifact.metadata),
         "path": path,
         "server_path": server_path,
         "is_dir": location.is_dir(),
@@ -79,8 +65,8 @@ def task_view(
         "finished": task.finished,
         "duration": task.duration,
         "attempts": task.attempts,
-        "inputs": jsonable(task.inputs),
-        "outputs": jsonable(task.outputs),
+        "inputs": json_safe(task.inputs),
+        "outputs": json_safe(task.outputs),
         "message": task.message,
         "cache_key": task.cache_key,
         "artifacts": [_artifact_view(a, root, server_root) for a in task.artifacts],
