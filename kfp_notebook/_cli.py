@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     runs.add_argument("--pipeline-root", default="./local_outputs")
     runs.add_argument("--limit", type=int, default=20)
     runs.add_argument("--status")
+    cancel = sub.add_parser("cancel", help="cancel a run going on (in any process)")
+    cancel.add_argument("run_id")
+    cancel.add_argument("--pipeline-root", default="./local_outputs")
     logs = sub.add_parser("logs", help="print a run's (or one task's) log")
     logs.add_argument("run_id")
     logs.add_argument("task", nargs="?")
@@ -119,6 +122,25 @@ def _logs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cancel(args: argparse.Namespace) -> int:
+    store = RunStore(args.pipeline_root)
+    record = store.get_run(args.run_id)
+    if record is None:
+        print(f"no run {args.run_id!r} in {store.root}; see `kfp-notebook runs`", file=sys.stderr)
+        return 2
+    if not store.request_cancel(args.run_id):
+        print(f"{args.run_id} is not running ({record.status.value}); nothing to cancel")
+        return 1
+    run = Run(store, args.run_id)
+    try:
+        run.wait(timeout=30)
+    except TimeoutError:
+        print(f"{args.run_id}: cancel requested; its engine has not answered yet", file=sys.stderr)
+        return 1
+    print(f"{args.run_id} {run.status.value}")
+    return 0 if run.status is RunState.CANCELLED else 1
+
+
 def _gc(args: argparse.Namespace) -> int:
     from kfp_notebook._envs import EnvironmentManager
 
@@ -143,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     # The CLI reads compiled IR only: KFP's runtime mode skips importing its DSL and compiler.
     os.environ.setdefault("_KFP_RUNTIME", "true")
     args = _parser().parse_args(argv)
-    handlers = {"run": _run, "runs": _runs, "logs": _logs, "gc": _gc}
+    handlers = {"run": _run, "runs": _runs, "logs": _logs, "cancel": _cancel, "gc": _gc}
     try:
         return handlers[args.command](args)
     except KfpNotebookError as exc:

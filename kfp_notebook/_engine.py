@@ -38,6 +38,9 @@ class KubernetesSettingIgnored(UserWarning):
     """A Kubernetes-only setting (resources, secrets, volumes...) has no local meaning."""
 
 
+_CANCEL_POLL_SECONDS = 0.3
+
+
 @dataclass
 class LiveRun:
     """A run going on in this process."""
@@ -107,7 +110,12 @@ class Engine:
         self.live[run_id] = live
         self.store.run_dir(run_id).mkdir(parents=True, exist_ok=True)
         (self.store.run_dir(run_id) / "pipeline.yaml").write_text(ir.text, encoding="utf-8")
+        self.store.clear_cancel_request(run_id)
         self.bus.emit(RunStarted(run_id, ir.name, str(self.store.root), args, resumed))
+        threading.Thread(
+            target=self._watch_cancel_requests, args=(live,), name=f"kfpnb-cancel-{run_id}",
+            daemon=True,
+        ).start()  # fmt: skip
         thread = threading.Thread(
             target=self._drive,
             args=(live, ir, args, containers, reuse, from_task, on_done),
@@ -116,6 +124,16 @@ class Engine:
         )
         thread.start()
         return live
+
+    def _watch_cancel_requests(self, live: LiveRun) -> None:
+        """Another process (the CLI, the sidebar, a widget whose kernel is busy) may ask for a
+        cancel through the store; honour it within a fraction of a second."""
+        while not live.done.wait(_CANCEL_POLL_SECONDS):
+            if self.store.cancel_requested(live.run_id):
+                self.store.clear_cancel_request(live.run_id)
+                live.cancel()
+                return
+        self.store.clear_cancel_request(live.run_id)
 
     def _drive(
         self,

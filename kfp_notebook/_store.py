@@ -34,7 +34,13 @@ from kfp_notebook._events import (
 )
 from kfp_notebook._procs import process_start_ticks, same_process_alive, stop_process_group
 from kfp_notebook._roots import register_root
-from kfp_notebook._store_index import INDEX_NAME, RUN_LOG, TASK_LOG, task_dir_name
+from kfp_notebook._store_index import (
+    CANCEL_REQUEST,
+    INDEX_NAME,
+    RUN_LOG,
+    TASK_LOG,
+    task_dir_name,
+)
 from kfp_notebook._store_schema import SCHEMA, ArtifactRecord, RunRecord, TaskRecord
 
 __all__ = ["ArtifactRecord", "RunRecord", "RunStore", "TaskRecord", "task_dir_name"]
@@ -69,6 +75,21 @@ class RunStore:
     # ----------------------------------------------------------------- paths and ids
     def run_dir(self, run_id: str) -> Path:
         return self.root / run_id
+
+    def request_cancel(self, run_id: str) -> bool:
+        """Ask the engine running `run_id`, in whatever process, to cancel it; False when the run
+        is not going on."""
+        record = self.get_run(run_id)
+        if record is None or record.status.terminal:
+            return False
+        (self.run_dir(run_id) / CANCEL_REQUEST).touch()
+        return True
+
+    def cancel_requested(self, run_id: str) -> bool:
+        return (self.run_dir(run_id) / CANCEL_REQUEST).exists()
+
+    def clear_cancel_request(self, run_id: str) -> None:
+        (self.run_dir(run_id) / CANCEL_REQUEST).unlink(missing_ok=True)
 
     def task_dir(self, run_id: str, task_id: str) -> Path:
         return self.run_dir(run_id) / task_dir_name(task_id)

@@ -17,6 +17,7 @@ from pathlib import Path
 from kfp_notebook._store_schema import ArtifactRecord, RunRecord, TaskRecord
 
 __all__ = [
+    "CANCEL_REQUEST",
     "INDEX_NAME",
     "RUN_LOG",
     "TASK_LOG",
@@ -35,6 +36,7 @@ __all__ = [
 
 INDEX_NAME = ".kfp-notebook.sqlite"
 RUN_LOG = "run.log"
+CANCEL_REQUEST = "cancel-requested"  # in a run folder: any process asks the run's engine to stop
 TASK_LOG = "task.log"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]")
 

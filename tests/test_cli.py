@@ -127,3 +127,27 @@ def test_ctrl_c_cancels_the_run(tmp_path) -> None:
     assert run.status is RunState.CANCELLED
     pids = subprocess.run(["pgrep", "-f", "sleeps_"], capture_output=True, text=True).stdout
     assert pids.strip() == ""
+
+
+def test_cancel_from_another_terminal(tmp_path) -> None:
+    path = tmp_path / "sleeping.yaml"
+    compiler.Compiler().compile(sleeping, str(path))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kfp_notebook._cli", "run", str(path)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "sleeping" in line and "|" in line:
+            break
+    (run,) = RunStore(tmp_path / "local_outputs").list_runs()
+    done = cli("cancel", run.run_id, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{run.run_id} CANCELLED" in done.stdout
+    assert proc.wait(timeout=30) == 1
+    again = cli("cancel", run.run_id, cwd=tmp_path)
+    assert again.returncode == 1 and "not running" in again.stdout
+    assert cli("cancel", "no-such-run", cwd=tmp_path).returncode == 2

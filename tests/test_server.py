@@ -13,7 +13,7 @@ from kfp import dsl
 from kfp.dsl import HTML, Artifact, Dataset, Input, Markdown, Output
 from traitlets.config import Config
 
-from kfp_notebook import RunState, Session
+from kfp_notebook import RunState, Session, TaskState
 from kfp_notebook._server._paths import PathRefused, confine, confine_uri, list_roots, root_id
 from kfp_notebook._store import RunStore
 from kfp_notebook._store_index import INDEX_NAME
@@ -331,6 +331,7 @@ async def test_every_endpoint_refuses_unauthenticated_requests(
     for method, url, body in (
         ("DELETE", f"/{API}/roots/{rid(runs_root)}/runs/{run.run_id}", None),
         ("POST", f"/{API}/roots/{rid(runs_root)}/runs/{run.run_id}/rerun", b"{}"),
+        ("POST", f"/{API}/roots/{rid(runs_root)}/runs/{run.run_id}/cancel", b"{}"),
     ):
         response = await raw(url, method=method, body=body)
         assert response.code in (401, 403), (method, url)
@@ -442,6 +443,38 @@ async def test_delete_a_run_and_the_token_moves(jp_fetch: Any, own_root: Path) -
     with pytest.raises(HTTPClientError) as err:
         await jp_fetch(API, "roots", r, "runs", run.run_id, method="DELETE")
     assert err.value.code == 404
+
+
+@dsl.component(base_image="python:3.11")
+def naps() -> None:
+    import time
+
+    time.sleep(600)
+
+
+async def test_cancel_asks_the_engine_of_a_run_in_progress(jp_fetch: Any, own_root: Path) -> None:
+    """The engine may be another process (a kernel busy in a cell): the request goes through the
+    run folder, which the engine polls."""
+    from tornado.httpclient import HTTPClientError
+
+    session = Session(pipeline_root=own_root, raise_on_error=False)
+    try:
+        run = session.run(naps, wait=False)
+        deadline = time.time() + 60
+        while not any(t.status is TaskState.RUNNING for t in run.tasks.values()):
+            assert time.time() < deadline
+            time.sleep(0.1)
+        path = ("roots", rid(own_root), "runs", run.run_id, "cancel")
+        response = await jp_fetch(API, *path, method="POST", body="{}")
+        assert response.code == 202
+        run.wait(timeout=30)
+        assert run.status is RunState.CANCELLED
+        with pytest.raises(HTTPClientError) as err:
+            await jp_fetch(API, *path, method="POST", body="{}")
+        assert err.value.code == 409
+        assert not (own_root / run.run_id / "cancel-requested").exists()
+    finally:
+        session.close()
 
 
 async def test_token_changes_after_a_run(jp_fetch: Any, own_root: Path) -> None:

@@ -22,6 +22,7 @@ from kfp_notebook._server._artifacts import PreviewHandler, RawHandler
 from kfp_notebook._server._config import KfpNotebookServer
 from kfp_notebook._server._handlers import (
     BaseHandler,
+    CancelHandler,
     PipelinesHandler,
     RerunHandler,
     RootsHandler,
@@ -44,6 +45,7 @@ def routes(base: str) -> list[tuple[str, type[BaseHandler]]]:
         (root + r"/pipelines", PipelinesHandler),
         (root + r"/runs", RunsHandler),
         (run + r"/rerun", RerunHandler),
+        (run + r"/cancel", CancelHandler),
         (run + r"/log", LogHandler),
         (run + r"/artifacts/preview", PreviewHandler),
         (run + r"/artifacts/raw", RawHandler),

@@ -25,6 +25,7 @@ from kfp_notebook._server._paths import PathRefused, Root, confine, find_root, l
 from kfp_notebook._server._rerun import RerunError, rerun_in_progress, start_rerun
 from kfp_notebook._server._views import run_view, task_view
 from kfp_notebook._store_index import (
+    CANCEL_REQUEST,
     INDEX_NAME,
     change_token,
     connect_readonly,
@@ -40,6 +41,7 @@ from kfp_notebook._store_schema import RunRecord
 __all__ = [
     "AUTH_RESOURCE",
     "BaseHandler",
+    "CancelHandler",
     "PipelinesHandler",
     "RerunHandler",
     "RootsHandler",
@@ -274,3 +276,20 @@ class RerunHandler(BaseHandler):
         except RerunError as exc:
             raise self.fail(exc.status, str(exc)) from None
         self.send_json(started, status=202)
+
+
+class CancelHandler(BaseHandler):
+    """POST: ask the engine running this run, in whatever process, to cancel it (the request
+    is a file in the run's folder that the engine polls). 202, or 409 when it is not running."""
+
+    @web.authenticated
+    @authorized
+    def post(self, rid: str, run_id: str) -> None:
+        root = self.root(rid)
+        with self.index(root) as db:
+            record = self.run_record(db, run_id)
+        if record.status is not RunState.RUNNING:
+            raise self.fail(409, f"run {run_id} is {record.status.value}, not running")
+        run_dir = self.confined(root.path, run_id, root=root.path)
+        (run_dir / CANCEL_REQUEST).touch()
+        self.send_json({"run_id": run_id, "cancel_requested": True}, status=202)

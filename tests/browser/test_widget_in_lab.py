@@ -69,3 +69,45 @@ def test_saved_notebook_without_kernel_says_how_to_redisplay(jupyterlab, page) -
     hint = page.locator(".jp-OutputArea-output:visible", has_text="%kfp show").first
     hint.wait_for()
     assert "re-display it any time" in hint.inner_text()
+
+
+CANCEL_NOTEBOOK = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": "import kfp_notebook\nfrom kfp import dsl\n\n"
+            "@dsl.component(base_image='python:3.11')\n"
+            "def long_nap() -> None:\n"
+            "    import time\n"
+            "    print('napping', flush=True)\n"
+            "    time.sleep(600)\n\n"
+            "kfp_notebook.init(pipeline_root='cancel_outputs')\n"
+            "kfp_notebook.run(long_nap)  # the cell waits: the kernel is busy\n",
+        }
+    ],
+    "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    },
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def test_cancel_button_stops_a_run_while_its_cell_waits(jupyterlab, page, screenshot) -> None:
+    import json
+
+    (jupyterlab.root_dir / "cancel.ipynb").write_text(json.dumps(CANCEL_NOTEBOOK))
+    jupyterlab.open(page, "cancel.ipynb")
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    widget = _widget(page)
+    widget.locator(".kfpnb-node[data-status='RUNNING']").wait_for(timeout=120_000)
+    widget.locator(".kfpnb-log-lines", has_text="napping").wait_for(timeout=60_000)
+    widget.locator(".kfpnb-cancel").click()
+    widget.locator(".kfpnb-badge[data-status='CANCELLED']").wait_for(timeout=20_000)
+    assert widget.locator(".kfpnb-node").first.get_attribute("data-status") == "CANCELLED"
+    page.locator(".jp-OutputArea-output", has_text="RunFailedError").first.wait_for(timeout=30_000)
+    screenshot(widget, "widget-cancelled")

@@ -2,6 +2,7 @@
 // time and cancel; the task graph; logs and outputs of the selected task.
 import { TaskGraph } from "./graph";
 import { LogPanel, renderOutputs } from "./panels";
+import { requestCancel } from "./server";
 import { Model, duration, h } from "./types";
 
 function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
@@ -27,16 +28,19 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   );
   el.append(root);
   cancel.addEventListener("click", () => {
-    model.send({ action: "cancel" });
+    model.send({ action: "cancel" }); // handled at once when the kernel is idle
     cancel.textContent = "Cancelling…";
     cancel.setAttribute("disabled", "");
-    // A kernel busy in the cell that waits for this run reads widget messages only afterwards.
-    window.setTimeout(() => {
-      if (model.get("run").status === "RUNNING") {
-        message.textContent =
-          "The kernel is busy waiting for this run: interrupt the kernel (■) to cancel it now.";
-      }
-    }, 2000);
+    const run = model.get("run");
+    void requestCancel(run.root ?? "", run.id).then((sent) => {
+      window.setTimeout(() => {
+        if (model.get("run").status === "RUNNING") {
+          message.textContent = sent
+            ? "Cancel requested; waiting for the engine to stop the tasks…"
+            : "The kernel is busy waiting for this run: interrupt the kernel (■) to cancel it now.";
+        }
+      }, 2000);
+    });
   });
   allLogs.addEventListener("click", () => {
     model.set("selected", "");

@@ -28,6 +28,7 @@ export interface RunInfo {
   message?: string;
   done?: number;
   total?: number;
+  root?: string;
 }
 
 export interface Preview {
