@@ -281,3 +281,48 @@ def test_user_options_pass_through(docker_client, pipeline_root, tmp_path) -> No
         assert memory == str(256 * 1024 * 1024), memory  # cgroup v2 or v1 file
     finally:
         session.close()
+
+
+_AS_OTHER_USER = """
+import os, sys
+import docker, kfp_notebook, kfp_notebook._cli, kfp_notebook.executors._docker
+from kfp_notebook._ir import load_pipeline
+load_pipeline(sys.argv[1])  # imports what the run needs while /root is still readable
+os.setgroups([int(sys.argv[3])])
+os.setgid(int(sys.argv[4]))
+os.setuid(int(sys.argv[4]))
+sys.exit(kfp_notebook._cli.main(
+    ["run", sys.argv[1], "--runner", "docker", "--pipeline-root", sys.argv[2], "--quiet"]
+))
+"""
+
+
+def test_files_written_by_tasks_belong_to_the_host_user(docker_client, tmp_path) -> None:
+    """Run as root here, the engine drops to `nobody` (with the Docker socket's group), so a task
+    container left running as root would show in the owner of the files it writes."""
+    import os
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="kfpnb-owner-", dir="/tmp"))
+    try:
+        uid = os.getuid() if os.getuid() != 0 else 65534
+        os.chown(base, uid, uid if os.getuid() == 0 else os.getgid())
+        base.chmod(0o755)
+        seed = base / "seed.yaml"
+        subprocess.run([sys.executable, str(ROOT / "examples" / "seed_pipeline.py")], check=True)
+        seed.write_text((ROOT / "examples" / "seed_pipeline.yaml").read_text())
+        env = {**os.environ, "KFP_NOTEBOOK_HOME": str(base / "home")}
+        if os.getuid() == 0:
+            socket_gid = os.stat("/var/run/docker.sock").st_gid
+            argv = [sys.executable, "-c", _AS_OTHER_USER, str(seed), str(base / "out")]
+            argv += [str(socket_gid), str(uid)]
+        else:
+            argv = [sys.executable, "-m", "kfp_notebook._cli", "run", str(seed), "--quiet"]
+            argv += ["--runner", "docker", "--pipeline-root", str(base / "out")]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env, cwd=base)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        written = [p for p in (base / "out").rglob("*") if p.parent.name.startswith("stage-")]
+        assert any(p.name == "executor_output.json" for p in written)
+        assert {p.stat().st_uid for p in written} == {uid}
+    finally:
+        subprocess.run(["rm", "-rf", str(base)], check=False)
