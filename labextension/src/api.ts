@@ -131,6 +131,11 @@ export const api = {
       })
     ),
   run: (root: string, runId: string) => call<IRunDetail>(apiUrl(['roots', root, 'runs', runId])),
+  cancelRun: (root: string, runId: string) =>
+    call<{ run_id: string }>(apiUrl(['roots', root, 'runs', runId, 'cancel']), {
+      method: 'POST',
+      body: '{}'
+    }),
   deleteRun: (root: string, runId: string) =>
     call<void>(apiUrl(['roots', root, 'runs', runId]), { method: 'DELETE' }),
   rerun: (root: string, runId: string, fromTask: string) =>

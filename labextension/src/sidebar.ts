@@ -3,6 +3,7 @@
  * polls `/roots` (one cheap request: every root's change token) and re-reads only the roots and
  * expanded runs whose token moved; running durations tick locally in between.
  */
+import { Notification } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { api, IArtifact, IRoot, IRun, IRunDetail, ITask } from './api';
@@ -218,6 +219,15 @@ export class RunsSidebar extends Widget {
         el('span', 'kfpsb-meta', formatDuration(elapsed(run.created, run.finished))),
         actionButton('log', 'Open the run log', () => this.actions.logs(root, run.run_id))
       );
+      if (run.status === 'RUNNING') {
+        row.append(actionButton('■', 'Cancel this run', async () => {
+          try {
+            await api.cancelRun(root.id, run.run_id);
+          } catch (error) {
+            Notification.error(`Cancel failed: ${error}`);
+          }
+        }));
+      }
       if (TERMINAL.has(run.status)) {
         row.append(actionButton('✕', 'Delete this run', async () => {
           if (await this.actions.deleteRun(root, run)) {

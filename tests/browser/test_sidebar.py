@@ -4,6 +4,8 @@ to succeeded without a refresh, a Dataset and a Markdown artifact preview, a run
 import json
 from pathlib import Path
 
+from kfp import dsl
+
 NOTEBOOK_CODE = [
     """\
 import kfp_notebook
@@ -115,3 +117,37 @@ def test_sidebar_follows_a_run_previews_and_deletes(jupyterlab, page, screenshot
     run_row.wait_for(state="detached", timeout=15_000)
     assert not (jupyterlab.root_dir / "outputs" / run_id).exists()
     shot(page, "deleted")
+
+
+@dsl.component(base_image="python:3.11")
+def stays_busy() -> None:
+    import time
+
+    print("busy", flush=True)
+    time.sleep(600)
+
+
+def test_sidebar_cancels_a_run_of_another_process(jupyterlab, page, screenshot) -> None:
+    """This test process is the run's engine; the sidebar's ■ goes through the server."""
+    from kfp_notebook import RunState, Session
+
+    session = Session(pipeline_root=jupyterlab.root_dir / "outputs", raise_on_error=False)
+    try:
+        run = session.run(stays_busy, wait=False)
+        jupyterlab.open(page, "notebooks/compiled_yaml.ipynb")
+        page.locator("li[data-id='kfp-notebook-sidebar']").click()
+        sidebar = page.locator("#kfp-notebook-sidebar")
+        root = sidebar.locator(".kfpsb-root", has_text="outputs")
+        root.wait_for(timeout=15_000)
+        row = sidebar.locator(f".kfpsb-run[data-run-id='{run.run_id}']")
+        if not row.is_visible():
+            root.click()
+        row.locator("button[title='Cancel this run']").click()
+        sidebar.locator(
+            f".kfpsb-run[data-run-id='{run.run_id}'][data-status='CANCELLED']"
+        ).wait_for(timeout=30_000)
+        run.wait(timeout=30)
+        assert run.status is RunState.CANCELLED
+        screenshot(page, "sidebar-cancelled")
+    finally:
+        session.close()
