@@ -110,10 +110,11 @@ class Run:
             raise
 
     def cancel(self, wait: bool = True) -> None:
-        """Stop every running task's process tree and mark the run CANCELLED."""
+        """Stop every running task's process tree and mark the run CANCELLED. A run going on in
+        another process gets a cancel request through the store, which its engine polls."""
         if self._live is None:
-            if not self.done:
-                raise RuntimeError(f"run {self.run_id} runs in another process; cancel it there")
+            if self._store.request_cancel(self.run_id) and wait:
+                self.wait(timeout=60)
             return
         self._live.cancel()
         if wait:

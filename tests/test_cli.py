@@ -151,3 +151,27 @@ def test_cancel_from_another_terminal(tmp_path) -> None:
     again = cli("cancel", run.run_id, cwd=tmp_path)
     assert again.returncode == 1 and "not running" in again.stdout
     assert cli("cancel", "no-such-run", cwd=tmp_path).returncode == 2
+
+
+def test_run_cancel_reaches_a_run_of_another_process(tmp_path) -> None:
+    from kfp_notebook._run import Run
+
+    path = tmp_path / "sleeping.yaml"
+    compiler.Compiler().compile(sleeping, str(path))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kfp_notebook._cli", "run", str(path)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "sleeping" in line and "|" in line:
+            break
+    store = RunStore(tmp_path / "local_outputs")
+    (record,) = store.list_runs()
+    run = Run(store, record.run_id)  # not live here: the CLI process runs it
+    run.cancel()
+    assert run.status is RunState.CANCELLED
+    assert proc.wait(timeout=30) == 1
