@@ -10,7 +10,16 @@ from typing import Any, Dict, List
 
 import pytest
 from kfp import dsl
-from kfp.dsl import HTML, Artifact, Dataset, Input, Markdown, Output
+from kfp.dsl import (
+    HTML,
+    Artifact,
+    ClassificationMetrics,
+    Dataset,
+    Input,
+    Markdown,
+    Metrics,
+    Output,
+)
 from traitlets.config import Config
 
 from kfp_notebook import RunState, Session, TaskState
@@ -46,8 +55,17 @@ def tiny(n: int = 3) -> int:
 
 
 @dsl.component(base_image="python:3.11")
-def extras(page: Output[HTML], blob: Output[Artifact], folder: Output[Artifact]) -> None:
+def extras(
+    page: Output[HTML],
+    blob: Output[Artifact],
+    folder: Output[Artifact],
+    scores: Output[Metrics],
+    quality: Output[ClassificationMetrics],
+) -> None:
     import os
+
+    scores.log_metric("accuracy", 0.75)  # metrics live in metadata: no file is written
+    quality.log_confusion_matrix(["no", "yes"], [[3, 1], [0, 4]])
 
     with open(page.path, "w") as f:
         f.write("<html><body><script>document.title='x'</script>hi</body></html>")
@@ -272,6 +290,11 @@ async def test_previews_of_a_csv_dataset_and_markdown(jp_fetch: Any, runs_root: 
     assert {e["path"] for e in folder["entries"]} >= {"a.txt", "sub/b.csv"}
     inner = await get_json(jp_fetch, *base, task="extras", name="folder", path="sub/b.csv")
     assert inner["kind"] == "table" and inner["rows"] == [[1, 2]]
+    scores = await get_json(jp_fetch, *base, task="extras", name="scores")
+    assert scores["kind"] == "metrics"
+    assert scores["items"] == [{"name": "accuracy", "value": 0.75}]
+    quality = await get_json(jp_fetch, *base, task="extras", name="quality")
+    assert quality["confusion_matrix"] == {"labels": ["no", "yes"], "matrix": [[3, 1], [0, 4]]}
 
 
 async def test_raw_download_types_and_html_only_in_a_sandbox(

@@ -9,7 +9,7 @@ with ?download=1, is an attachment of type application/octet-stream.
 from __future__ import annotations
 
 import urllib.parse
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -21,7 +21,7 @@ from kfp_notebook._server._paths import PathRefused, Root, confine_uri
 from kfp_notebook._store_index import get_tasks
 from kfp_notebook._store_schema import ArtifactRecord
 
-__all__ = ["PreviewHandler", "RawHandler", "raw_disposition"]
+__all__ = ["PreviewHandler", "RawHandler", "is_metadata_kind", "raw_disposition"]
 
 _IMAGES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -32,6 +32,12 @@ _IMAGES = (
 _HTML_CSP = "sandbox allow-scripts; frame-ancestors 'self'"
 _SVG_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 _CHUNK = 1 << 16
+_METADATA_KINDS = ("system.Metrics", "system.ClassificationMetrics")
+
+
+def is_metadata_kind(schema_title: str) -> bool:
+    """Metrics and classification metrics: what they hold is in the artifact's metadata."""
+    return schema_title.split("@")[0] in _METADATA_KINDS
 
 
 def raw_disposition(path: Path, schema_title: str) -> tuple[str, str | None] | None:
@@ -59,8 +65,11 @@ def raw_disposition(path: Path, schema_title: str) -> tuple[str, str | None] | N
 
 
 class _ArtifactHandler(BaseHandler):
-    def artifact(self, rid: str, run_id: str) -> tuple[Root, ArtifactRecord, Path]:
-        """The artifact named by the query, and its file (or the file at ?path= inside it)."""
+    def artifact(
+        self, rid: str, run_id: str, metadata_ok: bool = False
+    ) -> tuple[Root, ArtifactRecord, Path]:
+        """The artifact named by the query, and its file (or the file at ?path= inside it).
+        `metadata_ok`: a metrics artifact without a file is fine (its preview is metadata)."""
         root = self.root(rid)
         task_id = self.get_query_argument("task", "")
         name = self.get_query_argument("name", "")
@@ -75,13 +84,17 @@ class _ArtifactHandler(BaseHandler):
         found = [a for a in tasks[task_id].artifacts if a.name == name]
         if not found:
             raise self.fail(404, f"task {task_id} has no output artifact {name}")
+        sub = self.get_query_argument("path", "")
         try:
             target = confine_uri(found[0].uri, root.path)
         except PathRefused as exc:
             raise self.fail(403, str(exc)) from None
         except FileNotFoundError:
+            if metadata_ok and not sub and is_metadata_kind(found[0].schema_title):
+                # Metrics live in the index's metadata; their file is often never written. The
+                # preview reads only the metadata and this name (inside the run folder).
+                return root, found[0], root.path / run_id / PurePosixPath(found[0].uri).name
             raise self.fail(404, f"the file of {name} is gone (deleted or never written)") from None
-        sub = self.get_query_argument("path", "")
         if sub:
             target = self.confined(target, sub, root=root.path)
         return root, found[0], target
@@ -93,7 +106,7 @@ class PreviewHandler(_ArtifactHandler):
     @web.authenticated
     @authorized
     async def get(self, rid: str, run_id: str) -> None:
-        _, artifact, target = self.artifact(rid, run_id)
+        _, artifact, target = self.artifact(rid, run_id, metadata_ok=True)
         try:
             max_rows = max(1, min(int(self.get_query_argument("max_rows", "20")), 200))
         except ValueError:
