@@ -105,7 +105,8 @@ def test_failed_run_exits_1_with_the_error_tail(tmp_path) -> None:
     assert "full log: " in done.stdout
 
 
-def test_ctrl_c_cancels_the_run(tmp_path) -> None:
+def _sleeping_cli_run(tmp_path) -> subprocess.Popen:
+    """`kfp-notebook run` of the sleeping pipeline, returned once its task prints."""
     path = tmp_path / "sleeping.yaml"
     compiler.Compiler().compile(sleeping, str(path))
     proc = subprocess.Popen(
@@ -119,6 +120,11 @@ def test_ctrl_c_cancels_the_run(tmp_path) -> None:
     for line in proc.stdout:
         if "sleeping" in line and "|" in line:
             break
+    return proc
+
+
+def test_ctrl_c_cancels_the_run(tmp_path) -> None:
+    proc = _sleeping_cli_run(tmp_path)
     proc.send_signal(signal.SIGINT)
     start = time.monotonic()
     assert proc.wait(timeout=30) == 130
@@ -130,19 +136,7 @@ def test_ctrl_c_cancels_the_run(tmp_path) -> None:
 
 
 def test_cancel_from_another_terminal(tmp_path) -> None:
-    path = tmp_path / "sleeping.yaml"
-    compiler.Compiler().compile(sleeping, str(path))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kfp_notebook._cli", "run", str(path)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "sleeping" in line and "|" in line:
-            break
+    proc = _sleeping_cli_run(tmp_path)
     (run,) = RunStore(tmp_path / "local_outputs").list_runs()
     done = cli("cancel", run.run_id, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -156,19 +150,7 @@ def test_cancel_from_another_terminal(tmp_path) -> None:
 def test_run_cancel_reaches_a_run_of_another_process(tmp_path) -> None:
     from kfp_notebook._run import Run
 
-    path = tmp_path / "sleeping.yaml"
-    compiler.Compiler().compile(sleeping, str(path))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kfp_notebook._cli", "run", str(path)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "sleeping" in line and "|" in line:
-            break
+    proc = _sleeping_cli_run(tmp_path)
     store = RunStore(tmp_path / "local_outputs")
     (record,) = store.list_runs()
     run = Run(store, record.run_id)  # not live here: the CLI process runs it
