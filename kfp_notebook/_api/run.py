@@ -8,10 +8,12 @@ from typing import Any
 
 import yaml
 
-from kfp_notebook._engine import LiveRun
-from kfp_notebook._events import RunState
-from kfp_notebook._outputs import artifact_list_outputs, materialize
-from kfp_notebook._store import RunRecord, RunStore, TaskRecord
+from kfp_notebook._api.outputs import artifact_list_outputs, materialize
+from kfp_notebook._engine.engine import LiveRun
+from kfp_notebook._model.states import RunState
+from kfp_notebook._store import operations
+from kfp_notebook._store.reader import StoreReader
+from kfp_notebook._store.records import RunRecord, TaskRecord
 
 __all__ = ["Run"]
 
@@ -19,7 +21,7 @@ __all__ = ["Run"]
 class Run:
     """Status, tasks, outputs and logs of one run; `wait()` and `cancel()` while it goes on."""
 
-    def __init__(self, store: RunStore, run_id: str, live: LiveRun | None = None) -> None:
+    def __init__(self, store: StoreReader, run_id: str, live: LiveRun | None = None) -> None:
         self._store, self.run_id, self._live = store, run_id, live
         self._lists: frozenset[str] | None = None
 
@@ -113,7 +115,7 @@ class Run:
         """Stop every running task's process tree and mark the run CANCELLED. A run going on in
         another process gets a cancel request through the store, which its engine polls."""
         if self._live is None:
-            if self._store.request_cancel(self.run_id) and wait:
+            if operations.request_cancel(self._store.root, self.run_id) and wait:
                 self.wait(timeout=60)
             return
         self._live.cancel()

@@ -10,15 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kfp_notebook._dryrun import DryRunReport, plan_run
-from kfp_notebook._engine import Engine
+from kfp_notebook._api.run import Run
+from kfp_notebook._engine.dryrun import DryRunReport, plan_run
+from kfp_notebook._engine.engine import Engine
 from kfp_notebook._errors import ExecutorUnavailableError, RunFailedError
-from kfp_notebook._events import EventBus, Listener, RunState
-from kfp_notebook._ir import load_pipeline
-from kfp_notebook._run import Run
-from kfp_notebook._store import RunRecord, RunStore
-from kfp_notebook.executors._base import TaskExecutor
-from kfp_notebook.executors._subprocess import SubprocessExecutor
+from kfp_notebook._model.events import EventBus, Listener
+from kfp_notebook._model.states import RunState
+from kfp_notebook._spec.ir import load_pipeline
+from kfp_notebook._store.store import RunRecord, RunStore
+from kfp_notebook.executors.base import TaskExecutor
+from kfp_notebook.executors.subprocess.executor import SubprocessExecutor
 
 __all__ = [
     "DockerRunner",
@@ -69,7 +70,7 @@ def _make_executor(runner: Any) -> TaskExecutor:
             use_venv=runner.use_venv, grace_period=runner.grace_period, prefork=runner.prefork
         )
     if isinstance(runner, DockerRunner):
-        from kfp_notebook.executors._docker import DockerExecutor
+        from kfp_notebook.executors.docker.executor import DockerExecutor
 
         return DockerExecutor(runner.options, runner.grace_period)
     if all(hasattr(runner, m) for m in ("check", "prepare", "execute", "cancel", "close")):

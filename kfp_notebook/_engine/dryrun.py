@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kfp_notebook._arguments import check_arguments
-from kfp_notebook._ir import PipelineIR
-from kfp_notebook._nodes import node_kind
-from kfp_notebook.executors._base import TaskExecutor
+from kfp_notebook._engine.nodes import node_kind
+from kfp_notebook._model.states import TaskKind
+from kfp_notebook._spec.arguments import check_arguments
+from kfp_notebook._spec.ir import PipelineIR
+from kfp_notebook._spec.types import ComponentSpec
+from kfp_notebook.executors.base import TaskExecutor
 
 __all__ = ["DryRunReport", "PlannedTask", "plan_run"]
 
@@ -37,12 +39,12 @@ class DryRunReport:
 
 def plan_run(ir: PipelineIR, arguments: dict[str, Any], executor: TaskExecutor) -> DryRunReport:
     report = DryRunReport(ir.name, check_arguments(ir, arguments))
-    executors = ir.spec.get("deploymentSpec", {}).get("executors", {})
+    executors = ir.executors
     for label, spec in executors.items():
         if "container" in spec:
             executor.check(spec["container"], label.removeprefix("exec-"))
 
-    def walk(component: dict[str, Any], prefix: str, note: str) -> None:
+    def walk(component: ComponentSpec, prefix: str, note: str) -> None:
         for name, task in component.get("dag", {}).get("tasks", {}).items():
             comp_name = task["componentRef"]["name"]
             child = ir.component(comp_name)
@@ -51,7 +53,7 @@ def plan_run(ir: PipelineIR, arguments: dict[str, Any], executor: TaskExecutor) 
             notes = [note] if note else []
             if condition := task.get("triggerPolicy", {}).get("condition"):
                 notes.append(f"if {condition}")
-            if kind == "loop":
+            if kind is TaskKind.LOOP:
                 items = task.get("parameterIterator", task.get("artifactIterator", {}))["items"]
                 notes.append(f"for each of {items.get('raw') or next(iter(items.values()))}")
             report.tasks.append(PlannedTask(task_id, kind, comp_name, "; ".join(notes)))

@@ -13,21 +13,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from kfp_notebook._arguments import check_arguments
+from kfp_notebook._engine.scheduler import Orchestrator, RunResult
+from kfp_notebook._engine.task_runner import TaskRunner
 from kfp_notebook._errors import KfpNotebookError, PipelineInputError
-from kfp_notebook._events import (
+from kfp_notebook._model.events import (
     EventBus,
     LogLine,
     RunFinished,
     RunStarted,
-    RunState,
-    TaskState,
 )
-from kfp_notebook._ir import PipelineIR, load_pipeline
-from kfp_notebook._orchestrator import Orchestrator, RunResult
-from kfp_notebook._store import RunStore, TaskRecord
-from kfp_notebook._task_runner import TaskRunner
-from kfp_notebook.executors._base import TaskExecutor
+from kfp_notebook._model.states import RunState, TaskState
+from kfp_notebook._spec.arguments import check_arguments
+from kfp_notebook._spec.ir import PipelineIR, load_pipeline
+from kfp_notebook._spec.types import ContainerSpec
+from kfp_notebook._store.store import RunStore, TaskRecord
+from kfp_notebook.executors.base import TaskExecutor
 
 __all__ = ["SETUP_TASK", "Engine", "KubernetesSettingIgnored", "LiveRun"]
 
@@ -111,7 +111,11 @@ class Engine:
         self.store.run_dir(run_id).mkdir(parents=True, exist_ok=True)
         (self.store.run_dir(run_id) / "pipeline.yaml").write_text(ir.text, encoding="utf-8")
         self.store.clear_cancel_request(run_id)
-        self.bus.emit(RunStarted(run_id, ir.name, str(self.store.root), args, resumed))
+        self.bus.emit(
+            RunStarted(
+                run_id, ir.name, str(self.store.root), args, resumed, runner=self.executor.name
+            )
+        )
         threading.Thread(
             target=self._watch_cancel_requests, args=(live,), name=f"kfpnb-cancel-{run_id}",
             daemon=True,
@@ -140,7 +144,7 @@ class Engine:
         live: LiveRun,
         ir: PipelineIR,
         args: dict[str, Any],
-        containers: list[dict[str, Any]],
+        containers: list[ContainerSpec],
         reuse: dict[str, TaskRecord],
         from_task: str | None,
         on_done: Callable[[LiveRun], None] | None,
@@ -152,7 +156,7 @@ class Engine:
             else:
                 runner = TaskRunner(
                     live.run_id,
-                    ir.spec.get("deploymentSpec", {}).get("executors", {}),
+                    ir.executors,
                     self.executor,
                     self.store,
                     self.bus,
@@ -178,16 +182,16 @@ class Engine:
             on_done(live)
 
     # ------------------------------------------------------------------ steps
-    def _check_executors(self, ir: PipelineIR) -> list[dict[str, Any]]:
+    def _check_executors(self, ir: PipelineIR) -> list[ContainerSpec]:
         """Every executor the pipeline uses, checked now: errors come before anything runs."""
         containers = []
-        for label, spec in ir.spec.get("deploymentSpec", {}).get("executors", {}).items():
+        for label, spec in ir.executors.items():
             if "container" in spec:
                 self.executor.check(spec["container"], label.removeprefix("exec-"))
                 containers.append(spec["container"])
         return containers
 
-    def _prepare(self, run_id: str, containers: list[dict[str, Any]]) -> None:
+    def _prepare(self, run_id: str, containers: list[ContainerSpec]) -> None:
         """Build missing environments (in parallel) before the first task starts."""
 
         def log(line: str) -> None:
@@ -215,15 +219,14 @@ class Engine:
             )
         tasks = self.store.get_tasks(source.run_id)
         if not any(from_task in (t.name, t.task_id) for t in tasks):
-            names = sorted({t.name for t in tasks if t.kind in ("container", "importer")})
+            names = sorted({t.name for t in tasks if t.kind.is_leaf})
             raise PipelineInputError(
                 f"run {source.run_id} has no task {from_task!r}; its tasks are: {', '.join(names)}."
             )
         reuse = {
             t.task_id: t
             for t in tasks
-            if t.kind in ("container", "importer")
-            and t.status in (TaskState.SUCCEEDED, TaskState.CACHED)
+            if t.kind.is_leaf and t.status in (TaskState.SUCCEEDED, TaskState.CACHED)
         }
         return source.run_id, reuse, arguments if arguments else dict(source.arguments)
 

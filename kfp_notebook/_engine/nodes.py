@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from kfp_notebook._events import TaskState
+from kfp_notebook._model.states import TaskKind, TaskState
+from kfp_notebook._spec.types import ComponentSpec, ExecutorSpec, IRDict, TaskSpec
 
 __all__ = ["Frame", "Node", "node_kind"]
 
-Dict = dict[str, Any]
-Artifacts = dict[str, list[Dict]]
+Artifacts = dict[str, list[IRDict]]
 
 
 @dataclass(eq=False)
@@ -18,8 +17,8 @@ class Frame:
     """One instance of a DAG component: the root, a nested pipeline, a condition, an iteration."""
 
     id: str
-    component: Dict
-    params: Dict
+    component: ComponentSpec
+    params: IRDict
     artifacts: Artifacts
     owner: Node | None = None
     children: dict[str, Node] = field(default_factory=dict)
@@ -35,14 +34,14 @@ class Node:
 
     id: str
     name: str
-    task: Dict
+    task: TaskSpec
     component_name: str
-    component: Dict
-    kind: str
+    component: ComponentSpec
+    kind: TaskKind
     frame: Frame | None
     state: TaskState = TaskState.PENDING
     started: bool = False
-    params: Dict = field(default_factory=dict)
+    params: IRDict = field(default_factory=dict)
     artifacts: Artifacts = field(default_factory=dict)
     message: str = ""
     failure: bool = False
@@ -67,7 +66,7 @@ class Node:
 
     @property
     def is_leaf(self) -> bool:
-        return self.kind in ("container", "importer")
+        return self.kind.is_leaf
 
     @property
     def waits_for_completion(self) -> bool:
@@ -76,19 +75,21 @@ class Node:
         return bool(strategy == "ALL_UPSTREAM_TASKS_COMPLETED")
 
 
-def node_kind(task: Dict, component: Dict, executors: Dict) -> str:
+def node_kind(
+    task: TaskSpec, component: ComponentSpec, executors: dict[str, ExecutorSpec]
+) -> TaskKind:
     if "dag" in component:
         if "parameterIterator" in task or "artifactIterator" in task:
-            return "loop"
+            return TaskKind.LOOP
         name = task.get("taskInfo", {}).get("name", "")
         if name.startswith("condition-"):
-            return "condition"
+            return TaskKind.CONDITION
         if name.startswith("exit-handler-"):
-            return "exit-handler"
-        return "dag"
+            return TaskKind.EXIT_HANDLER
+        return TaskKind.DAG
     executor = executors.get(component.get("executorLabel", ""), {})
     if "importer" in executor:
-        return "importer"
+        return TaskKind.IMPORTER
     if "container" in executor:
-        return "container"
-    return "unsupported"
+        return TaskKind.CONTAINER
+    return TaskKind.UNSUPPORTED

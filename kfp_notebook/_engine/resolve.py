@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kfp_notebook._cel import evaluate_selector
+from kfp_notebook._engine.nodes import Artifacts, Frame, Node
 from kfp_notebook._errors import KfpNotebookError
-from kfp_notebook._nodes import Artifacts, Frame, Node
-from kfp_notebook._params import coerce
+from kfp_notebook._spec.cel import evaluate_selector
+from kfp_notebook._spec.params import coerce
+from kfp_notebook._spec.types import IRDict
 
 __all__ = [
     "InputError",
@@ -24,7 +25,6 @@ __all__ = [
     "resolve_inputs",
 ]
 
-Dict = dict[str, Any]
 EXECUTOR_OUTPUT = "executor_output.json"
 
 
@@ -34,11 +34,11 @@ class InputError(KfpNotebookError):
 
 @dataclass
 class Inputs:
-    params: Dict
+    params: IRDict
     artifacts: Artifacts
 
 
-def _final_status(producer: Node, run_id: str) -> Dict:
+def _final_status(producer: Node, run_id: str) -> IRDict:
     state = {"SUCCEEDED": "SUCCEEDED", "CACHED": "SUCCEEDED", "SKIPPED": "SUCCEEDED"}.get(
         producer.state.value, producer.state.value
     )
@@ -59,7 +59,7 @@ def _why_missing(frame: Frame, producer_name: str, key: str) -> str:
 
 def resolve_inputs(node: Node, frame: Frame, run_id: str) -> Inputs:
     """Values for every input of `node`, with defaults applied and types checked."""
-    params: Dict = {}
+    params: IRDict = {}
     missing: dict[str, str] = {}
     for name, spec in node.task.get("inputs", {}).get("parameters", {}).items():
         present, value = False, None
@@ -112,7 +112,7 @@ def resolve_inputs(node: Node, frame: Frame, run_id: str) -> Inputs:
 _CHANNEL = re.compile(r"\{\{\$\.inputs\.parameters\['([^']+)'\]\}\}")
 
 
-def _fill_fstrings(params: Dict) -> None:
+def _fill_fstrings(params: IRDict) -> None:
     """Constants holding input placeholders (f-strings, lists of task outputs) get the values;
     a placeholder that is a whole element keeps the value's type."""
 
@@ -136,7 +136,7 @@ def _as_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _apply_definitions(node: Node, params: Dict, missing: dict[str, str]) -> Dict:
+def _apply_definitions(node: Node, params: IRDict, missing: dict[str, str]) -> IRDict:
     definitions = node.component.get("inputDefinitions", {}).get("parameters", {})
     for name, definition in definitions.items():
         if name not in params:
@@ -162,10 +162,10 @@ def _check_artifacts(node: Node, artifacts: Artifacts, missing: dict[str, str]) 
     return artifacts
 
 
-def dag_outputs(frame: Frame) -> tuple[Dict, Artifacts]:
+def dag_outputs(frame: Frame) -> tuple[IRDict, Artifacts]:
     """The outputs a DAG declares, taken from the first producer that has them (OneOf)."""
     outputs = frame.component.get("dag", {}).get("outputs", {})
-    params: Dict = {}
+    params: IRDict = {}
     for name, spec in outputs.get("parameters", {}).items():
         selectors = (
             [spec["valueFromParameter"]]
@@ -187,7 +187,7 @@ def dag_outputs(frame: Frame) -> tuple[Dict, Artifacts]:
     return params, artifacts
 
 
-def collect_iterations(loop: Node) -> tuple[Dict, Artifacts]:
+def collect_iterations(loop: Node) -> tuple[IRDict, Artifacts]:
     """dsl.Collected: each declared loop output as the list of the iterations' values."""
     declared = loop.component.get("outputDefinitions", {})
     done = [it for it in loop.iterations if it.state.ok]
@@ -237,7 +237,7 @@ def iteration_inputs(loop: Node, inputs: Inputs, item: Any) -> Inputs:
     return Inputs(params, artifacts)
 
 
-def build_executor_input(node: Node, inputs: Inputs, task_dir: Path) -> Dict:
+def build_executor_input(node: Node, inputs: Inputs, task_dir: Path) -> IRDict:
     """KFP's ExecutorInput (JSON form) with output URIs inside the task folder."""
     outputs = node.component.get("outputDefinitions", {})
     return {
@@ -267,15 +267,15 @@ def build_executor_input(node: Node, inputs: Inputs, task_dir: Path) -> Dict:
     }
 
 
-def read_executor_output(node: Node, executor_input: Dict) -> tuple[Dict, Artifacts]:
+def read_executor_output(node: Node, executor_input: IRDict) -> tuple[IRDict, Artifacts]:
     """Outputs a finished task produced: the executor output file, else the output files."""
     outputs = executor_input["outputs"]
     path = Path(outputs["outputFile"])
-    written: Dict = {}
+    written: IRDict = {}
     if path.exists():
         written = json.loads(path.read_text(encoding="utf-8") or "{}")
     declared = node.component.get("outputDefinitions", {}).get("parameters", {})
-    params: Dict = dict(written.get("parameterValues", {}))
+    params: IRDict = dict(written.get("parameterValues", {}))
     for name, spec in outputs.get("parameters", {}).items():
         out_file = Path(spec["outputFile"])
         if name not in params and out_file.is_file():

@@ -13,15 +13,9 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
-from kfp_notebook._cel import evaluate_condition
-from kfp_notebook._errors import KfpNotebookError
-from kfp_notebook._events import EventBus, RunState, TaskCreated, TaskFinished, TaskStarted
-from kfp_notebook._events import TaskState as S
-from kfp_notebook._ir import PipelineIR
-from kfp_notebook._nodes import Artifacts, Frame, Node, node_kind
-from kfp_notebook._resolve import (
+from kfp_notebook._engine.nodes import Artifacts, Frame, Node, node_kind
+from kfp_notebook._engine.resolve import (
     Inputs,
     collect_iterations,
     dag_outputs,
@@ -29,17 +23,27 @@ from kfp_notebook._resolve import (
     loop_items,
     resolve_inputs,
 )
-from kfp_notebook._task_runner import Outcome, TaskRunner
+from kfp_notebook._engine.task_runner import Outcome, TaskRunner
+from kfp_notebook._errors import KfpNotebookError
+from kfp_notebook._model.events import (
+    EventBus,
+    TaskCreated,
+    TaskFinished,
+    TaskStarted,
+)
+from kfp_notebook._model.states import RunState, TaskKind
+from kfp_notebook._model.states import TaskState as S
+from kfp_notebook._spec.cel import evaluate_condition
+from kfp_notebook._spec.ir import PipelineIR
+from kfp_notebook._spec.types import IRDict
 
 __all__ = ["Orchestrator", "RunResult"]
-
-Dict = dict[str, Any]
 
 
 @dataclass
 class RunResult:
     state: RunState
-    params: Dict = field(default_factory=dict)
+    params: IRDict = field(default_factory=dict)
     artifacts: Artifacts = field(default_factory=dict)
     message: str = ""
 
@@ -51,7 +55,7 @@ class Orchestrator:
         self,
         ir: PipelineIR,
         run_id: str,
-        arguments: Dict,
+        arguments: IRDict,
         bus: EventBus,
         runner: TaskRunner,
         max_workers: int,
@@ -60,7 +64,7 @@ class Orchestrator:
         self.from_task = from_task
         self.ir, self.run_id, self.bus, self.runner = ir, run_id, bus, runner
         self.arguments = arguments
-        self._executors = ir.spec.get("deploymentSpec", {}).get("executors", {})
+        self._executors = ir.executors
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="kfpnb-task")
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._inflight = 0
@@ -193,9 +197,9 @@ class Orchestrator:
             return
         if node.is_leaf:
             self._submit(node, inputs)
-        elif node.kind == "loop":
+        elif node.kind is TaskKind.LOOP:
             self._start_loop(node, inputs)
-        elif node.kind == "unsupported":
+        elif node.kind is TaskKind.UNSUPPORTED:
             self._fail(
                 node,
                 f"task {node.name!r} uses an executor kind kfp-notebook cannot run "
@@ -272,7 +276,7 @@ class Orchestrator:
         self,
         node: Node,
         state: S,
-        params: Dict | None = None,
+        params: IRDict | None = None,
         artifacts: Artifacts | None = None,
         message: str = "",
         *,
@@ -281,7 +285,7 @@ class Orchestrator:
         cache_key: str | None = None,
         record_subtree: bool = False,
     ) -> None:
-        if record_subtree and node.kind in ("dag", "condition", "exit-handler"):
+        if record_subtree and node.kind.is_group:
             self._record_skipped_subtree(node, state, message)
         node.state, node.message, node.failure = state, message, failure
         node.params, node.artifacts = params or {}, artifacts or {}
@@ -323,7 +327,7 @@ class Orchestrator:
                 frame=None,
             )
             self._created(child, node.id)
-            if child.kind in ("dag", "condition", "exit-handler"):
+            if child.kind.is_group:
                 self._record_skipped_subtree(child, state, message)
             self.bus.emit(TaskFinished(self.run_id, child.id, state, {}, message))
 
@@ -343,7 +347,7 @@ class Orchestrator:
                 task={},
                 component_name=loop.component_name,
                 component=loop.component,
-                kind="iteration",
+                kind=TaskKind.ITERATION,
                 frame=None,
                 loop=loop,
             )

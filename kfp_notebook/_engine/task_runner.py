@@ -12,25 +12,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kfp_notebook._engine.nodes import Artifacts, Node
+from kfp_notebook._engine.resolve import Inputs, build_executor_input, read_executor_output
 from kfp_notebook._errors import KfpNotebookError
-from kfp_notebook._events import ArtifactProduced, EventBus, LogLine, TaskStarted
-from kfp_notebook._events import TaskState as S
-from kfp_notebook._nodes import Artifacts, Node
-from kfp_notebook._placeholders import resolve_command
-from kfp_notebook._resolve import Inputs, build_executor_input, read_executor_output
-from kfp_notebook._store import RunStore, TaskRecord
-from kfp_notebook.executors._base import Launch, TaskExecutor
+from kfp_notebook._model.events import (
+    ArtifactProduced,
+    EventBus,
+    LogLine,
+    TaskStarted,
+)
+from kfp_notebook._model.states import TaskState as S
+from kfp_notebook._spec.placeholders import resolve_command
+from kfp_notebook._spec.types import ContainerSpec, IRDict
+from kfp_notebook._store.store import RunStore, TaskRecord
+from kfp_notebook.executors.base import Launch, TaskExecutor
 
 __all__ = ["Outcome", "TaskRunner"]
 
-Dict = dict[str, Any]
 _TAIL = 20
 
 
 @dataclass
 class Outcome:
     state: S
-    params: Dict = field(default_factory=dict)
+    params: IRDict = field(default_factory=dict)
     artifacts: Artifacts = field(default_factory=dict)
     message: str = ""
     attempts: int = 0
@@ -44,7 +49,7 @@ class TaskRunner:
     def __init__(
         self,
         run_id: str,
-        executors: Dict,
+        executors: IRDict,
         executor: TaskExecutor,
         store: RunStore,
         bus: EventBus,
@@ -95,7 +100,7 @@ class TaskRunner:
         self,
         node: Node,
         inputs: Inputs,
-        container: Dict,
+        container: ContainerSpec,
         cancelled: threading.Event,
         cache_key: str | None,
     ) -> Outcome:
@@ -164,7 +169,7 @@ class TaskRunner:
         )
         return Outcome(S.FAILED, message=message, attempts=attempts_allowed)
 
-    def _import(self, node: Node, inputs: Inputs, importer: Dict) -> Outcome:
+    def _import(self, node: Node, inputs: Inputs, importer: IRDict) -> Outcome:
         self.bus.emit(TaskStarted(self.run_id, node.id, 1, inputs.params))
         source = importer.get("artifactUri", {})
         uri = (
@@ -230,7 +235,7 @@ class TaskRunner:
                 )
 
 
-def _clear_outputs(executor_input: Dict) -> None:
+def _clear_outputs(executor_input: IRDict) -> None:
     """No half-written output of an earlier attempt may pass for this attempt's."""
     output_file = Path(executor_input["outputs"]["outputFile"])
     output_file.unlink(missing_ok=True)
@@ -238,7 +243,7 @@ def _clear_outputs(executor_input: Dict) -> None:
         Path(spec["outputFile"]).unlink(missing_ok=True)
 
 
-def _backoff(retry: Dict, attempt: int) -> float:
+def _backoff(retry: IRDict, attempt: int) -> float:
     def seconds(text: Any, default: float) -> float:
         try:
             return float(str(text).rstrip("s"))
@@ -263,7 +268,7 @@ def _digest_path(path: Path, h: Any) -> None:
                 h.update(chunk)
 
 
-def _cache_key(node: Node, container: Dict, inputs: Inputs, env_identity: str) -> str:
+def _cache_key(node: Node, container: ContainerSpec, inputs: Inputs, env_identity: str) -> str:
     h = hashlib.sha256()
     h.update(
         json.dumps(

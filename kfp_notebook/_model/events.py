@@ -10,8 +10,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
+
+from kfp_notebook._model.states import RunState, TaskKind, TaskState
 
 __all__ = [
     "ArtifactProduced",
@@ -21,45 +22,12 @@ __all__ = [
     "LogLine",
     "RunFinished",
     "RunStarted",
-    "RunState",
     "TaskCreated",
     "TaskFinished",
     "TaskStarted",
-    "TaskState",
 ]
 
 _log = logging.getLogger(__name__)
-
-
-class TaskState(str, Enum):
-    PENDING = "PENDING"
-    RUNNING = "RUNNING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    SKIPPED = "SKIPPED"
-    CACHED = "CACHED"
-    CANCELLED = "CANCELLED"
-
-    @property
-    def terminal(self) -> bool:
-        return self not in (TaskState.PENDING, TaskState.RUNNING)
-
-    @property
-    def ok(self) -> bool:
-        """Whether downstream tasks may consume this task's outputs."""
-        return self in (TaskState.SUCCEEDED, TaskState.CACHED)
-
-
-class RunState(str, Enum):
-    RUNNING = "RUNNING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    CANCELLED = "CANCELLED"
-    INTERRUPTED = "INTERRUPTED"
-
-    @property
-    def terminal(self) -> bool:
-        return self is not RunState.RUNNING
 
 
 def _now() -> float:
@@ -74,6 +42,8 @@ class RunStarted:
     arguments: dict[str, Any]
     resumed: bool = False
     time: float = field(default_factory=_now)
+    runner: str = ""  # what runs the tasks: subprocess, docker, ...
+    experiment: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,7 +55,7 @@ class TaskCreated:
     task_id: str
     name: str
     parent_id: str | None
-    kind: str
+    kind: TaskKind
     component: str
     dependencies: tuple[str, ...] = ()
     time: float = field(default_factory=_now)

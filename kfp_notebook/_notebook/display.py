@@ -12,11 +12,12 @@ import html
 import sys
 from typing import Any
 
-from kfp_notebook._api import Session, _current
-from kfp_notebook._ir import load_pipeline
-from kfp_notebook._run import Run
-from kfp_notebook._run_view import RunView
-from kfp_notebook._widget import RunWidget
+from kfp_notebook._api.run import Run
+from kfp_notebook._api.session import Session, _current
+from kfp_notebook._model.events import Event, RunFinished
+from kfp_notebook._notebook.widget import RunWidget
+from kfp_notebook._spec.ir import load_pipeline
+from kfp_notebook._views.run_view import RunView
 
 __all__ = [
     "install_call_hook",
@@ -84,8 +85,8 @@ def run_with_widget(
 
 
 def _unsubscribe_when_done(run_id: str, unsubscribe: Any) -> Any:
-    def listener(event: Any) -> None:
-        if getattr(event, "run_id", None) == run_id and type(event).__name__ == "RunFinished":
+    def listener(event: Event) -> None:
+        if isinstance(event, RunFinished) and event.run_id == run_id:
             unsubscribe()
 
     return listener
@@ -126,7 +127,7 @@ def install_call_hook() -> None:
 def uninstall_call_hook() -> None:
     global _original_execute_locally
     if _original_execute_locally is not None and "kfp.dsl.pipeline_task" in sys.modules:
-        sys.modules["kfp.dsl.pipeline_task"].PipelineTask._execute_locally = (
-            _original_execute_locally
-        )
+        sys.modules[
+            "kfp.dsl.pipeline_task"
+        ].PipelineTask._execute_locally = _original_execute_locally
         _original_execute_locally = None

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from kfp_notebook._api import run as api_run
-from kfp_notebook._run import Run
+from kfp_notebook._api.run import Run
+from kfp_notebook._api.session import run as api_run
 
 __all__ = ["in_kernel", "run"]
 
@@ -32,7 +32,7 @@ def run(
 ) -> Run:
     """Run a pipeline function, a component or a compiled pipeline file locally."""
     if in_kernel() and run_id is None and from_task is None:
-        from kfp_notebook._notebook import run_with_widget
+        from kfp_notebook._notebook.display import run_with_widget
 
         return run_with_widget(target, arguments, wait)
     return api_run(target, arguments, wait, run_id=run_id, from_task=from_task)

@@ -11,10 +11,10 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import HTML, display
 
-import kfp_notebook._api as api
-from kfp_notebook._component_cell import component_from_cell
+import kfp_notebook._api.session as api
 from kfp_notebook._errors import KfpNotebookError
-from kfp_notebook._notebook import install_call_hook, show_run, uninstall_call_hook
+from kfp_notebook._notebook.component_cell import component_from_cell
+from kfp_notebook._notebook.display import install_call_hook, show_run, uninstall_call_hook
 
 __all__ = ["KfpMagics", "load", "unload"]
 
@@ -166,5 +166,3 @@ def load(ipython: Any) -> None:
 
 def unload(ipython: Any) -> None:
     uninstall_call_hook()
-
-

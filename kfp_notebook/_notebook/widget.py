@@ -11,11 +11,11 @@ from typing import Any
 import anywidget
 import traitlets
 
-from kfp_notebook._run_view import RunView
+from kfp_notebook._views.run_view import RunView
 
 __all__ = ["RunWidget"]
 
-_STATIC = Path(__file__).parent / "static"
+_STATIC = Path(__file__).parent.parent / "static"
 FLUSH_SECONDS = 0.1
 
 
@@ -60,10 +60,14 @@ class RunWidget(anywidget.AnyWidget):
             self.run, self.tasks = state["run"], state["tasks"]
             self.logs, self.log_counts = state["logs"], state["log_counts"]
             if self.selected and self._selected_changed_state(state):
-                self.selected_outputs = self.view.outputs_of(self.selected)
+                self.selected_outputs = self._outputs(self.selected)
+
+    def _outputs(self, task_id: str) -> dict[str, Any]:
+        outputs = self.view.outputs_of(task_id) if task_id else None
+        return dict(outputs) if outputs is not None else {}
 
     def _selected_changed_state(self, state: dict[str, Any]) -> bool:
-        task = next((t for t in state["tasks"] if t["id"] == self.selected), None)
+        task = next((t for t in state["tasks"] if t["task_id"] == self.selected), None)
         key = f"{self.selected}:{task['status'] if task else ''}"
         if key == self._outputs_for:
             return False
@@ -81,7 +85,7 @@ class RunWidget(anywidget.AnyWidget):
 
     def _selection_changed(self, change: dict[str, Any]) -> None:
         self._outputs_for = ""
-        self.selected_outputs = self.view.outputs_of(change["new"]) if change["new"] else {}
+        self.selected_outputs = self._outputs(change["new"])
 
     def _message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if isinstance(content, dict) and content.get("action") == "cancel" and self._on_cancel:

@@ -6,8 +6,8 @@ import difflib
 from typing import Any
 
 from kfp_notebook._errors import PipelineInputError
-from kfp_notebook._ir import PipelineIR
-from kfp_notebook._params import check_argument, coerce, describe_type, parse_cli_value
+from kfp_notebook._spec.ir import PipelineIR
+from kfp_notebook._spec.params import check_argument, coerce, describe_type, parse_cli_value
 
 __all__ = ["check_arguments", "parse_cli_arguments"]
 

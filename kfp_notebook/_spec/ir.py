@@ -11,23 +11,22 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
 from kfp_notebook._errors import PipelineSpecError
+from kfp_notebook._spec.types import ComponentSpec, ExecutorSpec, IRDict, PipelineSpec
 
 __all__ = ["PipelineIR", "load_pipeline"]
-
-Dict = dict[str, Any]
 
 
 @dataclass
 class PipelineIR:
     """A checked pipeline: the spec, its optional Kubernetes platform spec, and its YAML text."""
 
-    spec: Dict
-    platform: Dict
+    spec: PipelineSpec
+    platform: IRDict
     text: str
     source: str
     ignored_settings: list[str] = field(default_factory=list)
@@ -37,18 +36,30 @@ class PipelineIR:
         return str(self.spec.get("pipelineInfo", {}).get("name") or "pipeline")
 
     @property
-    def root(self) -> Dict:
-        return dict(self.spec["root"])
+    def root(self) -> ComponentSpec:
+        return self.spec["root"]
 
     @property
-    def input_definitions(self) -> Dict:
+    def input_definitions(self) -> IRDict:
         return dict(self.spec["root"].get("inputDefinitions", {}))
 
-    def component(self, name: str) -> Dict:
-        return dict(self.spec.get("components", {})[name])
+    @property
+    def components(self) -> dict[str, ComponentSpec]:
+        return self.spec.get("components", {})
 
-    def executor(self, label: str) -> Dict:
-        return dict(self.spec.get("deploymentSpec", {}).get("executors", {})[label])
+    @property
+    def executors(self) -> dict[str, ExecutorSpec]:
+        """Executor label -> its container or importer (`deploymentSpec.executors`)."""
+        executors: dict[str, ExecutorSpec] = self.spec.get("deploymentSpec", {}).get(
+            "executors", {}
+        )
+        return executors
+
+    def component(self, name: str) -> ComponentSpec:
+        return self.components[name]
+
+    def executor(self, label: str) -> ExecutorSpec:
+        return self.executors[label]
 
 
 def load_pipeline(target: Any) -> PipelineIR:
@@ -105,7 +116,7 @@ def _from_text(text: str, source: str) -> PipelineIR:
     spec = docs[0]
     if "pipelineSpec" in spec and "root" not in spec:  # a PipelineJob wrapper
         spec = spec["pipelineSpec"]
-    platform: Dict = {}
+    platform: IRDict = {}
     for extra in docs[1:]:
         if isinstance(extra, dict):
             platform.update(extra.get("platforms", extra))
@@ -113,12 +124,12 @@ def _from_text(text: str, source: str) -> PipelineIR:
         platform.update(docs[0]["platformSpec"].get("platforms", {}))
     _check_schema(spec, source)
     _check_references(spec, source)
-    ir = PipelineIR(spec=spec, platform=platform, text=text, source=source)
+    ir = PipelineIR(spec=cast(PipelineSpec, spec), platform=platform, text=text, source=source)
     ir.ignored_settings = _kubernetes_settings(ir)
     return ir
 
 
-def _check_schema(spec: Dict, source: str) -> None:
+def _check_schema(spec: IRDict, source: str) -> None:
     from google.protobuf import json_format
     from kfp.pipeline_spec import pipeline_spec_pb2
 
@@ -133,7 +144,7 @@ def _check_schema(spec: Dict, source: str) -> None:
         raise PipelineSpecError(f"{source} is not valid KFP IR: {exc}") from None
 
 
-def _check_references(spec: Dict, source: str) -> None:
+def _check_references(spec: IRDict, source: str) -> None:
     components = spec.get("components", {})
     executors = spec.get("deploymentSpec", {}).get("executors", {})
     dags = {"root": spec["root"]} | components
@@ -211,7 +222,7 @@ _RESOURCE_NAMES = {
 def _kubernetes_settings(ir: PipelineIR) -> list[str]:
     """Names of Kubernetes-only settings in the pipeline, one entry per kind of setting."""
     found: dict[str, None] = {}
-    for executor in ir.spec.get("deploymentSpec", {}).get("executors", {}).values():
+    for executor in ir.executors.values():
         for key in executor.get("container", {}).get("resources", {}):
             found[_RESOURCE_NAMES.get(key, f"resource setting {key}")] = None
     kubernetes = ir.platform.get("kubernetes", {})

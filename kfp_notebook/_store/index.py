@@ -14,7 +14,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from kfp_notebook._store_schema import ArtifactRecord, RunRecord, TaskRecord
+from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
 
 __all__ = [
     "CANCEL_REQUEST",
@@ -29,8 +29,10 @@ __all__ = [
     "get_run",
     "get_tasks",
     "list_runs",
+    "log_path",
     "page_runs",
     "pipeline_names",
+    "run_dir",
     "task_dir_name",
 ]
 
@@ -46,6 +48,20 @@ def task_dir_name(task_id: str) -> str:
     return _UNSAFE.sub("_", task_id.replace("[", ".").replace("]", ""))
 
 
+def run_dir(root: Path, run_id: str) -> Path:
+    """A run's folder; a run id is one plain name (what `new_run_id` makes), never a path."""
+    if not run_id or "/" in run_id or "\\" in run_id or run_id in (".", "..") or "\0" in run_id:
+        raise ValueError(f"not a run id: {run_id!r}")
+    return root / run_id
+
+
+def log_path(root: Path, run_id: str, task_id: str | None = None) -> Path:
+    """The run's log (`run.log`), or one task's full log."""
+    if task_id is None:
+        return run_dir(root, run_id) / RUN_LOG
+    return run_dir(root, run_id) / task_dir_name(task_id) / TASK_LOG
+
+
 @dataclass(frozen=True)
 class RunPage:
     """One page of runs, newest first; `next_cursor` continues after the last one (or None)."""
@@ -56,14 +72,25 @@ class RunPage:
 
 
 def connect_readonly(root: Path) -> sqlite3.Connection | None:
-    """A read-only connection to the index of `root`, or None when the root has no index yet."""
+    """A read-only connection to the index of `root`, or None when the root has no index yet.
+
+    On a read-only folder SQLite cannot create the WAL's shared-memory file; the index is then
+    opened as immutable (nobody can be writing it there)."""
     path = root / INDEX_NAME
     if not path.is_file():
         return None
-    uri = f"file:{urllib.parse.quote(str(path))}?mode=ro"
-    db = sqlite3.connect(uri, uri=True, timeout=5, check_same_thread=False)
-    db.row_factory = sqlite3.Row
-    return db
+    quoted = urllib.parse.quote(str(path))
+    for query in ("mode=ro", "mode=ro&immutable=1"):
+        db = sqlite3.connect(f"file:{quoted}?{query}", uri=True, timeout=5, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("SELECT 1 FROM runs LIMIT 1").fetchall()
+            return db
+        except sqlite3.OperationalError as exc:
+            db.close()
+            if "no such table" in str(exc):
+                return None
+    return None
 
 
 def _filters(

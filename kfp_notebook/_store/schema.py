@@ -1,15 +1,16 @@
-"""SQLite schema of the run index and the read-only records it yields."""
+"""SQLite schema of the run index, with its version (`PRAGMA user_version`) and migrations.
+
+`SCHEMA` is the first schema (version 0, as written before versions existed); every later
+change is a migration, so a fresh index and an old one reach the same shape by one path."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
 
-from kfp_notebook._events import RunState, TaskState
+from kfp_notebook._errors import StoreError
 
-__all__ = ["SCHEMA", "ArtifactRecord", "RunRecord", "TaskRecord"]
+__all__ = ["SCHEMA", "SCHEMA_VERSION", "migrate"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -90,98 +91,37 @@ CREATE TRIGGER IF NOT EXISTS artifacts_delete_bump AFTER DELETE ON artifacts
 """
 
 
-@dataclass(frozen=True)
-class ArtifactRecord:
-    task_id: str
-    name: str
-    uri: str
-    schema_title: str
-    metadata: dict[str, Any]
+def _v1_experiment_and_runner(db: sqlite3.Connection) -> None:
+    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    if "experiment" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN experiment TEXT NOT NULL DEFAULT ''")
+    if "runner" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN runner TEXT NOT NULL DEFAULT ''")
 
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> ArtifactRecord:
-        return cls(
-            row["task_id"],
-            row["name"],
-            row["uri"],
-            row["schema_title"],
-            json.loads(row["metadata"]),
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_experiment_and_runner]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring the index on `db` (autocommit mode) to SCHEMA_VERSION; safe when several processes
+    open the same index at once. Refuses an index written by a newer kfp-notebook."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"this pipeline root's index has schema version {version}, newer than this"
+            f" kfp-notebook knows ({SCHEMA_VERSION}): upgrade kfp-notebook-runner"
         )
-
-
-@dataclass(frozen=True)
-class TaskRecord:
-    run_id: str
-    task_id: str
-    name: str
-    parent_id: str | None
-    kind: str
-    component: str
-    dependencies: list[str]
-    status: TaskState
-    started: float | None
-    finished: float | None
-    attempts: int
-    inputs: dict[str, Any]
-    outputs: dict[str, Any]
-    message: str
-    cache_key: str | None
-    artifacts: list[ArtifactRecord] = field(default_factory=list)
-
-    @property
-    def duration(self) -> float | None:
-        if self.started is None or self.finished is None:
-            return None
-        return self.finished - self.started
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row, artifacts: list[ArtifactRecord]) -> TaskRecord:
-        return cls(
-            run_id=row["run_id"],
-            task_id=row["task_id"],
-            name=row["name"],
-            parent_id=row["parent_id"],
-            kind=row["kind"],
-            component=row["component"],
-            dependencies=json.loads(row["dependencies"]),
-            status=TaskState(row["status"]),
-            started=row["started"],
-            finished=row["finished"],
-            attempts=row["attempts"],
-            inputs=json.loads(row["inputs"]),
-            outputs=json.loads(row["outputs"]),
-            message=row["message"],
-            cache_key=row["cache_key"],
-            artifacts=artifacts,
-        )
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    run_id: str
-    pipeline_name: str
-    status: RunState
-    created: float
-    finished: float | None
-    arguments: dict[str, Any]
-    outputs: dict[str, Any]
-    message: str
-    task_counts: dict[str, int]
-
-    @property
-    def duration(self) -> float | None:
-        return None if self.finished is None else self.finished - self.created
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> RunRecord:
-        return cls(
-            run_id=row["run_id"],
-            pipeline_name=row["pipeline_name"],
-            status=RunState(row["status"]),
-            created=row["created"],
-            finished=row["finished"],
-            arguments=json.loads(row["arguments"]),
-            outputs=json.loads(row["outputs"]),
-            message=row["message"],
-            task_counts=json.loads(row["task_counts"]),
-        )
+    db.executescript(SCHEMA)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for step in MIGRATIONS[version:]:
+            step(db)
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

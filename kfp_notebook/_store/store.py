@@ -10,94 +10,76 @@ import json
 import os
 import re
 import secrets
-import shutil
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from kfp_notebook import _store_index as _index
-from kfp_notebook._events import (
+from kfp_notebook._errors import StoreError
+from kfp_notebook._model.events import (
     ArtifactProduced,
     Event,
     LogLine,
     RunFinished,
     RunStarted,
-    RunState,
     TaskCreated,
     TaskFinished,
     TaskStarted,
-    TaskState,
 )
-from kfp_notebook._procs import process_start_ticks, same_process_alive, stop_process_group
-from kfp_notebook._roots import register_root
-from kfp_notebook._store_index import (
-    CANCEL_REQUEST,
-    INDEX_NAME,
-    RUN_LOG,
-    TASK_LOG,
-    task_dir_name,
-)
-from kfp_notebook._store_schema import SCHEMA, ArtifactRecord, RunRecord, TaskRecord
+from kfp_notebook._model.states import LEAF_KINDS, RunState, TaskState
+from kfp_notebook._procs import process_start_ticks
+from kfp_notebook._store import operations
+from kfp_notebook._store.index import CANCEL_REQUEST, task_dir_name
+from kfp_notebook._store.reader import StoreReader
+from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
+from kfp_notebook._store.roots import register_root
+from kfp_notebook._store.schema import migrate
 
 __all__ = ["ArtifactRecord", "RunRecord", "RunStore", "TaskRecord", "task_dir_name"]
 
-def _still_ours(pgid: int, leader_start: int | None) -> bool:
-    """Whether the process group a task led may still hold its processes: the leader itself,
-    or (leader gone) members left behind; a pid cannot be reused while its group lives."""
-    ticks = process_start_ticks(pgid)
-    return ticks is None or leader_start is None or ticks == leader_start
+_LEAVES = ",".join("?" * len(LEAF_KINDS))
 
 
-class RunStore:
-    """One pipeline root: its run folders and its index. Safe to share between threads."""
+class RunStore(StoreReader):
+    """One pipeline root opened to record runs: makes the folder, registers the root for the
+    sidebar, brings the index's schema up to date and marks runs whose engine died. Reading
+    alone goes through `StoreReader`, which changes nothing."""
 
     def __init__(self, pipeline_root: str | os.PathLike[str]) -> None:
-        self.root = Path(pipeline_root).expanduser().resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            self.root / INDEX_NAME, check_same_thread=False, isolation_level=None, timeout=30
-        )
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        root = Path(pipeline_root).expanduser().resolve()
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            db = operations.open_index(root)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            migrate(db)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(
+                f"cannot record runs under {root}: {exc}; choose a writable --pipeline-root"
+            ) from exc
+        super().__init__(root)
+        if self._db is not None:
+            self._db.close()
+        self._db = db
         self._logs: dict[tuple[str, str], IO[str]] = {}
         self._run_logs: dict[str, IO[str]] = {}
-        self._started: dict[tuple[str, str], float] = {}
         register_root(self.root)
         self.reap_dead_runs()
 
-    # ----------------------------------------------------------------- paths and ids
-    def run_dir(self, run_id: str) -> Path:
-        return self.root / run_id
+    def _index(self) -> sqlite3.Connection:
+        assert self._db is not None
+        return self._db
 
+    # ----------------------------------------------------------------- cancel requests
     def request_cancel(self, run_id: str) -> bool:
         """Ask the engine running `run_id`, in whatever process, to cancel it; False when the run
         is not going on."""
-        record = self.get_run(run_id)
-        if record is None or record.status.terminal:
-            return False
-        (self.run_dir(run_id) / CANCEL_REQUEST).touch()
-        return True
-
-    def cancel_requested(self, run_id: str) -> bool:
-        return (self.run_dir(run_id) / CANCEL_REQUEST).exists()
+        return operations.request_cancel(self.root, run_id)
 
     def clear_cancel_request(self, run_id: str) -> None:
         (self.run_dir(run_id) / CANCEL_REQUEST).unlink(missing_ok=True)
-
-    def task_dir(self, run_id: str, task_id: str) -> Path:
-        return self.run_dir(run_id) / task_dir_name(task_id)
-
-    def log_path(self, run_id: str, task_id: str | None = None) -> Path:
-        if task_id is None:
-            return self.run_dir(run_id) / RUN_LOG
-        return self.task_dir(run_id, task_id) / TASK_LOG
 
     def new_run_id(self, pipeline_name: str) -> str:
         stem = re.sub(r"[^a-z0-9-]+", "-", pipeline_name.lower()).strip("-")[:40] or "run"
@@ -107,13 +89,14 @@ class RunStore:
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            db = self._index()
+            db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
+                yield db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            db.execute("COMMIT")
 
     def __call__(self, event: Event) -> None:
         """Record one event (the store is an EventBus listener)."""
@@ -157,7 +140,7 @@ class RunStore:
             else:
                 db.execute(
                     "INSERT INTO runs (run_id, pipeline_name, status, created, arguments,"
-                    " owner_pid, owner_start) VALUES (?,?,?,?,?,?,?)",
+                    " owner_pid, owner_start, experiment, runner) VALUES (?,?,?,?,?,?,?,?,?)",
                     (
                         event.run_id,
                         event.pipeline_name,
@@ -166,6 +149,8 @@ class RunStore:
                         json.dumps(event.arguments, default=str),
                         pid,
                         process_start_ticks(pid),
+                        event.experiment,
+                        event.runner,
                     ),
                 )
         self._run_log(event.run_id).write(
@@ -175,9 +160,9 @@ class RunStore:
     def _on_run_finished(self, event: RunFinished) -> None:
         with self._tx() as db:
             counts = db.execute(
-                "SELECT status, COUNT(*) FROM tasks WHERE run_id=? AND kind IN"
-                " ('container','importer') GROUP BY status",
-                (event.run_id,),
+                f"SELECT status, COUNT(*) FROM tasks WHERE run_id=? AND kind IN ({_LEAVES})"
+                " GROUP BY status",
+                (event.run_id, *sorted(LEAF_KINDS)),
             ).fetchall()
             db.execute(
                 "UPDATE runs SET status=?, finished=?, outputs=?, message=?, task_counts=?"
@@ -280,101 +265,32 @@ class RunStore:
             self._run_log(event.run_id).write(f"{event.task_id} | {event.text}\n")
 
     # ----------------------------------------------------------------- reading
-    def list_runs(
-        self,
-        limit: int = 50,
-        offset: int = 0,
-        status: str | None = None,
-        pipeline_name: str | None = None,
-    ) -> list[RunRecord]:
-        with self._lock:
-            return _index.list_runs(self._db, limit, offset, status, pipeline_name)
-
-    def get_run(self, run_id: str) -> RunRecord | None:
-        with self._lock:
-            return _index.get_run(self._db, run_id)
-
-    def get_tasks(self, run_id: str) -> list[TaskRecord]:
-        with self._lock:
-            return _index.get_tasks(self._db, run_id)
-
     def cache_lookup(self, cache_key: str) -> TaskRecord | None:
         with self._lock:
-            row = self._db.execute(
+            db = self._index()
+            row = db.execute(
                 "SELECT t.* FROM cache c JOIN tasks t ON t.run_id=c.run_id AND t.task_id=c.task_id"
                 " WHERE c.cache_key=? AND t.status=?",
                 (cache_key, TaskState.SUCCEEDED.value),
             ).fetchone()
             if row is None:
                 return None
-            arts = self._db.execute(
+            arts = db.execute(
                 "SELECT * FROM artifacts WHERE run_id=? AND task_id=?",
                 (row["run_id"], row["task_id"]),
             ).fetchall()
         return TaskRecord.from_row(row, [ArtifactRecord.from_row(a) for a in arts])
 
-    def latest_run(self, pipeline_name: str) -> RunRecord | None:
-        runs = self.list_runs(limit=1, pipeline_name=pipeline_name)
-        return runs[0] if runs else None
-
+    # ----------------------------------------------------------------- operations
     def delete_run(self, run_id: str) -> bool:
         """Remove a finished run's index rows (and cache entries pointing at it) and folder."""
-        record = self.get_run(run_id)
-        if record is None:
-            return False
-        if record.status is RunState.RUNNING:
-            raise RuntimeError(f"run {run_id} is still running; cancel it before deleting it")
         with self._lock:
-            _index.delete_run_rows(self._db, run_id)
-        shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
-        return True
+            return operations.delete_run(self.root, run_id)
 
-    # ----------------------------------------------------------------- crash recovery
     def reap_dead_runs(self) -> list[str]:
         """Mark runs whose engine process is gone as INTERRUPTED and stop their leftover tasks."""
         with self._lock:
-            rows = self._db.execute(
-                "SELECT run_id, owner_pid, owner_start FROM runs WHERE status=?",
-                (RunState.RUNNING.value,),
-            ).fetchall()
-        dead = [
-            r["run_id"]
-            for r in rows
-            if not same_process_alive(r["owner_pid"] or 0, r["owner_start"])
-        ]
-        for run_id in dead:
-            with self._lock:
-                leftovers = self._db.execute(
-                    "SELECT pid, pid_start FROM tasks WHERE run_id=? AND pid IS NOT NULL",
-                    (run_id,),
-                ).fetchall()
-            for t in leftovers:
-                if _still_ours(t["pid"], t["pid_start"]):
-                    stop_process_group(t["pid"], grace=1.0)
-            now = time.time()
-            with self._tx() as db:
-                db.execute(
-                    "UPDATE tasks SET status=?, finished=?, pid=NULL,"
-                    " message='interrupted: the engine process died' WHERE run_id=? AND status IN"
-                    " (?,?)",
-                    (
-                        TaskState.CANCELLED.value,
-                        now,
-                        run_id,
-                        TaskState.RUNNING.value,
-                        TaskState.PENDING.value,
-                    ),
-                )
-                db.execute(
-                    "UPDATE runs SET status=?, finished=?, message=? WHERE run_id=?",
-                    (
-                        RunState.INTERRUPTED.value,
-                        now,
-                        "the process running this run ended before the run finished",
-                        run_id,
-                    ),
-                )
-        return dead
+            return operations.reap_dead_runs(self._index())
 
     def close(self) -> None:
         with self._lock:
@@ -382,4 +298,4 @@ class RunStore:
                 log.close()
             self._logs.clear()
             self._run_logs.clear()
-            self._db.close()
+        super().close()

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from kfp_notebook._jsonsafe import json_safe
+from kfp_notebook._model.jsonsafe import json_safe
 
 __all__ = ["preview_artifact"]
 

@@ -6,7 +6,7 @@ import sys
 import threading
 from typing import TextIO
 
-from kfp_notebook._events import (
+from kfp_notebook._model.events import (
     Event,
     LogLine,
     RunFinished,
@@ -14,12 +14,12 @@ from kfp_notebook._events import (
     TaskCreated,
     TaskFinished,
     TaskStarted,
-    TaskState,
 )
+from kfp_notebook._model.states import LEAF_KINDS, TaskState
 
 __all__ = ["TerminalPrinter"]
 
-_LEAF = ("container", "importer")
+
 _MARKS = {
     TaskState.SUCCEEDED: ("✓", "32"),
     TaskState.CACHED: ("◆", "36"),
@@ -59,10 +59,10 @@ class TerminalPrinter:
                 self._print(f"{self._paint(label, '90')} | {event.text}")
         elif isinstance(event, TaskCreated):
             self._kinds[event.task_id] = event.kind
-            if event.kind in _LEAF:
+            if event.kind in LEAF_KINDS:
                 self._width = min(40, max(self._width, len(event.task_id)))
         elif isinstance(event, TaskStarted):
-            if self._kinds.get(event.task_id) in _LEAF:
+            if self._kinds.get(event.task_id) in LEAF_KINDS:
                 self._started.setdefault(event.task_id, event.time)
                 retry = f" (attempt {event.attempt})" if event.attempt > 1 else ""
                 self._print(f"{self._paint('▶', '34')} {event.task_id}{retry}")
@@ -76,7 +76,7 @@ class TerminalPrinter:
             self._on_run_finished(event)
 
     def _on_finished(self, event: TaskFinished) -> None:
-        if self._kinds.get(event.task_id) not in _LEAF:
+        if self._kinds.get(event.task_id) not in LEAF_KINDS:
             return
         self._counts[event.state] = self._counts.get(event.state, 0) + 1
         mark, code = _MARKS.get(event.state, ("?", "0"))

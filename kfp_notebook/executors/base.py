@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from kfp_notebook._spec.types import ContainerSpec
+
 __all__ = ["Launch", "TaskExecutor"]
 
 
@@ -17,7 +19,7 @@ class Launch:
     run_id: str
     task_id: str
     task_name: str
-    container: dict[str, Any]
+    container: ContainerSpec
     executor_input: dict[str, Any]
     task_dir: Path
     env: dict[str, str] = field(default_factory=dict)
@@ -38,10 +40,10 @@ class TaskExecutor(Protocol):
 
     name: str
 
-    def check(self, container: dict[str, Any], task_name: str) -> None:
+    def check(self, container: ContainerSpec, task_name: str) -> None:
         """Raise a KfpNotebookError now if this executor cannot run the task at all."""
 
-    def prepare(self, container: dict[str, Any], log: Callable[[str], None]) -> str:
+    def prepare(self, container: ContainerSpec, log: Callable[[str], None]) -> str:
         """Build what the task needs (environment, image); return its identity for caching."""
 
     def execute(self, launch: Launch) -> int:

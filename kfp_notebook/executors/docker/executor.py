@@ -16,12 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from kfp_notebook._errors import ExecutorUnavailableError
-from kfp_notebook._lightweight import LightweightCommand, parse_lightweight, write_component_module
-from kfp_notebook._placeholders import resolve_command
-from kfp_notebook.executors._base import Launch
-from kfp_notebook.executors._docker_client import connect, engine_labels, remove_orphaned_containers
-from kfp_notebook.executors._docker_images import ImageCache
-from kfp_notebook.executors._docker_options import (
+from kfp_notebook._spec.lightweight import (
+    LightweightCommand,
+    parse_lightweight,
+    write_component_module,
+)
+from kfp_notebook._spec.placeholders import resolve_command
+from kfp_notebook._spec.types import ContainerSpec
+from kfp_notebook.executors.base import Launch
+from kfp_notebook.executors.docker.client import connect, engine_labels, remove_orphaned_containers
+from kfp_notebook.executors.docker.images import ImageCache
+from kfp_notebook.executors.docker.options import (
     check_mount_targets,
     check_options,
     merge_environment,
@@ -52,13 +57,13 @@ class DockerExecutor:
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ preparation
-    def check(self, container: dict[str, Any], task_name: str) -> None:
+    def check(self, container: ContainerSpec, task_name: str) -> None:
         if not container.get("image"):
             raise ExecutorUnavailableError(
                 f"task {task_name!r} names no image; set base_image= on the component."
             )
 
-    def prepare(self, container: dict[str, Any], log: Callable[[str], None]) -> str:
+    def prepare(self, container: ContainerSpec, log: Callable[[str], None]) -> str:
         command = parse_lightweight(container)
         if command is not None:
             return f"image:{self.images.derived(command, _kfp(command), log)}"

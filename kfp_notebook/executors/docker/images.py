@@ -16,10 +16,10 @@ from typing import Any
 
 from filelock import FileLock
 
-from kfp_notebook._envs import make_env_spec
 from kfp_notebook._errors import EnvironmentBuildError, ExecutorUnavailableError
-from kfp_notebook._lightweight import LightweightCommand
-from kfp_notebook.executors._docker_client import IMAGE_LABEL, engine_labels
+from kfp_notebook._spec.lightweight import LightweightCommand
+from kfp_notebook.executors.docker.client import IMAGE_LABEL, engine_labels
+from kfp_notebook.executors.subprocess.envs import make_env_spec
 
 __all__ = ["ImageCache", "remove_derived_images"]
 

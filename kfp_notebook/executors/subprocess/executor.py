@@ -17,25 +17,26 @@ import threading
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from kfp_notebook._envs import EnvironmentManager, make_env_spec
 from kfp_notebook._errors import EnvironmentBuildError, ExecutorUnavailableError
-from kfp_notebook._lightweight import (
+from kfp_notebook._procs import stop_process_group
+from kfp_notebook._spec.lightweight import (
     LightweightCommand,
     parse_lightweight,
     write_component_module,
 )
-from kfp_notebook._placeholders import resolve_command
-from kfp_notebook._procs import stop_process_group
-from kfp_notebook.executors._base import Launch
-from kfp_notebook.executors._zygote import ForkedTask, Zygote, ZygoteUnavailable
+from kfp_notebook._spec.placeholders import resolve_command
+from kfp_notebook._spec.types import ContainerSpec
+from kfp_notebook.executors.base import Launch
+from kfp_notebook.executors.subprocess.envs import EnvironmentManager, make_env_spec
+from kfp_notebook.executors.subprocess.zygote import ForkedTask, Zygote, ZygoteUnavailable
 
 __all__ = ["SubprocessExecutor"]
 
-_BOOTSTRAP = str(Path(__file__).resolve().parent.parent / "_task_bootstrap.py")
+_BOOTSTRAP = str(Path(__file__).resolve().parent / "scripts" / "_kfpnb_task_bootstrap.py")
 _DRAIN_SECONDS = 1.0  # output still arriving this long after the task's process ended is cut
 _ISOLATING_VARS = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "PYTHONSAFEPATH")
 
@@ -69,7 +70,7 @@ class SubprocessExecutor:
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ preparation
-    def _command(self, container: dict[str, Any], task_name: str) -> LightweightCommand:
+    def _command(self, container: ContainerSpec, task_name: str) -> LightweightCommand:
         command = parse_lightweight(container)
         if command is None:
             raise ExecutorUnavailableError(
@@ -79,7 +80,7 @@ class SubprocessExecutor:
             )
         return command
 
-    def check(self, container: dict[str, Any], task_name: str) -> None:
+    def check(self, container: ContainerSpec, task_name: str) -> None:
         command = self._command(container, task_name)
         if self.use_venv:
             make_env_spec(
@@ -95,7 +96,7 @@ class SubprocessExecutor:
     def _kfp(command: LightweightCommand) -> str:
         return command.kfp_requirement or _host_kfp_requirement()
 
-    def prepare(self, container: dict[str, Any], log: Callable[[str], None]) -> str:
+    def prepare(self, container: ContainerSpec, log: Callable[[str], None]) -> str:
         key = _digest(container)
         with self._lock:
             known = self._pythons.get(key)
@@ -257,5 +258,5 @@ def _requirement_name(text: str) -> str | None:
         return None
 
 
-def _digest(container: dict[str, Any]) -> str:
+def _digest(container: ContainerSpec) -> str:
     return hashlib.sha256(json.dumps(container, sort_keys=True).encode()).hexdigest()

@@ -1,4 +1,4 @@
-"""Engine side of the pre-forked task launcher (`_task_zygote.py`): one per environment.
+"""Engine side of the pre-forked task launcher (`scripts/_kfpnb_task_zygote.py`), one per env.
 
 A task forked from a zygote that has already imported KFP's executor and the environment's
 packages starts in a few milliseconds instead of paying the interpreter start and the imports
@@ -18,7 +18,7 @@ from typing import IO, Any
 
 __all__ = ["ForkedTask", "Zygote", "ZygoteUnavailable"]
 
-_SCRIPT = str(Path(__file__).resolve().parent.parent / "_task_zygote.py")
+_SCRIPT = str(Path(__file__).resolve().parent / "scripts" / "_kfpnb_task_zygote.py")
 _MAX_REQUEST = 60_000  # one packet; larger requests (huge inputs) use a fresh process
 
 

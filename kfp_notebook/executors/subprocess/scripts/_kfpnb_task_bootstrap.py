@@ -20,6 +20,8 @@ def _die_with_engine() -> None:
 
 
 if __name__ == "__main__":
+    if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+        del sys.path[0]  # the folder this script lives in is not the task's business
     _die_with_engine()
     sys.argv = ["kfp.dsl.executor_main", *sys.argv[1:]]
     runpy.run_module("kfp.dsl.executor_main", run_name="__main__", alter_sys=True)
