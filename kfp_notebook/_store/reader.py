@@ -56,10 +56,13 @@ class StoreReader:
         offset: int = 0,
         status: str | None = None,
         pipeline_name: str | None = None,
+        experiment: str | None = None,
     ) -> list[RunRecord]:
         with self._lock:
             db = self._index()
-            return [] if db is None else _index.list_runs(db, limit, offset, status, pipeline_name)
+            if db is None:
+                return []
+            return _index.list_runs(db, limit, offset, status, pipeline_name, experiment)
 
     def get_run(self, run_id: str) -> RunRecord | None:
         with self._lock:
