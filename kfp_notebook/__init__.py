@@ -9,6 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from kfp_notebook._api.compare import compare
     from kfp_notebook._api.run import Run
     from kfp_notebook._api.session import (
         DockerRunner,
@@ -34,6 +35,7 @@ __all__ = [
     "Session",
     "SubprocessRunner",
     "TaskState",
+    "compare",
     "delete_run",
     "dry_run",
     "get_run",
@@ -43,6 +45,7 @@ __all__ = [
 ]
 
 _WHERE = {
+    "compare": "kfp_notebook._api.compare",
     "DockerRunner": "kfp_notebook._api.session",
     "Session": "kfp_notebook._api.session",
     "SubprocessRunner": "kfp_notebook._api.session",
