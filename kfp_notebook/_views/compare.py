@@ -19,7 +19,7 @@ from kfp_notebook._model.states import TaskState
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
 from kfp_notebook._views.digests import component_digests
-from kfp_notebook._views.preview import preview_artifact
+from kfp_notebook._views.preview import preview_artifact, preview_metadata
 from kfp_notebook._views.shape import (
     ComparedArtifact,
     ComparedMetric,
@@ -280,6 +280,9 @@ def _artifacts(
 
 
 def _preview(artifact: ArtifactRecord, resolve: Resolve) -> PreviewJSON:
+    from_metadata = preview_metadata(artifact.name, artifact.schema_title, artifact.metadata)
+    if from_metadata is not None:  # classification metrics: no file to read
+        return from_metadata  # type: ignore[return-value]
     path = resolve(artifact.uri)
     if path is None:
         note = {"kind": "missing", "name": artifact.name, "size": 0, "truncated": False,
