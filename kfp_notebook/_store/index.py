@@ -14,7 +14,8 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
+from kfp_notebook._model.states import LEAF_KINDS, TaskKind, TaskState
+from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord, TaskSummary
 
 __all__ = [
     "CANCEL_REQUEST",
@@ -29,6 +30,7 @@ __all__ = [
     "experiment_names",
     "get_run",
     "get_tasks",
+    "leaf_summaries",
     "list_runs",
     "log_path",
     "page_runs",
@@ -228,6 +230,29 @@ def get_tasks(db: sqlite3.Connection, run_id: str) -> list[TaskRecord]:
     for a in arts:
         by_task.setdefault(a["task_id"], []).append(ArtifactRecord.from_row(a))
     return [TaskRecord.from_row(r, by_task.get(r["task_id"], [])) for r in rows]
+
+
+_LEAVES = tuple(k.value for k in LEAF_KINDS)
+
+
+def leaf_summaries(db: sqlite3.Connection, run_id: str) -> list[TaskSummary]:
+    """The run's leaf tasks in creation order, light: what comparing runs reads (10 runs of
+    200 tasks in a few milliseconds; `get_tasks` decodes every task's inputs and outputs)."""
+    rows = db.execute(
+        "SELECT task_id, name, kind, component, status, started, finished FROM tasks"
+        f" WHERE run_id=? AND kind IN ({','.join('?' * len(_LEAVES))}) ORDER BY rowid",
+        (run_id, *_LEAVES),
+    ).fetchall()
+    arts = db.execute("SELECT * FROM artifacts WHERE run_id=?", (run_id,)).fetchall()
+    by_task: dict[str, list[ArtifactRecord]] = {}
+    for a in arts:
+        by_task.setdefault(a["task_id"], []).append(ArtifactRecord.from_row(a))
+    kinds = {k.value: k for k in TaskKind}
+    states = {s.value: s for s in TaskState}
+    return [
+        TaskSummary(r[0], r[1], kinds[r[2]], r[3], states[r[4]], r[5], r[6], by_task.get(r[0], []))
+        for r in rows
+    ]
 
 
 def delete_run_rows(db: sqlite3.Connection, run_id: str) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import kfp_notebook._store.index as _index
 from kfp_notebook._errors import StoreError
-from kfp_notebook._store.records import RunRecord, TaskRecord
+from kfp_notebook._store.records import RunRecord, TaskRecord, TaskSummary
 
 __all__ = ["StoreReader"]
 
@@ -73,6 +73,11 @@ class StoreReader:
         with self._lock:
             db = self._index()
             return [] if db is None else _index.get_tasks(db, run_id)
+
+    def leaf_summaries(self, run_id: str) -> list[TaskSummary]:
+        with self._lock:
+            db = self._index()
+            return [] if db is None else _index.leaf_summaries(db, run_id)
 
     def latest_run(self, pipeline_name: str) -> RunRecord | None:
         runs = self.list_runs(limit=1, pipeline_name=pipeline_name)

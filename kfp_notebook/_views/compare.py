@@ -17,7 +17,7 @@ from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._model.jsonsafe import json_safe
 from kfp_notebook._model.states import TaskState
 from kfp_notebook._store.reader import StoreReader
-from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
+from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskSummary
 from kfp_notebook._views.digests import component_digests
 from kfp_notebook._views.preview import preview_artifact, preview_metadata
 from kfp_notebook._views.shape import (
@@ -107,7 +107,7 @@ def compare_runs(
     tasks (status, duration, cached, code changed), aligned by task id across runs."""
     ids = select_runs(reader, run_ids)
     records = [_record(reader, run_id) for run_id in ids]
-    tasks = [_leaves(reader.get_tasks(run_id)) for run_id in ids]
+    tasks = [_leaves(reader.leaf_summaries(run_id)) for run_id in ids]
     digests = [
         component_digests(reader.run_dir(run_id) / "pipeline.yaml", resolve) for run_id in ids
     ]
@@ -140,7 +140,7 @@ def trend(
     seen = False
     available: set[str] = set()
     for record in records:
-        found = run_metrics(_leaves(reader.get_tasks(record.run_id)))
+        found = run_metrics(_leaves(reader.leaf_summaries(record.run_id)))
         available |= found.keys()
         value = _pick(found, metric)
         seen = seen or value is not None
@@ -175,8 +175,8 @@ def _record(reader: StoreReader, run_id: str) -> RunRecord:
     return record
 
 
-def _leaves(tasks: list[TaskRecord]) -> dict[str, TaskRecord]:
-    return {t.task_id: t for t in tasks if t.kind.is_leaf}
+def _leaves(tasks: list[TaskSummary]) -> dict[str, TaskSummary]:
+    return {t.task_id: t for t in tasks}
 
 
 def _same(values: list[Any]) -> bool:
@@ -201,13 +201,13 @@ def _number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _metric_artifacts(tasks: dict[str, TaskRecord]) -> list[tuple[str, ArtifactRecord]]:
+def _metric_artifacts(tasks: dict[str, TaskSummary]) -> list[tuple[str, ArtifactRecord]]:
     return [
         (t.task_id, a) for t in tasks.values() for a in t.artifacts if a.schema_title == METRICS
     ]
 
 
-def run_metrics(tasks: dict[str, TaskRecord]) -> dict[str, float]:
+def run_metrics(tasks: dict[str, TaskSummary]) -> dict[str, float]:
     """One run's scalar metrics by key (see `_metric_key`)."""
     found = _metric_artifacts(tasks)
     several = _tasks_with_several(found)
@@ -236,7 +236,7 @@ def _pick(found: dict[str, float], metric: str) -> float | None:
     return next((v for k, v in found.items() if k.rsplit("/", 1)[-1] == metric), None)
 
 
-def _metrics(tasks: list[dict[str, TaskRecord]]) -> list[ComparedMetric]:
+def _metrics(tasks: list[dict[str, TaskSummary]]) -> list[ComparedMetric]:
     per_run = [_metric_artifacts(t) for t in tasks]
     several = _tasks_with_several([x for found in per_run for x in found])
     rows: dict[str, ComparedMetric] = {}
@@ -263,7 +263,7 @@ def _metrics(tasks: list[dict[str, TaskRecord]]) -> list[ComparedMetric]:
 
 
 def _artifacts(
-    tasks: list[dict[str, TaskRecord]], types: tuple[str, ...], resolve: Resolve
+    tasks: list[dict[str, TaskSummary]], types: tuple[str, ...], resolve: Resolve
 ) -> list[ComparedArtifact]:
     rows: dict[tuple[str, str], ComparedArtifact] = {}
     for index, by_id in enumerate(tasks):
@@ -294,7 +294,9 @@ def _preview(artifact: ArtifactRecord, resolve: Resolve) -> PreviewJSON:
     return found  # type: ignore[return-value]
 
 
-def _tasks(tasks: list[dict[str, TaskRecord]], digests: list[dict[str, str]]) -> list[ComparedTask]:
+def _tasks(
+    tasks: list[dict[str, TaskSummary]], digests: list[dict[str, str]]
+) -> list[ComparedTask]:
     ids = list(dict.fromkeys(task_id for by_id in tasks for task_id in by_id))
     out: list[ComparedTask] = []
     for task_id in ids:
