@@ -17,11 +17,12 @@ from kfp_notebook._spec.arguments import parse_cli_arguments
 from kfp_notebook._spec.ir import load_pipeline
 from kfp_notebook._store import operations
 from kfp_notebook._store.reader import StoreReader
-from kfp_notebook._views.compare import ComparisonError, compare_runs, select_runs, trend
+from kfp_notebook._views.compare import ComparisonError, compare_runs, select_runs
 from kfp_notebook._views.compare_tables import to_csv
 from kfp_notebook._views.compare_text import comparison_text, trend_text
 from kfp_notebook._views.printer import TerminalPrinter
 from kfp_notebook._views.shape import run_json, task_json
+from kfp_notebook._views.trend import trend
 
 __all__ = ["main"]
 

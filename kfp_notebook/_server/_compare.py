@@ -23,8 +23,8 @@ from kfp_notebook._views.compare import (
     Resolve,
     compare_runs,
     select_runs,
-    trend,
 )
+from kfp_notebook._views.trend import trend
 
 __all__ = ["CompareHandler", "ExperimentsHandler", "TrendHandler"]
 

@@ -1,7 +1,8 @@
 """The comparison model: 2 to 10 recorded runs side by side, and one metric's trend over an
 experiment. Pure: it reads `StoreReader` records and run files (each run's `pipeline.yaml`,
 Markdown and HTML artifacts), never the engine. The widget, the sidebar, the CLI and the
-notebook object all render what `compare_runs` returns (`ComparisonJSON` in `shape.py`)."""
+notebook object all render what `compare_runs` returns (`ComparisonJSON` in `shape.py`); the
+trend of one metric over an experiment is in `trend.py`."""
 
 from __future__ import annotations
 
@@ -27,8 +28,6 @@ from kfp_notebook._views.shape import (
     ComparedTask,
     ComparisonJSON,
     PreviewJSON,
-    TrendJSON,
-    TrendPoint,
     run_json,
 )
 
@@ -39,8 +38,8 @@ __all__ = [
     "compare_runs",
     "higher_is_better",
     "local_path",
+    "run_metrics",
     "select_runs",
-    "trend",
 ]
 
 MAX_RUNS = 10
@@ -107,7 +106,7 @@ def compare_runs(
     tasks (status, duration, cached, code changed), aligned by task id across runs."""
     ids = select_runs(reader, run_ids)
     records = [_record(reader, run_id) for run_id in ids]
-    tasks = [_leaves(reader.leaf_summaries(run_id)) for run_id in ids]
+    tasks = [_by_id(reader.leaf_summaries(run_id)) for run_id in ids]
     digests = [
         component_digests(reader.run_dir(run_id) / "pipeline.yaml", resolve) for run_id in ids
     ]
@@ -128,40 +127,6 @@ def compare_runs(
     }
 
 
-def trend(
-    reader: StoreReader, experiment: str, metric: str, *, last: int | None = None
-) -> TrendJSON:
-    """`metric` (a key like `train/accuracy`, or a bare name like `accuracy`) over the
-    experiment's runs, oldest first; a run without it has value null."""
-    records = list(reversed(reader.list_runs(limit=last or 100_000, experiment=experiment)))
-    if not records:
-        raise ComparisonError(f"experiment {experiment!r} has no runs in {reader.root}")
-    points: list[TrendPoint] = []
-    seen = False
-    available: set[str] = set()
-    for record in records:
-        found = run_metrics(_leaves(reader.leaf_summaries(record.run_id)))
-        available |= found.keys()
-        value = _pick(found, metric)
-        seen = seen or value is not None
-        points.append(
-            {"run_id": record.run_id, "created": record.created, "status": record.status,
-             "value": value}
-        )  # fmt: skip
-    if not seen:
-        names = ", ".join(sorted(available)) or "none"
-        raise ComparisonError(
-            f"no run of experiment {experiment!r} has a metric {metric!r}; metrics: {names}"
-        )
-    name = metric.rsplit("/", 1)[-1]
-    return {
-        "experiment": experiment,
-        "metric": metric,
-        "higher_is_better": higher_is_better(name),
-        "points": points,
-    }
-
-
 # ----------------------------------------------------------------------------- parts
 
 
@@ -175,7 +140,7 @@ def _record(reader: StoreReader, run_id: str) -> RunRecord:
     return record
 
 
-def _leaves(tasks: list[TaskSummary]) -> dict[str, TaskSummary]:
+def _by_id(tasks: list[TaskSummary]) -> dict[str, TaskSummary]:
     return {t.task_id: t for t in tasks}
 
 
@@ -228,12 +193,6 @@ def _tasks_with_several(found: list[tuple[str, ArtifactRecord]]) -> set[str]:
 
 def _metric_key(task_id: str, artifact: str, name: str, several: bool) -> str:
     return f"{task_id}/{artifact}/{name}" if several else f"{task_id}/{name}"
-
-
-def _pick(found: dict[str, float], metric: str) -> float | None:
-    if metric in found:
-        return found[metric]
-    return next((v for k, v in found.items() if k.rsplit("/", 1)[-1] == metric), None)
 
 
 def _metrics(tasks: list[dict[str, TaskSummary]]) -> list[ComparedMetric]:
