@@ -336,3 +336,27 @@ def test_default_experiment_in_a_kernel_is_the_notebook_file(tmp_path: Path) -> 
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def test_to_pandas_without_pandas_names_the_extra(
+    runs: Runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = kfp_notebook.compare([runs.ids["a"], runs.ids["b"]], pipeline_root=runs.root)
+    monkeypatch.setitem(sys.modules, "pandas", None)  # `import pandas` raises ImportError
+    with pytest.raises(kfp_notebook.KfpNotebookError, match=r"kfp-notebook-runner\[compare\]"):
+        result.to_pandas()
+
+
+def test_cached_tasks_are_marked(tmp_path: Path) -> None:
+    session = Session(pipeline_root=tmp_path / "cached", cache=True, raise_on_error=False)
+    try:
+        first, second = session.run(other, {"x": 5}), session.run(other, {"x": 5})
+    finally:
+        session.close()
+    reader = StoreReader(tmp_path / "cached")
+    try:
+        (plain,) = compare_runs(reader, [first.run_id, second.run_id])["tasks"]
+    finally:
+        reader.close()
+    assert plain["task_id"] == "plain" and plain["cached"] == [False, True]
+    assert plain["statuses"] == ["SUCCEEDED", "CACHED"] and plain["code_changed"] is False
