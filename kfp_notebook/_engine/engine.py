@@ -85,7 +85,9 @@ class Engine:
         run_id: str | None = None,
         from_task: str | None = None,
         on_done: Callable[[LiveRun], None] | None = None,
+        experiment: str | None = None,
     ) -> LiveRun:
+        """`experiment` groups runs for comparison; by default the pipeline's name."""
         ir = load_pipeline(target)
         reuse: dict[str, TaskRecord] = {}
         resumed = False
@@ -113,7 +115,13 @@ class Engine:
         self.store.clear_cancel_request(run_id)
         self.bus.emit(
             RunStarted(
-                run_id, ir.name, str(self.store.root), args, resumed, runner=self.executor.name
+                run_id,
+                ir.name,
+                str(self.store.root),
+                args,
+                resumed,
+                runner=self.executor.name,
+                experiment=experiment or ir.name,
             )
         )
         threading.Thread(
