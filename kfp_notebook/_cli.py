@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from datetime import datetime, timedelta
 
@@ -77,6 +78,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(BaseException):
+    """SIGTERM (timeout, docker stop, systemd, CI) arrived: a cancel, like Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one is enough; the cancel is under way
+    raise _Terminated
+
+
 def _run(args: argparse.Namespace) -> int:
     runner = "docker" if args.runner == "docker" else SubprocessRunner(use_venv=not args.no_venv)
     session = Session(runner, args.pipeline_root, args.workers, args.cache, raise_on_error=False)
@@ -92,10 +102,10 @@ def _run(args: argparse.Namespace) -> int:
         )
         try:
             handle.wait()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, _Terminated) as stop:
             print("\ncancelling: stopping running tasks...", file=sys.stderr)
             handle.cancel()
-            return 130
+            return 143 if isinstance(stop, _Terminated) else 130
         return 0 if handle.status is RunState.SUCCEEDED else 1
     finally:
         session.close()
@@ -204,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     # The CLI reads compiled IR only: KFP's runtime mode skips importing its DSL and compiler.
     os.environ.setdefault("_KFP_RUNTIME", "true")
     args = _parser().parse_args(argv)
+    if args.command == "run":
+        signal.signal(signal.SIGTERM, _terminate)
     handlers = {
         "run": _run, "runs": _runs, "show": _show, "logs": _logs, "cancel": _cancel, "gc": _gc,
     }  # fmt: skip
@@ -215,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
+    except _Terminated:  # before the run started, or while the session closed: nothing ran on
+        return 143
 
 
 if __name__ == "__main__":

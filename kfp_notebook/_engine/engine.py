@@ -150,7 +150,7 @@ class Engine:
         on_done: Callable[[LiveRun], None] | None,
     ) -> None:
         try:
-            self._prepare(live.run_id, containers)
+            self._prepare(live.run_id, containers, live.cancel_requested)
             if live.cancel_requested.is_set():
                 result = RunResult(RunState.CANCELLED, message="cancelled before any task ran")
             else:
@@ -170,7 +170,10 @@ class Engine:
                     live.orchestrator.cancel()
                 result = live.orchestrator.run()
         except KfpNotebookError as exc:
-            result = RunResult(RunState.FAILED, message=str(exc))
+            if live.cancel_requested.is_set():  # a build stopped by the cancel, not a failure
+                result = RunResult(RunState.CANCELLED, message=f"cancelled: {exc}")
+            else:
+                result = RunResult(RunState.FAILED, message=str(exc))
         except BaseException as exc:  # keep the record honest even on a bug
             result = RunResult(RunState.FAILED, message=f"internal error: {exc!r}")
         live.result = result
@@ -191,14 +194,17 @@ class Engine:
                 containers.append(spec["container"])
         return containers
 
-    def _prepare(self, run_id: str, containers: list[ContainerSpec]) -> None:
-        """Build missing environments (in parallel) before the first task starts."""
+    def _prepare(
+        self, run_id: str, containers: list[ContainerSpec], cancelled: threading.Event
+    ) -> None:
+        """Build missing environments (in parallel) before the first task starts; a cancel
+        stops the builds."""
 
         def log(line: str) -> None:
             self.bus.emit(LogLine(run_id, SETUP_TASK, line))
 
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kfpnb-env") as pool:
-            for future in [pool.submit(self.executor.prepare, c, log) for c in containers]:
+            for future in [pool.submit(self.executor.prepare, c, log, cancelled) for c in containers]:
                 future.result()
 
     def _resume_plan(

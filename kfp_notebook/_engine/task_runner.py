@@ -74,9 +74,9 @@ class TaskRunner:
             return self._import(node, inputs, spec["importer"])
         container = spec["container"]
         try:
-            env_identity = self.executor.prepare(container, self._logger(node))
+            env_identity = self.executor.prepare(container, self._logger(node), cancelled)
         except KfpNotebookError as exc:
-            return Outcome(S.FAILED, message=str(exc))
+            return Outcome(S.CANCELLED if cancelled.is_set() else S.FAILED, message=str(exc))
         cache_key = None
         if self.cache and node.task.get("cachingOptions", {}).get("enableCache", False):
             cache_key = _cache_key(node, container, inputs, env_identity)

@@ -98,7 +98,12 @@ class SubprocessExecutor:
     def _kfp(command: LightweightCommand) -> str:
         return command.kfp_requirement or _host_kfp_requirement()
 
-    def prepare(self, container: ContainerSpec, log: Callable[[str], None]) -> str:
+    def prepare(
+        self,
+        container: ContainerSpec,
+        log: Callable[[str], None],
+        cancelled: threading.Event | None = None,
+    ) -> str:
         key = _digest(container)
         with self._lock:
             known = self._pythons.get(key)
@@ -115,7 +120,7 @@ class SubprocessExecutor:
                 index_urls=command.index_urls,
                 trusted_hosts=command.trusted_hosts,
             )
-            python = self.envs.ensure(spec, log)
+            python = self.envs.ensure(spec, log, cancelled)
             fd = self.envs.hold(python)
             with self._lock:
                 self._held.append(fd)
