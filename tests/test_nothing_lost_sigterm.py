@@ -22,13 +22,15 @@ def stubborn(pids: str) -> None:
     import subprocess
     import sys
     import time
+    from pathlib import Path
 
     code = (
         "import os, signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN);"
         "open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(600)"
     )
     child = subprocess.Popen([sys.executable, "-c", code, pids + ".child"])
-    while not os.path.exists(pids + ".child") or not open(pids + ".child").read():
+    marker = Path(pids + ".child")
+    while not marker.exists() or not marker.read_text():
         time.sleep(0.02)
     with open(pids, "w") as f:
         f.write(f"{os.getpid()} {child.pid}")

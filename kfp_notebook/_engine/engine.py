@@ -204,7 +204,8 @@ class Engine:
             self.bus.emit(LogLine(run_id, SETUP_TASK, line))
 
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kfpnb-env") as pool:
-            for future in [pool.submit(self.executor.prepare, c, log, cancelled) for c in containers]:
+            futures = [pool.submit(self.executor.prepare, c, log, cancelled) for c in containers]
+            for future in futures:
                 future.result()
 
     def _resume_plan(
