@@ -89,9 +89,9 @@ def _terminate(signum: int, frame: object) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     runner = "docker" if args.runner == "docker" else SubprocessRunner(use_venv=not args.no_venv)
-    session = Session(runner, args.pipeline_root, args.workers, args.cache, raise_on_error=False)
-    ir = load_pipeline(args.file)
+    ir = load_pipeline(args.file)  # a bad file or argument is refused before the root is made
     arguments = parse_cli_arguments(ir, args.param)
+    session = Session(runner, args.pipeline_root, args.workers, args.cache, raise_on_error=False)
     if args.dry_run:
         print(plan_run(ir, arguments, session.engine.executor))
         return 0
