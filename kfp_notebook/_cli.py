@@ -95,7 +95,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(plan_run(ir, arguments, session.engine.executor))
         return 0
-    session.subscribe(TerminalPrinter(show_logs=not args.quiet))
+    printer = TerminalPrinter(show_logs=not args.quiet)
+    session.subscribe(printer)
     try:
         handle = session.run(
             ir, arguments, wait=False, run_id=args.run_id, from_task=args.from_task
@@ -109,6 +110,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0 if handle.status is RunState.SUCCEEDED else 1
     finally:
         session.close()
+        printer.close(timeout=5.0)  # an output nobody reads does not keep the CLI either
 
 
 def _runs(args: argparse.Namespace) -> int:
