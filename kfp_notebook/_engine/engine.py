@@ -62,9 +62,10 @@ class LiveRun:
             self.orchestrator.cancel()
 
     def fail(self, reason: str) -> None:
-        """Stop the run's tasks; it ends FAILED with `reason`."""
+        """Stop the run's tasks; it ends FAILED with `reason`. The stop runs on its own thread:
+        this is called from inside the event stream, by whatever thread emitted."""
         self.fault = self.fault or reason
-        self.cancel()
+        threading.Thread(target=self.cancel, name="kfpnb-fail", daemon=True).start()
 
 
 class Engine:
