@@ -60,10 +60,10 @@ def test_sigterm_cancels_the_run(tmp_path: Path) -> None:
     try:
         code = proc.wait(timeout=30)
     finally:
-        for pid in (task, grandchild):
-            if same_process_alive(pid, None):
-                os.kill(pid, signal.SIGKILL)
-                raise AssertionError(f"process {pid} of the run outlived the SIGTERM")
+        left = [pid for pid in (task, grandchild) if same_process_alive(pid, None)]
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes {left} of the run outlived the SIGTERM"
     print(f"CLI exited {code} {time.monotonic() - started:.2f} s after SIGTERM")
     assert code == 143
     runs = StoreReader(root).list_runs()
