@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from datetime import datetime, timedelta
 
@@ -91,15 +92,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(BaseException):
+    """SIGTERM (timeout, docker stop, systemd, CI) arrived: a cancel, like Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one is enough; the cancel is under way
+    raise _Terminated
+
+
 def _run(args: argparse.Namespace) -> int:
     runner = "docker" if args.runner == "docker" else SubprocessRunner(use_venv=not args.no_venv)
-    session = Session(runner, args.pipeline_root, args.workers, args.cache, raise_on_error=False)
-    ir = load_pipeline(args.file)
+    ir = load_pipeline(args.file)  # a bad file or argument is refused before the root is made
     arguments = parse_cli_arguments(ir, args.param)
+    session = Session(runner, args.pipeline_root, args.workers, args.cache, raise_on_error=False)
     if args.dry_run:
         print(plan_run(ir, arguments, session.engine.executor))
         return 0
-    session.subscribe(TerminalPrinter(show_logs=not args.quiet))
+    printer = TerminalPrinter(show_logs=not args.quiet)
+    session.subscribe(printer)
     try:
         handle = session.run(
             ir,
@@ -111,13 +122,14 @@ def _run(args: argparse.Namespace) -> int:
         )
         try:
             handle.wait()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, _Terminated) as stop:
             print("\ncancelling: stopping running tasks...", file=sys.stderr)
             handle.cancel()
-            return 130
+            return 143 if isinstance(stop, _Terminated) else 130
         return 0 if handle.status is RunState.SUCCEEDED else 1
     finally:
         session.close()
+        printer.close(timeout=5.0)  # an output nobody reads does not keep the CLI either
 
 
 def _runs(args: argparse.Namespace) -> int:
@@ -243,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     # The CLI reads compiled IR only: KFP's runtime mode skips importing its DSL and compiler.
     os.environ.setdefault("_KFP_RUNTIME", "true")
     args = _parser().parse_args(argv)
+    if args.command == "run":
+        signal.signal(signal.SIGTERM, _terminate)
     handlers = {
         "run": _run, "runs": _runs, "show": _show, "logs": _logs, "cancel": _cancel, "gc": _gc,
         "compare": _compare,
@@ -255,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
+    except _Terminated:  # before the run started, or while the session closed: nothing ran on
+        return 143
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord, T
 __all__ = [
     "CANCEL_REQUEST",
     "INDEX_NAME",
+    "PARTIAL_DIR",
     "RUN_LOG",
     "TASK_LOG",
     "RunPage",
@@ -42,6 +43,8 @@ __all__ = [
 INDEX_NAME = ".kfp-notebook.sqlite"
 RUN_LOG = "run.log"
 CANCEL_REQUEST = "cancel-requested"  # in a run folder: any process asks the run's engine to stop
+# In a task folder: output artifacts being written; moved out only when the task has succeeded.
+PARTIAL_DIR = ".partial"
 TASK_LOG = "task.log"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kfp_notebook._model.jsonsafe import json_safe
+from kfp_notebook._store.index import PARTIAL_DIR
 
 __all__ = ["preview_artifact", "preview_metadata"]
 
@@ -55,6 +56,8 @@ def preview_artifact(
         return _base(target, "metrics", items=items)
     if kind == "ClassificationMetrics":
         return _classification(target, meta)
+    if PARTIAL_DIR in target.parts:
+        return _base(target, "missing", hint="incomplete: its task did not finish writing it")
     if not target.exists():
         return _base(target, "missing", hint="the file is not there (deleted, or never written)")
     if target.is_dir():
