@@ -27,14 +27,28 @@ from kfp_notebook._views.trend import trend
 
 __all__ = ["main"]
 
+_ROOT_HELP = "the folder runs are recorded in (default ./local_outputs)"
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kfp-notebook", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a compiled pipeline YAML/JSON locally")
-    run.add_argument("file")
-    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
-    run.add_argument("--runner", default="subprocess", choices=["subprocess", "docker"])
+    run.add_argument("file", help="a compiled pipeline (.yaml or .json, from kfp.compiler)")
+    run.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a pipeline argument, typed by the pipeline's inputs (lists and dicts as JSON); "
+        "repeat for several",
+    )
+    run.add_argument(
+        "--runner",
+        default="subprocess",
+        choices=["subprocess", "docker"],
+        help="subprocess: cached virtual environments (default); docker: a container per task",
+    )
     run.add_argument(
         "--no-venv",
         action="store_true",
@@ -42,38 +56,45 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--workers", type=int, default=None, help="parallel tasks (default: CPUs)")
     run.add_argument("--cache", action="store_true", help="reuse outputs of identical tasks")
-    run.add_argument("--pipeline-root", default="./local_outputs")
+    run.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
     run.add_argument("--dry-run", action="store_true", help="list the tasks, run nothing")
     run.add_argument("--from-task", help="resume the latest (or --run-id) run from this task")
     run.add_argument("--run-id", help="id of the new run, or of the run to resume")
     run.add_argument("--quiet", action="store_true", help="do not print task log lines")
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also print KFP's executor boilerplate in task logs (the log files keep it always)",
+    )
     run.add_argument("--experiment", help="group the run under this name (default: pipeline's)")
     runs = sub.add_parser("runs", help="list runs in a pipeline root, newest first")
-    runs.add_argument("--pipeline-root", default="./local_outputs")
-    runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
+    runs.add_argument("--limit", type=int, default=20, help="at most this many (default 20)")
     runs.add_argument("--status", help="only runs in this state (e.g. FAILED)")
     runs.add_argument("--experiment", help="only runs of this experiment")
     runs.add_argument("--json", action="store_true", help="print the runs as JSON")
     compare = sub.add_parser("compare", help="2 to 10 runs side by side, or a metric's trend")
-    compare.add_argument("runs", nargs="*", metavar="RUN")
-    compare.add_argument("--pipeline-root", default="./local_outputs")
+    compare.add_argument("runs", nargs="*", metavar="RUN", help="run ids (see kfp-notebook runs)")
+    compare.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
     compare.add_argument("--experiment", help="compare this experiment's latest runs")
     compare.add_argument("--last", type=int, help="how many of them (2 to 10; default 10)")
     compare.add_argument("--trend", metavar="METRIC", help="the metric over the experiment")
     compare.add_argument("--json", action="store_true", help="print the comparison as JSON")
     compare.add_argument("--csv", action="store_true", help="print one CSV row per run")
     show = sub.add_parser("show", help="one run with its tasks and artifacts")
-    show.add_argument("run_id")
-    show.add_argument("--pipeline-root", default="./local_outputs")
+    show.add_argument("run_id", help="a run id (see kfp-notebook runs)")
+    show.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
     show.add_argument("--json", action="store_true", help="print the run as JSON")
     cancel = sub.add_parser("cancel", help="cancel a run going on (in any process)")
-    cancel.add_argument("run_id")
-    cancel.add_argument("--pipeline-root", default="./local_outputs")
+    cancel.add_argument("run_id", help="a running run's id (see kfp-notebook runs)")
+    cancel.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
     logs = sub.add_parser("logs", help="print a run's (or one task's) log")
-    logs.add_argument("run_id")
-    logs.add_argument("task", nargs="?")
-    logs.add_argument("--follow", "-f", action="store_true")
-    logs.add_argument("--pipeline-root", default="./local_outputs")
+    logs.add_argument("run_id", help="a run id (see kfp-notebook runs)")
+    logs.add_argument(
+        "task", nargs="?", help="a task id (see kfp-notebook show RUN); all if left out"
+    )
+    logs.add_argument("--follow", "-f", action="store_true", help="keep printing until it ends")
+    logs.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
     gc = sub.add_parser("gc", help="remove cached task environments (and images) not in use")
     gc.add_argument(
         "--older-than-days",
@@ -88,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
         help="also remove the Docker images the docker runner derived (kfp-notebook-env:*) "
         "that no container uses",
     )
-    gc.add_argument("--dry-run", action="store_true")
+    gc.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
     return parser
 
 
@@ -109,7 +130,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(plan_run(ir, arguments, session.engine.executor))
         return 0
-    printer = TerminalPrinter(show_logs=not args.quiet)
+    printer = TerminalPrinter(show_logs=not args.quiet, verbose=args.verbose)
     session.subscribe(printer)
     try:
         handle = session.run(
@@ -271,6 +292,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except _Terminated:  # before the run started, or while the session closed: nothing ran on
         return 143
+    except OSError as exc:  # a file where a folder should be, a full or read-only disk, ...
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # never a raw traceback; KFP_NOTEBOOK_DEBUG=1 shows it
+        if os.environ.get("KFP_NOTEBOOK_DEBUG"):
+            raise
+        print(
+            f"error: {type(exc).__name__}: {exc} (this is a kfp-notebook bug; please report it "
+            "with the traceback that KFP_NOTEBOOK_DEBUG=1 prints)",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from kfp_notebook._model.events import (
     LogLine,
     TaskStarted,
 )
+from kfp_notebook._model.logfold import LogFolder
 from kfp_notebook._model.states import TaskState as S
 from kfp_notebook._spec.placeholders import resolve_command
 from kfp_notebook._spec.types import ContainerSpec, IRDict
@@ -95,8 +96,10 @@ class TaskRunner:
 
     # ------------------------------------------------------------------ running
     def _logger(self, node: Node, tail: collections.deque[str] | None = None) -> Any:
+        folder = LogFolder()  # a failure quotes the task's own last lines, not KFP's
+
         def log(line: str) -> None:
-            if tail is not None:
+            if tail is not None and folder.keep(line):
                 tail.append(line)
             self.bus.emit(LogLine(self.run_id, node.id, line))
 

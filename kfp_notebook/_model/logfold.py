@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["BLOCK_END", "BLOCK_START", "BOILERPLATE", "LogFolder", "user_lines"]
+__all__ = ["BLOCK_END", "BLOCK_START", "BOILERPLATE", "LogFolder", "strip_ansi", "user_lines"]
 
 BOILERPLATE = re.compile(
     r"^\[KFP Executor [^\]]*\]: (Looking for component|Loading KFP component|Got executor_input"
@@ -19,6 +19,12 @@ BOILERPLATE = re.compile(
 )
 BLOCK_START = "Got executor_input:"  # followed by the input as JSON, up to a line "}"
 BLOCK_END = "}"
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+def strip_ansi(text: str) -> str:
+    """Text without terminal colour and cursor codes (installers colour their errors)."""
+    return _ANSI.sub("", text)
 
 
 class LogFolder:

@@ -1,5 +1,9 @@
 """Terminal view of a run: one listener on the event stream that prints status and log lines.
 
+Task logs are shown without KFP's executor boilerplate unless `verbose` (the log files keep
+everything). On a terminal a live status line (done, running, failed, elapsed) sits under the
+output, drawn by rich; elsewhere the output is plain lines.
+
 Printing never holds the run up: the listener only queues lines, and one writer thread writes
 them. When the output is not read (a pipe nobody drains), the writer blocks, not the scheduler;
 log lines beyond a bound are dropped and a note says how many (status lines are always kept)."""
@@ -24,7 +28,9 @@ from kfp_notebook._model.events import (
     TaskFinished,
     TaskStarted,
 )
+from kfp_notebook._model.logfold import LogFolder
 from kfp_notebook._model.states import LEAF_KINDS, TaskState
+from kfp_notebook._views.progress import ProgressLine
 
 __all__ = ["TerminalPrinter"]
 
@@ -43,10 +49,20 @@ class TerminalPrinter:
     and a summary when the run ends. Colours only on a terminal."""
 
     def __init__(
-        self, out: TextIO | None = None, show_logs: bool = True, max_pending: int = 10_000
+        self,
+        out: TextIO | None = None,
+        show_logs: bool = True,
+        max_pending: int = 10_000,
+        verbose: bool = False,
+        progress: bool | None = None,
     ) -> None:
         self.out = out or sys.stdout
         self.color = self.out.isatty()
+        self.verbose = verbose
+        self._folders: dict[str, LogFolder] = {}
+        self.progress = (
+            ProgressLine(self.out) if (self.color if progress is None else progress) else None
+        )
         self.max_pending = max_pending
         self._pending: collections.deque[str] = collections.deque()
         self._dropped = 0
@@ -75,6 +91,9 @@ class TerminalPrinter:
                 self._writer.start()
 
     def _write(self) -> None:
+        if self.progress is not None:
+            self._write_with_progress(self.progress)
+            return
         try:
             fd: int | None = self.out.fileno()
             self.out.flush()
@@ -103,17 +122,35 @@ class TerminalPrinter:
                 while view:  # raw writes: a blocked one holds no lock anyone else needs
                     view = view[os.write(fd, view) :]
 
+    def _write_with_progress(self, progress: ProgressLine) -> None:
+        """On a terminal: lines go above the live status line (a terminal is always read)."""
+        while True:
+            with self._ready:
+                self._busy = False
+                self._ready.notify_all()
+                self._ready.wait_for(lambda: bool(self._pending))
+                lines, self._pending = list(self._pending), collections.deque()
+                self._busy = True
+            with contextlib.suppress(OSError, ValueError):
+                progress.print(lines)
+
     def close(self, timeout: float = 5.0) -> bool:
         """Wait up to `timeout` s for the queued lines to be written; False if they were not."""
         deadline = time.monotonic() + timeout
         with self._ready:
-            return self._ready.wait_for(
+            done = self._ready.wait_for(
                 lambda: not self._pending and not self._busy, max(0.0, deadline - time.monotonic())
             )
+        if self.progress is not None:
+            self.progress.stop()
+        return done
 
     def __call__(self, event: Event) -> None:
+        if self.progress is not None:
+            self.progress.update(event)
         if isinstance(event, LogLine):
-            if self.show_logs:
+            folder = self._folders.setdefault(event.task_id, LogFolder())
+            if self.show_logs and (folder.keep(event.text) or self.verbose):
                 label = event.task_id.ljust(self._width)
                 self._print(f"{self._paint(label, '90')} | {event.text}", droppable=True)
         elif isinstance(event, TaskCreated):

@@ -5,6 +5,7 @@ thread or process that builds the same environment."""
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -14,6 +15,7 @@ from typing import Protocol
 from filelock import FileLock, Timeout
 
 from kfp_notebook._errors import EnvironmentBuildError
+from kfp_notebook._model.logfold import strip_ansi
 from kfp_notebook._procs import stop_process_group
 
 __all__ = ["BuildCancelled", "held", "run_step"]
@@ -50,6 +52,7 @@ def run_step(
         text=True,
         stdin=subprocess.DEVNULL,
         start_new_session=True,
+        env={**os.environ, "NO_COLOR": "1"},  # plain text for logs and error messages
     )
     done = threading.Event()
     if cancelled is not None:
@@ -60,7 +63,7 @@ def run_step(
     assert proc.stdout is not None
     try:
         for line in proc.stdout:
-            line = line.rstrip()
+            line = strip_ansi(line.rstrip())
             tail = [*tail[-19:], line]
             log(line)
         proc.wait()
