@@ -74,14 +74,17 @@ def _parser() -> argparse.ArgumentParser:
         "that no container uses",
     )
     gc.add_argument("--dry-run", action="store_true")
+    _bridge_options(sub, run)
     return parser
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.endpoint:
+        return _run_remote(args)
     runner = "docker" if args.runner == "docker" else SubprocessRunner(use_venv=not args.no_venv)
     session = Session(runner, args.pipeline_root, args.workers, args.cache, raise_on_error=False)
     ir = load_pipeline(args.file)
-    arguments = parse_cli_arguments(ir, args.param)
+    arguments = {**_json_arguments(args.params_json), **parse_cli_arguments(ir, args.param)}
     if args.dry_run:
         print(plan_run(ir, arguments, session.engine.executor))
         return 0
@@ -200,12 +203,62 @@ def _gc(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- the Kubeflow bridge
+def _bridge_options(sub: argparse._SubParsersAction, run: argparse.ArgumentParser) -> None:
+    """`run --endpoint URL ...` (a run on a KFP cluster) and `serve` (KFP's API, locally)."""
+    run.add_argument("--params-json", help="a JSON file of pipeline arguments")
+    remote = run.add_argument_group("on a Kubeflow Pipelines cluster")
+    remote.add_argument("--endpoint", help="KFP API URL: run there (the Kubeflow runner)")
+    remote.add_argument("--token", help="bearer token for the endpoint")
+    remote.add_argument("--namespace", help="the cluster namespace (multi-user KFP)")
+    remote.add_argument("--experiment", help="experiment name on the cluster")
+    serve = sub.add_parser("serve", help="serve KFP's v2beta1 REST API, backed by this engine")
+    serve.add_argument("--port", type=int, default=8888)
+    serve.add_argument("--bind", default="127.0.0.1")
+    serve.add_argument("--token", help="the bearer token clients send (default: generated)")
+    serve.add_argument("--pipeline-root", default="./local_outputs")
+    serve.add_argument("--workers", type=int, default=None, help="parallel tasks per run")
+    serve.add_argument("--runner", default="subprocess", choices=["subprocess", "docker"])
+    serve.add_argument("--no-venv", action="store_true", help="tasks in this interpreter")
+
+
+def _json_arguments(path: str | None) -> dict[str, object]:
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise KfpNotebookError(f"--params-json {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise KfpNotebookError(f"--params-json {path}: not a JSON object of name: value")
+    return data
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from kfp_notebook._kfp_api.serve import serve
+
+    return serve(
+        args.pipeline_root, args.port, args.bind, args.token, args.runner, args.workers,
+        use_venv=not args.no_venv,
+    )  # fmt: skip
+
+
+def _run_remote(args: argparse.Namespace) -> int:
+    from kfp_notebook._remote.cli import run_remote
+
+    ir = load_pipeline(args.file)
+    arguments = {**_json_arguments(args.params_json), **parse_cli_arguments(ir, args.param)}
+    return run_remote(args, ir, arguments)
+
+
 def main(argv: list[str] | None = None) -> int:
     # The CLI reads compiled IR only: KFP's runtime mode skips importing its DSL and compiler.
     os.environ.setdefault("_KFP_RUNTIME", "true")
     args = _parser().parse_args(argv)
     handlers = {
         "run": _run, "runs": _runs, "show": _show, "logs": _logs, "cancel": _cancel, "gc": _gc,
+        "serve": _serve,
     }  # fmt: skip
     try:
         return handlers[args.command](args)
