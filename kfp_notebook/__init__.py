@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from kfp_notebook._api.run import Run
     from kfp_notebook._api.session import (
         DockerRunner,
+        KubeflowRunner,
         Session,
         SubprocessRunner,
         delete_run,
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DockerRunner",
     "KfpNotebookError",
+    "KubeflowRunner",
     "PipelineInputError",
     "Run",
     "RunFailedError",
@@ -44,6 +46,7 @@ __all__ = [
 
 _WHERE = {
     "DockerRunner": "kfp_notebook._api.session",
+    "KubeflowRunner": "kfp_notebook._api.session",
     "Session": "kfp_notebook._api.session",
     "SubprocessRunner": "kfp_notebook._api.session",
     "delete_run": "kfp_notebook._api.session",

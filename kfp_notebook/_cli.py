@@ -119,6 +119,7 @@ def _runs(args: argparse.Namespace) -> int:
         took = f"{r.duration:.1f}s" if r.duration is not None else "-"
         counts = " ".join(f"{n} {s.lower()}" for s, n in r.task_counts.items())
         print(f"{r.run_id:<48} {r.status.value:<11} {started:<19} {took:>8}  {counts}")
+        _print_remote(store, r.run_id, "    ")
     return 0
 
 
@@ -144,6 +145,7 @@ def _show(args: argparse.Namespace) -> int:
     print(f"{record.run_id}  {record.pipeline_name}  {record.status.value}{took}")
     if record.message:
         print(f"  {record.message}")
+    _print_remote(store, record.run_id, "  ")
     for t in tasks:
         depth = t.task_id.count("/")
         took = f"{t.duration:.2f}s" if t.duration is not None else ""
@@ -222,6 +224,12 @@ def _bridge_options(sub: argparse._SubParsersAction, run: argparse.ArgumentParse
     serve.add_argument("--no-venv", action="store_true", help="tasks in this interpreter")
 
 
+def _print_remote(store: StoreReader, run_id: str, indent: str) -> None:
+    remote = store.remote(run_id)
+    if remote is not None:
+        print(f"{indent}on kubeflow {remote.endpoint} as {remote.remote_run_id}: {remote.ui_url}")
+
+
 def _json_arguments(path: str | None) -> dict[str, object]:
     if not path:
         return {}
@@ -245,17 +253,41 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _run_remote(args: argparse.Namespace) -> int:
-    from kfp_notebook._remote.cli import run_remote
+    """Submit to the cluster, follow the run with the same printer; Ctrl-C terminates it."""
+    from kfp_notebook._model.events import EventBus
+    from kfp_notebook._remote.connection import KubeflowRunner
+    from kfp_notebook._remote.launch import RemoteStarter
+    from kfp_notebook._store.store import RunStore
 
     ir = load_pipeline(args.file)
     arguments = {**_json_arguments(args.params_json), **parse_cli_arguments(ir, args.param)}
-    return run_remote(args, ir, arguments)
+    runner = KubeflowRunner(args.endpoint, args.namespace, args.experiment, args.token)
+    store, bus = RunStore(args.pipeline_root), EventBus()
+    bus.subscribe(store)
+    bus.subscribe(TerminalPrinter(show_logs=not args.quiet))
+    try:
+        live = RemoteStarter(runner, store, bus).start(ir, arguments, run_id=args.run_id)
+        print(f"{live.run_id} on {runner.resolved_endpoint()}: {live.ui_url}", file=sys.stderr)
+        try:
+            while not live.done.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            print("\ncancelling: terminating the run on the cluster...", file=sys.stderr)
+            live.cancel()
+            live.done.wait(120)
+            return 130
+        record = store.get_run(live.run_id)
+        return 0 if record is not None and record.status is RunState.SUCCEEDED else 1
+    finally:
+        store.close()
 
 
 def main(argv: list[str] | None = None) -> int:
-    # The CLI reads compiled IR only: KFP's runtime mode skips importing its DSL and compiler.
-    os.environ.setdefault("_KFP_RUNTIME", "true")
     args = _parser().parse_args(argv)
+    # The CLI reads compiled IR only: KFP's runtime mode skips importing its DSL and compiler.
+    # A run on a cluster needs kfp.Client, which runtime mode cannot import.
+    if not getattr(args, "endpoint", None):
+        os.environ.setdefault("_KFP_RUNTIME", "true")
     handlers = {
         "run": _run, "runs": _runs, "show": _show, "logs": _logs, "cancel": _cancel, "gc": _gc,
         "serve": _serve,

@@ -3,7 +3,6 @@ the server a real subprocess on a free 127.0.0.1 port."""
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -14,8 +13,7 @@ from pathlib import Path
 import kfp
 import pytest
 from kfp import compiler, dsl
-
-TOKEN = "test-token-" + "x" * 16
+from serve_helper import TOKEN, serving
 
 
 @dsl.component
@@ -34,7 +32,6 @@ def nap(seconds: float):
 
 @dsl.component
 def flaky(marker: str) -> str:
-    import os
 
     if not os.path.exists(marker):
         open(marker, "w").close()
@@ -63,19 +60,8 @@ def flaky_pipe(marker: str):
 def server(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("serve")
     root = tmp / "outputs"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kfp_notebook._cli", "serve", "--port", "0", "--token", TOKEN,
-         "--pipeline-root", str(root), "--no-venv", "--workers", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    first = proc.stdout.readline()
-    assert "KFP v2beta1 API at http://127.0.0.1:" in first, first + proc.stdout.read()
-    url = first.split(" API at ")[1].split()[0]
-    yield {"url": url, "root": root, "tmp": tmp}
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=30)
+    with serving(root) as url:
+        yield {"url": url, "root": root, "tmp": tmp}
 
 
 @pytest.fixture(scope="module")

@@ -42,6 +42,7 @@ class RunService:
     def __init__(self, root: Path, registry: Registry, launcher: Launcher) -> None:
         self.root, self.registry, self.launcher = root, registry, launcher
         self.store = StoreReader(root)
+        self._specs: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ reading
     def entry(self, run_id: str) -> dict[str, Any]:
@@ -55,7 +56,21 @@ class RunService:
         record = self.store.get_run(run_id)
         tasks = self.store.get_tasks(run_id) if record is not None and details else None
         canceling = (self.root / run_id / CANCEL_REQUEST).exists()
-        return run_json(entry, record, tasks if details else None, canceling)
+        out = run_json(entry, record, tasks if details else None, canceling)
+        if not entry["pipeline_version_id"]:  # created from an inline spec: the backend echoes it
+            out["pipeline_spec"] = self._spec(run_id)
+        return out
+
+    def _spec(self, run_id: str) -> dict[str, Any]:
+        cached = self._specs.get(run_id)
+        if cached is None:
+            try:
+                text = (run_dir(self.root, run_id) / "pipeline.yaml").read_text(encoding="utf-8")
+                cached = next(d for d in yaml.safe_load_all(text) if d)
+            except (OSError, StopIteration, yaml.YAMLError):
+                return {}
+            self._specs[run_id] = cached
+        return cached
 
     def list(self, args: dict[str, str]) -> dict[str, Any]:
         query = ListQuery(args)
