@@ -182,7 +182,7 @@ class _Mapper:
             else:
                 name = node["display_name"]
                 kind = self.spec[name][1]
-            parent_id = self.tasks[up].task_id if up is not None and up in self.tasks else None
+            parent_id = self.task_id(up) if up is not None else None
             if not self.linked:
                 parent_id = _flat_parent(tid, role)
             error = node.get("error") or {}
@@ -194,7 +194,7 @@ class _Mapper:
             )  # fmt: skip
         if self.linked:
             self._fold_executors()
-        return [self.tasks[i] for i in order if i in self.tasks]
+        return _parents_first([self.tasks[i] for i in order if i in self.tasks])
 
     def _fold_executors(self) -> None:
         for i, node in enumerate(self.nodes):
@@ -214,6 +214,25 @@ class _Mapper:
             task.pod = task.pod or self._key(node)
             if node.get("state") == "SKIPPED" and task.state is TaskState.SUCCEEDED:
                 task.state = TaskState.CACHED
+
+
+def _parents_first(tasks: list[RemoteTask]) -> list[RemoteTask]:
+    """Start order, except that a parent always comes before its children."""
+    known = {t.task_id: t for t in tasks}
+    out: list[RemoteTask] = []
+    placed: set[str] = set()
+
+    def place(t: RemoteTask) -> None:
+        if t.task_id in placed:
+            return
+        placed.add(t.task_id)
+        if t.parent_id in known:
+            place(known[t.parent_id])
+        out.append(t)
+
+    for t in tasks:
+        place(t)
+    return out
 
 
 def _flat_parent(tid: str, role: str) -> str | None:
