@@ -91,5 +91,6 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    """Tell jupyter_server where the REST API for the sidebar lives (`kfp_notebook._server`)."""
-    return [{"module": "kfp_notebook._server"}]
+    """Tell jupyter_server where the REST APIs live: the sidebar's (`kfp_notebook._server`) and
+    KFP's own v2beta1 API (`kfp_notebook._kfp_api.jupyter`)."""
+    return [{"module": "kfp_notebook._server"}, {"module": "kfp_notebook._kfp_api.jupyter"}]

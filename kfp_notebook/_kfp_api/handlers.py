@@ -46,7 +46,9 @@ class _Api:
 
     @property
     def api(self) -> KfpApi:
-        api: KfpApi = self.settings["kfp_api"]
+        api = self.settings["kfp_api"]
+        if not isinstance(api, KfpApi):  # a factory: open the root on first use
+            api = self.settings["kfp_api"] = api()
         return api
 
     def args(self) -> dict[str, str]:
