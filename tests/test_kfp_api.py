@@ -2,7 +2,6 @@
 the server a real subprocess on a free 127.0.0.1 port."""
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ def nap(seconds: float):
 
 @dsl.component
 def flaky(marker: str) -> str:
+    import os
 
     if not os.path.exists(marker):
         open(marker, "w").close()
@@ -52,7 +52,8 @@ def napper(seconds: float = 60.0):
 
 @dsl.pipeline(name="flaky-pipe")
 def flaky_pipe(marker: str):
-    got = flaky(marker=marker)
+    before = say(text="before")
+    got = flaky(marker=marker).after(before)
     say(text=got.output)
 
 
@@ -190,16 +191,19 @@ def test_retry_resumes_a_failed_run_reusing_succeeded_tasks(server, client):
     run = client.create_run_from_pipeline_package(package, arguments={"marker": str(marker)})
     failed = client.wait_for_run_completion(run.run_id, 120, 1)
     assert failed.state == "FAILED"
-    assert (
-        "first attempt fails" in (failed.error.message if failed.error else "") or marker.exists()
-    )
+    assert "first attempt fails" in failed.error.message
+    first = {t.display_name: t for t in failed.run_details.task_details}["say"]
+    assert first.state == "SUCCEEDED"
     client._run_api.run_service_retry_run(run_id=run.run_id)
     deadline = time.monotonic() + 120
     while client.get_run(run.run_id).state != "SUCCEEDED":
         assert time.monotonic() < deadline, client.get_run(run.run_id)
         time.sleep(0.5)
-    names = [t.display_name for t in client.get_run(run.run_id).run_details.task_details]
-    assert "flaky" in names and "say" in names
+    nodes = {t.display_name: t for t in client.get_run(run.run_id).run_details.task_details}
+    assert nodes["flaky"].state == nodes["say-2"].state == "SUCCEEDED"
+    assert nodes["say"].state == "SUCCEEDED"
+    log = server["root"] / run.run_id / "say" / "task.log"
+    assert log.read_text().count("saying before") == 1  # reused, not run again
 
 
 def test_a_bad_request_answers_in_the_backends_error_format(server, client):
@@ -212,6 +216,10 @@ def test_a_bad_request_answers_in_the_backends_error_format(server, client):
     with pytest.raises(kfp_server_api.ApiException) as err:
         client._run_api.run_service_create_run(run=kfp_server_api.V2beta1Run(display_name="x"))
     assert err.value.status == 400
+    for bad in ({"page_token": "%%%"}, {"filter": "{not json"}, {"page_size": "many"}):
+        with pytest.raises(kfp_server_api.ApiException) as err:
+            client.list_runs(**bad)
+        assert err.value.status == 400, bad
 
 
 def test_kubeflow_pipelines_client_when_installed(server):

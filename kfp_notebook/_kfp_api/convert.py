@@ -125,13 +125,17 @@ class ListQuery:
 
     def __init__(self, args: dict[str, str]) -> None:
         self.size = int(args.get("page_size") or 0) or 1000
-        self.offset = int(base64.urlsafe_b64decode(args["page_token"]).decode() or 0) if args.get(
-            "page_token"
-        ) else 0  # fmt: skip
+        token = args.get("page_token") or ""
+        self.offset = int(base64.b64decode(token, altchars=b"-_", validate=True)) if token else 0
+        if self.size < 0 or self.offset < 0:
+            raise ValueError("page_size and page_token must not be negative")
         sort = (args.get("sort_by") or "created_at").split()
         self.sort_key, self.descending = sort[0], len(sort) > 1 and sort[1].lower() == "desc"
         raw = args.get("filter")
-        self.predicates: list[dict[str, Any]] = json.loads(raw).get("predicates", []) if raw else []
+        parsed = json.loads(raw) if raw else {}
+        if not isinstance(parsed, dict):
+            raise ValueError("filter must be a JSON object with predicates")
+        self.predicates: list[dict[str, Any]] = parsed.get("predicates") or []
 
     def keep(self, row: dict[str, Any]) -> bool:
         return all(_matches(row, p) for p in self.predicates)

@@ -67,7 +67,10 @@ class _Api:
         self.set_header("Content-Type", "application/json")
         self.set_header("X-Content-Type-Options", "nosniff")
         try:
-            result = produce()
+            try:
+                result = produce()
+            except ValueError as exc:  # a malformed page_token, filter or page_size
+                raise ApiError(400, f"Invalid input error: {exc}") from exc
         except ApiError as exc:
             self.set_status(exc.status)
             self.finish(json.dumps(exc.body()))
