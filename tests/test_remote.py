@@ -214,3 +214,33 @@ def test_cli_run_with_an_endpoint_runs_there_and_records_it(tmp_path, url):
     )  # fmt: skip
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "pass a token" in bad.stderr
+
+
+def test_magic_init_and_the_live_widget_follow_a_remote_run(tmp_path, url, capsys):
+    from IPython.testing.globalipapp import start_ipython
+
+    from kfp_notebook._api import session as api
+    from kfp_notebook._notebook.display import start_with_widget
+
+    ip = start_ipython()
+    ip.run_line_magic("load_ext", "kfp_notebook")
+    try:
+        ip.run_line_magic(
+            "kfp", f"init --runner kubeflow --endpoint {url} --token {TOKEN} "
+            f"--experiment magic --pipeline-root {tmp_path / 'nb'}",
+        )  # fmt: skip
+        assert f"runner=kubeflow at {url}" in capsys.readouterr().out
+        session = api._current()
+        handle, widget = start_with_widget(shouter, {"text": "nb"}, session)
+        handle.wait(timeout=120)
+        remote = session.store.remote(handle.run_id)
+        assert remote.remote_run_id != handle.run_id  # the widget named the run before it started
+        assert widget.view.run["status"] == "SUCCEEDED"
+        assert any("line 2 of nb" in line for line in widget.view.logs["shout"])
+        shown = ip.run_line_magic("kfp", f"show {handle.run_id}")
+        assert shown.run["task_counts"] == {"SUCCEEDED": 2}
+        cluster = kfp.Client(host=url, existing_token=TOKEN)
+        assert cluster.get_run(remote.remote_run_id).display_name == handle.run_id
+    finally:
+        api.init(pipeline_root=tmp_path / "after")  # leave a local session behind
+        ip.run_line_magic("unload_ext", "kfp_notebook")
