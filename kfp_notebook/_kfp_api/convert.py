@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any
 
 from kfp_notebook._kfp_api.tasks import rfc3339, task_details
@@ -149,7 +150,7 @@ class ListQuery:
         return page, len(kept), token
 
 
-_OPS = {
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
     "EQUALS": lambda a, b: a == b,
     "NOT_EQUALS": lambda a, b: a != b,
     "GREATER_THAN": lambda a, b: a > b,
@@ -158,8 +159,10 @@ _OPS = {
     "LESS_THAN_EQUALS": lambda a, b: a <= b,
     "IS_SUBSTRING": lambda a, b: str(b) in str(a),
 }
-_NUMBER_OPS = {1: "EQUALS", 2: "NOT_EQUALS", 3: "GREATER_THAN", 5: "GREATER_THAN_EQUALS",
-               6: "LESS_THAN", 7: "LESS_THAN_EQUALS", 9: "IS_SUBSTRING"}  # fmt: skip
+_NUMBER_OPS: dict[int, str] = {  # the proto's enum numbers (backend/api/v2beta1/filter.proto)
+    1: "EQUALS", 2: "NOT_EQUALS", 3: "GREATER_THAN", 5: "GREATER_THAN_EQUALS",
+    6: "LESS_THAN", 7: "LESS_THAN_EQUALS", 8: "IN", 9: "IS_SUBSTRING",
+}  # fmt: skip
 
 
 def _matches(row: dict[str, Any], predicate: dict[str, Any]) -> bool:

@@ -49,6 +49,7 @@ class _Api:
         api = self.settings["kfp_api"]
         if not isinstance(api, KfpApi):  # a factory: open the root on first use
             api = self.settings["kfp_api"] = api()
+        assert isinstance(api, KfpApi)
         return api
 
     def args(self) -> dict[str, str]:
@@ -88,7 +89,7 @@ def _make(base: type, name: str, methods: dict[str, Callable[..., Any]]) -> type
     return type(name, (_Api, base), {m.lower(): wrap(f) for m, f in methods.items()})
 
 
-def _create_run(h: Any) -> dict[str, Any]:
+def _create_run(h: _Api) -> dict[str, Any]:
     body, api = h.body(), h.api
     version = None
     if body.get("pipeline_spec"):
@@ -105,7 +106,7 @@ def _create_run(h: Any) -> dict[str, Any]:
     return api.runs.create(body, spec, version, experiment)
 
 
-def _upload(h: Any, version: bool) -> dict[str, Any]:
+def _upload(h: _Api, version: bool) -> dict[str, Any]:
     files = h.request.files.get("uploadfile")
     if not files:
         raise ApiError(400, "Failed to upload: the form field 'uploadfile' is missing")
@@ -117,13 +118,13 @@ def _upload(h: Any, version: bool) -> dict[str, Any]:
     return h.api.catalog.upload(text, name, a.get("description", ""), a.get("namespace", ""))
 
 
-def _pipeline_by_name(h: Any, name: str) -> dict[str, Any]:
+def _pipeline_by_name(h: _Api, name: str) -> dict[str, Any]:
     for p in h.api.registry.all("pipelines", display_name=name):
         return h.api.catalog.pipeline(p["pipeline_id"])
     raise ApiError(404, f"Pipeline {name!r} not found")
 
 
-def _log(h: Any, run_id: str, node: str) -> str:
+def _log(h: _Api, run_id: str, node: str) -> str:
     h.set_header("Content-Type", "text/plain; charset=utf-8")
     return h.api.runs.log(run_id, node)
 

@@ -139,7 +139,7 @@ class _Mapper:
             match = _ITERATION.match(node["display_name"])
             assert match is not None
             return f"{prefix}[{match.group(1)}]"
-        return prefix + node["display_name"]
+        return prefix + str(node["display_name"])
 
     def _flat_id(self, name: str, role: str) -> str:
         """Without links: the spec's path, a loop's part numbered by start order."""
