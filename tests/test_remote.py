@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import List
 
 import kfp
@@ -41,6 +42,18 @@ def pause(seconds: float):
 
     print("pausing", flush=True)
     time.sleep(seconds)
+
+
+@dsl.component
+def table(out: dsl.Output[dsl.Dataset]):
+    with open(out.path, "w") as f:
+        f.write("a,b\n1,2\n")
+    out.metadata["rows"] = 1
+
+
+@dsl.pipeline(name="tabler")
+def tabler():
+    table()
 
 
 @dsl.pipeline(name="shouter")
@@ -244,3 +257,12 @@ def test_magic_init_and_the_live_widget_follow_a_remote_run(tmp_path, url, capsy
     finally:
         api.init(pipeline_root=tmp_path / "after")  # leave a local session behind
         ip.run_line_magic("unload_ext", "kfp_notebook")
+
+
+def test_artifacts_with_a_local_uri_are_recorded_for_preview(url, connect):
+    run = connect().run(tabler)
+    assert run.status is RunState.SUCCEEDED, run.error
+    (artifact,) = run.task("table").artifacts
+    assert artifact.name == "out" and artifact.schema_title == "system.Dataset"
+    assert artifact.metadata["rows"] == 1 and artifact.metadata["artifact_ids"]
+    assert Path(artifact.uri).read_text() == "a,b\n1,2\n"  # serve's pipeline root, here

@@ -154,3 +154,13 @@ def test_canceled_and_failed_states_and_the_error_message(tmp_path):
     tasks = {t.task_id: t for t in map_tasks(n.out, spec)}
     assert tasks[loop].state is TaskState.CANCELLED
     assert tasks[condition].state is TaskState.FAILED and tasks[condition].message == "boom"
+
+
+def test_timestamps_in_every_protobuf_json_form():
+    from kfp_notebook._remote.mapping import _time
+
+    assert _time("2026-01-01T00:00:01Z") == 1767225601.0
+    assert abs(_time("2026-01-01T00:00:01.123456789Z") - 1767225601.123456789) < 1e-6
+    assert _time("2026-01-01T01:00:01.5+01:00") == 1767225601.5
+    assert _time("1970-01-01T00:00:00Z") is None  # unset
+    assert _time("not a time") is None

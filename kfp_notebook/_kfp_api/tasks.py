@@ -28,7 +28,15 @@ from typing import Any
 from kfp_notebook._model.states import TaskKind, TaskState
 from kfp_notebook._store.records import RunRecord, TaskRecord
 
-__all__ = ["TASK_STATES", "log_task_for", "node_id", "rfc3339", "task_details", "workflow_name"]
+__all__ = [
+    "TASK_STATES",
+    "log_task_for",
+    "node_id",
+    "outputs",
+    "rfc3339",
+    "task_details",
+    "workflow_name",
+]
 
 TASK_STATES = {
     TaskState.PENDING: "PENDING",
@@ -112,6 +120,8 @@ class _Builder:
             return [self.node(key, t.name, state, t.started, t.finished, inner, t.message)]
         inner = [self.executor(t, key)] if t.kind.is_leaf else self.members(t.task_id, key)
         own = self.node(key, t.name, state, t.started, t.finished, inner, t.message)
+        if t.artifacts:
+            self.out[-1]["outputs"] = outputs(t)
         return [self.driver(key, t.name, t), own]
 
     def iteration(self, t: TaskRecord, loop_key: str) -> str:
@@ -150,6 +160,22 @@ class _Builder:
                 continue
             ids.extend(self.task(child, f"{key}/{child.name}"))
         return ids
+
+
+def outputs(t: TaskRecord) -> dict[str, Any]:
+    """A task's output artifacts as `map<string, ArtifactList>`. The backend's ArtifactList holds
+    MLMD ids only; here each also lists the artifact's `uri`, type and metadata (`artifacts`),
+    which kfp_server_api's model ignores and a raw-JSON reader (the Kubeflow runner) uses."""
+    out: dict[str, Any] = {}
+    for a in t.artifacts:
+        number = int(hashlib.sha1(f"{t.run_id}/{t.task_id}/{a.name}".encode()).hexdigest()[:12], 16)
+        out[a.name] = {
+            "artifact_ids": [str(number)],
+            "artifacts": [
+                {"uri": a.uri, "type": {"schema_title": a.schema_title}, "metadata": a.metadata}
+            ],
+        }
+    return out
 
 
 def task_details(run: RunRecord, tasks: list[TaskRecord]) -> list[dict[str, Any]]:

@@ -156,10 +156,21 @@ class Connection:
         return str(run.run_id)
 
     def get_run(self, run_id: str) -> dict[str, Any]:
-        """The run as the backend's JSON (datetimes as ISO text)."""
+        """The run as the backend's JSON, read raw (kfp_server_api's models drop fields they do
+        not know), through the client's own authentication."""
+        api = self.client._run_api.api_client
         with self.translate("reading the run", run_id):
-            run = self.client.get_run(run_id)
-        data: dict[str, Any] = self.client._run_api.api_client.sanitize_for_serialization(run)
+            response = api.call_api(
+                f"/apis/v2beta1/runs/{run_id}", "GET", header_params={"Accept": "application/json"},
+                auth_settings=["Bearer"], _preload_content=False, _return_http_data_only=True,
+                _request_timeout=30,
+            )  # fmt: skip
+        try:
+            data = json.loads(response.data)
+        except ValueError as exc:
+            raise RemoteError(f"{self.endpoint} answered with something that is not JSON") from exc
+        if not isinstance(data, dict):
+            raise RemoteError(f"{self.endpoint} answered with something that is not a run")
         return data
 
     def terminate(self, run_id: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from kfp_notebook._model.states import TaskKind, TaskState
@@ -35,6 +36,7 @@ TASK_STATE = {
 }
 _ITERATION = re.compile(r"^iteration-iterations\((\d+)(?::\d+)?\)$")
 _EXECUTOR = re.compile(r"^executor(?:\((\d+)\))?$")
+_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|z|[+-]\d\d:\d\d)$")
 _HELPERS = {"root", "iteration-iterations", "iteration-item"}
 
 
@@ -81,15 +83,20 @@ def spec_tasks(spec: dict[str, Any]) -> dict[str, tuple[str | None, TaskKind]]:
 
 
 def _time(value: Any) -> float | None:
-    """Seconds from a JSON time (RFC 3339 text or a datetime); None for the unset epoch."""
+    """Seconds from a protobuf Timestamp's JSON (RFC 3339 with 0, 3, 6 or 9 fraction digits, "Z"
+    or an offset) or a datetime; None for the unset epoch and for text that is not a time."""
     if value is None:
         return None
     if not isinstance(value, str):
         seconds = float(value.timestamp())
     else:
-        from datetime import datetime
-
-        seconds = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        match = _RFC3339.match(value)
+        if match is None:
+            return None
+        whole, fraction, zone = match.groups()
+        zone = "+00:00" if zone in ("Z", "z") else zone
+        moment = datetime.fromisoformat(whole + zone)
+        seconds = moment.timestamp() + float("0." + (fraction or "0"))
     return seconds if seconds > 0 else None
 
 
