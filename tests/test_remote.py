@@ -266,3 +266,25 @@ def test_artifacts_with_a_local_uri_are_recorded_for_preview(url, connect):
     assert artifact.name == "out" and artifact.schema_title == "system.Dataset"
     assert artifact.metadata["rows"] == 1 and artifact.metadata["artifact_ids"]
     assert Path(artifact.uri).read_text() == "a,b\n1,2\n"  # serve's pipeline root, here
+
+
+def test_ctrl_c_on_the_cli_terminates_the_run_on_the_cluster(tmp_path, url):
+    import signal
+
+    package = tmp_path / "pauser.yaml"
+    compiler.Compiler().compile(pauser, str(package))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kfp_notebook._cli", "run", str(package), "--endpoint", url,
+         "--token", TOKEN, "--pipeline-root", str(tmp_path / "cli")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "pausing" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    run_id = StoreReader(tmp_path / "cli").list_runs()[0].run_id
+    assert StoreReader(tmp_path / "cli").get_run(run_id).status is RunState.CANCELLED
+    assert kfp.Client(host=url, existing_token=TOKEN).get_run(run_id).state == "CANCELED"
