@@ -95,8 +95,10 @@ def test_upload_experiment_run_wait_list_tasks_logs_delete(server, client):
     pipeline = client.upload_pipeline(package, pipeline_name="hello-pipe")
     assert client.get_pipeline(pipeline.pipeline_id).display_name == "hello-pipe"
     assert client.get_pipeline_id("hello-pipe") == pipeline.pipeline_id
+    second = client.upload_pipeline_version(package, "v2", pipeline_id=pipeline.pipeline_id)
     versions = client.list_pipeline_versions(pipeline.pipeline_id).pipeline_versions
-    assert len(versions) == 1
+    assert [v.display_name for v in versions] == ["hello-pipe", "v2"]
+    assert second.pipeline_version_id == versions[1].pipeline_version_id
     version = client.get_pipeline_version(pipeline.pipeline_id, versions[0].pipeline_version_id)
     assert version.pipeline_spec["pipelineInfo"]["name"] == "hello"
     experiment = client.create_experiment("exp-a")
@@ -156,8 +158,16 @@ def test_upload_experiment_run_wait_list_tasks_logs_delete(server, client):
         client.get_run(result.run_id)
     assert err.value.status == 404
     assert not (server["root"] / result.run_id).exists()
+    client.archive_experiment(experiment.experiment_id)
+    assert client.get_experiment(experiment.experiment_id).storage_state == "ARCHIVED"
+    assert client.get_run(by_version.run_id).storage_state == "ARCHIVED"
     client.delete_pipeline_version(pipeline.pipeline_id, version.pipeline_version_id)
+    with pytest.raises(kfp_server_api_exception()) as err:  # as the backend: versions first
+        client.delete_pipeline(pipeline.pipeline_id)
+    assert err.value.status == 400 and "version" in json.loads(err.value.body)["message"]
+    client.delete_pipeline_version(pipeline.pipeline_id, second.pipeline_version_id)
     client.delete_pipeline(pipeline.pipeline_id)
+    assert client.get_pipeline_id("hello-pipe") is None
     client.delete_experiment(experiment.experiment_id)
 
 
