@@ -255,3 +255,11 @@ def test_serve_refuses_a_non_loopback_bind_without_a_token(tmp_path):
     )  # fmt: skip
     assert out.returncode == 2
     assert "without --token" in out.stderr
+
+
+def test_a_run_with_a_wrong_argument_fails_with_the_engines_message(server, client):
+    package = _package(server["tmp"], hello, "hello-bad.yaml")
+    run = client.create_run_from_pipeline_package(package, arguments={"txt": "typo"})
+    done = client.wait_for_run_completion(run.run_id, timeout=60, sleep_duration=0.5)
+    assert done.state == "FAILED"
+    assert "no input 'txt'" in done.error.message
