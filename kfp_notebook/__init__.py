@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from kfp_notebook._api.run import Run
     from kfp_notebook._api.session import (
         DockerRunner,
+        KubeflowRunner,
         Session,
         SubprocessRunner,
         delete_run,
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DockerRunner",
     "KfpNotebookError",
+    "KubeflowRunner",
     "PipelineInputError",
     "Run",
     "RunFailedError",
@@ -46,6 +48,7 @@ __all__ = [
 _WHERE = {
     "compare": "kfp_notebook._api.compare",
     "DockerRunner": "kfp_notebook._api.session",
+    "KubeflowRunner": "kfp_notebook._api.session",
     "Session": "kfp_notebook._api.session",
     "SubprocessRunner": "kfp_notebook._api.session",
     "delete_run": "kfp_notebook._api.session",
@@ -90,5 +93,6 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    """Tell jupyter_server where the REST API for the sidebar lives (`kfp_notebook._server`)."""
-    return [{"module": "kfp_notebook._server"}]
+    """Tell jupyter_server where the REST APIs live: the sidebar's (`kfp_notebook._server`) and
+    KFP's own v2beta1 API (`kfp_notebook._kfp_api.jupyter`)."""
+    return [{"module": "kfp_notebook._server"}, {"module": "kfp_notebook._kfp_api.jupyter"}]

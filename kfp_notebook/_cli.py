@@ -110,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
         "that no container uses",
     )
     gc.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
+    _bridge_options(sub, run)
     return parser
 
 
@@ -123,9 +124,11 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.endpoint:
+        return _run_remote(args)
     runner = "docker" if args.runner == "docker" else SubprocessRunner(use_venv=not args.no_venv)
     ir = load_pipeline(args.file)  # a bad file or argument is refused before the root is made
-    arguments = parse_cli_arguments(ir, args.param)
+    arguments = {**_json_arguments(args.params_json), **parse_cli_arguments(ir, args.param)}
     session = Session(runner, args.pipeline_root, args.workers, args.cache, raise_on_error=False)
     if args.dry_run:
         print(plan_run(ir, arguments, session.engine.executor))
@@ -168,6 +171,7 @@ def _runs(args: argparse.Namespace) -> int:
         took = f"{r.duration:.1f}s" if r.duration is not None else "-"
         counts = " ".join(f"{n} {s.lower()}" for s, n in r.task_counts.items())
         print(f"{r.run_id:<48} {r.status.value:<11} {started:<19} {took:>8}  {counts}")
+        _print_remote(store, r.run_id, "    ")
     return 0
 
 
@@ -193,6 +197,7 @@ def _show(args: argparse.Namespace) -> int:
     print(f"{record.run_id}  {record.pipeline_name}  {record.status.value}{took}")
     if record.message:
         print(f"  {record.message}")
+    _print_remote(store, record.run_id, "  ")
     for t in tasks:
         depth = t.task_id.count("/")
         took = f"{t.duration:.2f}s" if t.duration is not None else ""
@@ -272,15 +277,102 @@ def _gc(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- the Kubeflow bridge
+def _bridge_options(sub: argparse._SubParsersAction, run: argparse.ArgumentParser) -> None:
+    """`run --endpoint URL ...` (a run on a KFP cluster) and `serve` (KFP's API, locally)."""
+    run.add_argument("--params-json", help="a JSON file of pipeline arguments")
+    remote = run.add_argument_group("on a Kubeflow Pipelines cluster")
+    remote.add_argument("--endpoint", help="KFP API URL: run there (the Kubeflow runner)")
+    remote.add_argument("--token", help="bearer token for the endpoint")
+    remote.add_argument("--namespace", help="the cluster namespace (multi-user KFP)")
+    serve = sub.add_parser("serve", help="serve KFP's v2beta1 REST API, backed by this engine")
+    serve.add_argument("--port", type=int, default=8888, help="the port (default 8888)")
+    serve.add_argument(
+        "--bind", default="127.0.0.1", help="the address (default loopback; others need --token)"
+    )
+    serve.add_argument("--token", help="the bearer token clients send (default: generated)")
+    serve.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
+    serve.add_argument("--workers", type=int, default=None, help="parallel tasks per run")
+    serve.add_argument(
+        "--runner",
+        default="subprocess",
+        choices=["subprocess", "docker"],
+        help="how the served runs execute their tasks",
+    )
+    serve.add_argument("--no-venv", action="store_true", help="tasks in this interpreter")
+
+
+def _print_remote(store: StoreReader, run_id: str, indent: str) -> None:
+    remote = store.remote(run_id)
+    if remote is not None:
+        print(f"{indent}on kubeflow {remote.endpoint} as {remote.remote_run_id}: {remote.ui_url}")
+
+
+def _json_arguments(path: str | None) -> dict[str, object]:
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise KfpNotebookError(f"--params-json {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise KfpNotebookError(f"--params-json {path}: not a JSON object of name: value")
+    return data
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from kfp_notebook._kfp_api.serve import serve
+
+    return serve(
+        args.pipeline_root, args.port, args.bind, args.token, args.runner, args.workers,
+        use_venv=not args.no_venv,
+    )  # fmt: skip
+
+
+def _run_remote(args: argparse.Namespace) -> int:
+    """Submit to the cluster, follow the run with the same printer; Ctrl-C terminates it."""
+    from kfp_notebook._model.events import EventBus
+    from kfp_notebook._remote.connection import KubeflowRunner
+    from kfp_notebook._remote.launch import RemoteStarter
+    from kfp_notebook._store.store import RunStore
+
+    ir = load_pipeline(args.file)
+    arguments = {**_json_arguments(args.params_json), **parse_cli_arguments(ir, args.param)}
+    runner = KubeflowRunner(args.endpoint, args.namespace, None, args.token)
+    store, bus = RunStore(args.pipeline_root), EventBus()
+    bus.subscribe(store)
+    bus.subscribe(TerminalPrinter(show_logs=not args.quiet, verbose=args.verbose))
+    try:
+        live = RemoteStarter(runner, store, bus).start(
+            ir, arguments, run_id=args.run_id, experiment=args.experiment
+        )
+        print(f"{live.run_id} on {runner.resolved_endpoint()}: {live.ui_url}", file=sys.stderr)
+        try:
+            while not live.done.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            print("\ncancelling: terminating the run on the cluster...", file=sys.stderr)
+            live.cancel()
+            live.done.wait(120)
+            return 130
+        record = store.get_run(live.run_id)
+        return 0 if record is not None and record.status is RunState.SUCCEEDED else 1
+    finally:
+        store.close()
+
+
 def main(argv: list[str] | None = None) -> int:
-    # The CLI reads compiled IR only: KFP's runtime mode skips importing its DSL and compiler.
-    os.environ.setdefault("_KFP_RUNTIME", "true")
     args = _parser().parse_args(argv)
+    # The CLI reads compiled IR only: KFP's runtime mode skips importing its DSL and compiler.
+    # A run on a cluster needs kfp.Client, which runtime mode cannot import.
+    if not getattr(args, "endpoint", None):
+        os.environ.setdefault("_KFP_RUNTIME", "true")
     if args.command == "run":
         signal.signal(signal.SIGTERM, _terminate)
     handlers = {
         "run": _run, "runs": _runs, "show": _show, "logs": _logs, "cancel": _cancel, "gc": _gc,
-        "compare": _compare,
+        "compare": _compare, "serve": _serve,
     }  # fmt: skip
     try:
         return handlers[args.command](args)

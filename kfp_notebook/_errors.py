@@ -4,11 +4,16 @@ from __future__ import annotations
 
 __all__ = [
     "ContainerOptionError",
+    "EndpointUnreachableError",
     "EnvironmentBuildError",
     "ExecutorUnavailableError",
     "KfpNotebookError",
     "PipelineInputError",
     "PipelineSpecError",
+    "RemoteAuthError",
+    "RemoteError",
+    "RemoteRunNotFoundError",
+    "RemoteSpecRejectedError",
     "RunFailedError",
     "RunStillRunningError",
     "StoreError",
@@ -49,3 +54,23 @@ class StoreError(KfpNotebookError):
 
 class RunStillRunningError(KfpNotebookError):
     """An operation that needs a finished run was asked of a running one."""
+
+
+class RemoteError(KfpNotebookError):
+    """A Kubeflow Pipelines cluster could not be reached, or refused a request."""
+
+
+class EndpointUnreachableError(RemoteError):
+    """No KFP API answers at the endpoint (wrong URL, no port-forward, network down)."""
+
+
+class RemoteAuthError(RemoteError):
+    """The cluster refused the request (401/403): a token is missing, expired or not allowed."""
+
+
+class RemoteRunNotFoundError(RemoteError):
+    """The cluster has no run with this id (deleted, or another cluster or namespace)."""
+
+
+class RemoteSpecRejectedError(RemoteError):
+    """The cluster refused the pipeline or its arguments; the message is the backend's."""

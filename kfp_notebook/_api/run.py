@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
 from kfp_notebook._api.outputs import artifact_list_outputs, materialize
-from kfp_notebook._engine.engine import LiveRun
 from kfp_notebook._model.states import RunState
 from kfp_notebook._store import operations
 from kfp_notebook._store.reader import StoreReader
@@ -18,10 +18,19 @@ from kfp_notebook._store.records import RunRecord, TaskRecord
 __all__ = ["Run"]
 
 
+class LiveHandle(Protocol):
+    """A run going on in this process: a local engine's `LiveRun` or a followed remote run."""
+
+    @property
+    def done(self) -> threading.Event: ...
+
+    def cancel(self) -> None: ...
+
+
 class Run:
     """Status, tasks, outputs and logs of one run; `wait()` and `cancel()` while it goes on."""
 
-    def __init__(self, store: StoreReader, run_id: str, live: LiveRun | None = None) -> None:
+    def __init__(self, store: StoreReader, run_id: str, live: LiveHandle | None = None) -> None:
         self._store, self.run_id, self._live = store, run_id, live
         self._lists: frozenset[str] | None = None
 
@@ -48,7 +57,9 @@ class Run:
     def _unrecorded_result(self) -> Any:
         """The live run's result once it is over (the store may have failed to record it)."""
         live = self._live
-        return live.result if live is not None and live.done.is_set() else None
+        if live is None or not live.done.is_set():
+            return None
+        return getattr(live, "result", None)  # a followed remote run records through the store
 
     @property
     def done(self) -> bool:

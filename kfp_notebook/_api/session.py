@@ -17,6 +17,8 @@ from kfp_notebook._engine.engine import Engine
 from kfp_notebook._errors import ExecutorUnavailableError, RunFailedError
 from kfp_notebook._model.events import EventBus, Listener
 from kfp_notebook._model.states import RunState
+from kfp_notebook._remote.connection import KubeflowRunner
+from kfp_notebook._remote.launch import RemoteStarter, remote_runner
 from kfp_notebook._spec.ir import load_pipeline
 from kfp_notebook._store.store import RunRecord, RunStore
 from kfp_notebook.executors.base import TaskExecutor
@@ -24,6 +26,7 @@ from kfp_notebook.executors.subprocess.executor import SubprocessExecutor
 
 __all__ = [
     "DockerRunner",
+    "KubeflowRunner",
     "Session",
     "SubprocessRunner",
     "delete_run",
@@ -93,14 +96,18 @@ class Session:
         cache: bool = False,
         raise_on_error: bool = True,
         experiment: str | None = None,
+        endpoint: str | None = None,
     ) -> None:
         self.store = RunStore(Path(pipeline_root))
         self.experiment = experiment
         self.bus = EventBus()
         self.raise_on_error = raise_on_error
+        remote = remote_runner(runner, endpoint)
+        # a remote session keeps a local engine for dry runs and runs recorded here before
+        self.remote = None if remote is None else RemoteStarter(remote, self.store, self.bus)
         self.engine = Engine(
             self.store,
-            _make_executor(runner),
+            _make_executor(None if remote else runner),
             max_workers=max_workers or os.cpu_count() or 1,
             cache=cache,
             bus=self.bus,
@@ -120,12 +127,18 @@ class Session:
         experiment: str | None = None,
     ) -> Run:
         """`experiment`: this run's, else the session's, else the notebook's file name in a
-        kernel, else the pipeline's name."""
+        kernel, else the pipeline's name (on a cluster, the cluster's experiment of that name)."""
         experiment = experiment or self.experiment or kernel_experiment()
-        live = self.engine.start(
-            target, arguments, run_id=run_id, from_task=from_task, experiment=experiment
-        )
-        handle = Run(self.store, live.run_id, live)
+        if self.remote is not None:
+            remote = self.remote.start(
+                target, arguments, run_id=run_id, from_task=from_task, experiment=experiment
+            )
+            handle = Run(self.store, remote.run_id, remote)
+        else:
+            live = self.engine.start(
+                target, arguments, run_id=run_id, from_task=from_task, experiment=experiment
+            )
+            handle = Run(self.store, live.run_id, live)
         if wait:
             handle.wait()
             self.check_outcome(handle)
@@ -155,14 +168,19 @@ def init(
     cache: bool = False,
     raise_on_error: bool = True,
     experiment: str | None = None,
+    endpoint: str | None = None,
     *,
     explicit: bool = True,
 ) -> Session:
-    """Set how runs execute from now on (replaces the previous settings). `experiment` groups
-    the coming runs (default: the notebook's file name in a kernel, else the pipeline's name)."""
+    """Set how runs execute from now on (replaces the previous settings). `runner`:
+    "subprocess", "docker", "kubeflow" (with `endpoint`, or $KF_PIPELINES_ENDPOINT), or a
+    SubprocessRunner, DockerRunner or KubeflowRunner. `experiment` groups the coming runs
+    (default: the notebook's file name in a kernel, else the pipeline's name)."""
     global _session, _explicit
     with _session_lock:
-        new = Session(runner, pipeline_root, max_workers, cache, raise_on_error, experiment)
+        new = Session(
+            runner, pipeline_root, max_workers, cache, raise_on_error, experiment, endpoint
+        )
         old, _session = _session, new
         _explicit = explicit
     if old is not None:
@@ -227,7 +245,8 @@ def get_run(run_id: str) -> Run:
     session = _current()
     if session.store.get_run(run_id) is None:
         raise KeyError(f"no run {run_id!r} in {session.store.root}")
-    return Run(session.store, run_id, session.engine.live.get(run_id))
+    remote = session.remote.live.get(run_id) if session.remote else None
+    return Run(session.store, run_id, remote or session.engine.live.get(run_id))
 
 
 def delete_run(run_id: str) -> bool:

@@ -87,7 +87,8 @@ def show_run(run_id: str, session: Session | None = None) -> RunWidget:
     """The widget of a recorded run, rebuilt from the store (also after a kernel restart)."""
     session = session or _current()
     view = RunView.from_store(session.store, run_id)
-    live = session.engine.live.get(run_id)
+    remote = session.remote.live.get(run_id) if session.remote else None
+    live = session.engine.live.get(run_id) or remote
     widget = RunWidget(view, live=live is not None and not live.done.is_set())
     if widget.view.run.get("status") == "RUNNING" and live is not None:
         session.subscribe(view)

@@ -78,7 +78,10 @@ class KfpMagics(Magics):
     @magic_arguments()
     @argument("command", choices=_COMMANDS, help="what to do")
     @argument("rest", nargs="*", help="RUN_ID [TASK], PIPELINE OUT.yaml, or RUN RUN ... to compare")
-    @argument("--runner", choices=("subprocess", "docker"), default="subprocess")
+    @argument("--runner", choices=("subprocess", "docker", "kubeflow"), default="subprocess")
+    @argument("--endpoint", default=None, help="KFP API URL (the kubeflow runner)")
+    @argument("--namespace", default=None, help="cluster namespace (the kubeflow runner)")
+    @argument("--token", default=None, help="bearer token for the endpoint")
     @argument("--pipeline-root", default="./local_outputs")
     @argument("--workers", type=int, default=None)
     @argument("--cache", action="store_true")
@@ -103,11 +106,18 @@ class KfpMagics(Magics):
         return namespace
 
     def _init(self, args: Any) -> None:
-        api.init(
-            args.runner, args.pipeline_root, args.workers, args.cache, experiment=args.experiment
-        )
+        runner: Any = args.runner
+        if runner == "kubeflow":
+            runner = api.KubeflowRunner(args.endpoint, args.namespace, None, args.token)
+            where = f" at {runner.resolved_endpoint()}"
+        else:
+            where = ""
+        api.init(runner, args.pipeline_root, args.workers, args.cache, experiment=args.experiment)
         experiment = f", experiment={args.experiment}" if args.experiment else ""
-        print(f"kfp-notebook: runner={args.runner}, pipeline_root={args.pipeline_root}{experiment}")
+        print(
+            f"kfp-notebook: runner={args.runner}{where}, pipeline_root={args.pipeline_root}"
+            f"{experiment}"
+        )
 
     def _runs(self, args: Any) -> None:
         records = api.list_runs(limit=args.limit, experiment=args.experiment)

@@ -264,6 +264,8 @@ def delete_run_rows(db: sqlite3.Connection, run_id: str) -> None:
     try:
         for table in ("cache", "artifacts", "tasks", "runs"):
             db.execute(f"DELETE FROM {table} WHERE run_id=?", (run_id,))
+        if db.execute("SELECT 1 FROM sqlite_master WHERE name='remote_runs'").fetchone():
+            db.execute("DELETE FROM remote_runs WHERE run_id=?", (run_id,))
     except BaseException:
         db.execute("ROLLBACK")
         raise

@@ -12,6 +12,7 @@ from pathlib import Path
 import kfp_notebook._store.index as _index
 from kfp_notebook._errors import StoreError
 from kfp_notebook._store.records import RunRecord, TaskRecord, TaskSummary
+from kfp_notebook._store.remote import RemoteRecord, get_remote
 
 __all__ = ["StoreReader"]
 
@@ -78,6 +79,12 @@ class StoreReader:
         with self._lock:
             db = self._index()
             return [] if db is None else _index.leaf_summaries(db, run_id)
+
+    def remote(self, run_id: str) -> RemoteRecord | None:
+        """Where `run_id` ran when a Kubeflow Pipelines cluster ran it (else None)."""
+        with self._lock:
+            db = self._index()
+            return None if db is None else get_remote(db, run_id)
 
     def latest_run(self, pipeline_name: str) -> RunRecord | None:
         runs = self.list_runs(limit=1, pipeline_name=pipeline_name)

@@ -99,7 +99,19 @@ def _v1_experiment_and_runner(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE runs ADD COLUMN runner TEXT NOT NULL DEFAULT ''")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_experiment_and_runner]
+def _v2_remote_runs(db: sqlite3.Connection) -> None:
+    """Where a run executed when it ran on a Kubeflow Pipelines cluster (runner "kubeflow")."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS remote_runs (run_id TEXT PRIMARY KEY, endpoint TEXT NOT NULL,"
+        " remote_run_id TEXT NOT NULL, ui_url TEXT NOT NULL DEFAULT '',"
+        " namespace TEXT NOT NULL DEFAULT '', experiment TEXT NOT NULL DEFAULT '')"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1_experiment_and_runner,
+    _v2_remote_runs,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -35,6 +35,7 @@ from kfp_notebook._store import operations, unwritten
 from kfp_notebook._store.index import CANCEL_REQUEST, task_dir_name
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
+from kfp_notebook._store.remote import RemoteRecord, put_remote
 from kfp_notebook._store.roots import register_root
 from kfp_notebook._store.schema import migrate
 
@@ -266,6 +267,11 @@ class RunStore(StoreReader):
                 self._logs[key] = log
             log.write(event.text + "\n")
             self._run_log(event.run_id).write(f"{event.task_id} | {event.text}\n")
+
+    def record_remote(self, record: RemoteRecord) -> None:
+        """Note where a run executes when a Kubeflow Pipelines cluster runs it."""
+        with self._tx() as db:
+            put_remote(db, record)
 
     # ----------------------------------------------------------------- reading
     def cache_lookup(self, cache_key: str) -> TaskRecord | None:

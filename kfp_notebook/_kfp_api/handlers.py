@@ -1,0 +1,174 @@
+"""Tornado handlers for KFP's REST API (the routes `kfp_server_api` calls), host-neutral: `routes`
+builds them on a base class whose `prepare()` authenticates (the bearer token of
+`kfp-notebook serve`, or Jupyter's own auth when mounted in a Jupyter server)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kfp_notebook._kfp_api.catalog import Catalog, parse_spec
+from kfp_notebook._kfp_api.launcher import Launcher
+from kfp_notebook._kfp_api.registry import Registry
+from kfp_notebook._kfp_api.runs import ApiError, RunService
+
+__all__ = ["KfpApi", "routes"]
+
+
+@dataclass
+class KfpApi:
+    """The API's state for one pipeline root; handlers find it in `settings["kfp_api"]`."""
+
+    root: Path
+    registry: Registry
+    catalog: Catalog
+    runs: RunService
+
+    @classmethod
+    def open(cls, root: Path, launcher: Launcher) -> KfpApi:
+        root = root.expanduser().resolve()
+        registry = Registry(root)
+        return cls(root, registry, Catalog(registry), RunService(root, registry, launcher))
+
+
+class _Api:
+    """Mixed into a host's handler class: JSON in and out, errors in the backend's format."""
+
+    request: Any
+    settings: dict[str, Any]
+    set_status: Callable[..., None]
+    set_header: Callable[..., None]
+    finish: Callable[..., Any]
+    get_query_argument: Callable[..., Any]
+
+    @property
+    def api(self) -> KfpApi:
+        api = self.settings["kfp_api"]
+        if not isinstance(api, KfpApi):  # a factory: open the root on first use
+            api = self.settings["kfp_api"] = api()
+        assert isinstance(api, KfpApi)
+        return api
+
+    def args(self) -> dict[str, str]:
+        return {k: self.get_query_argument(k) for k in self.request.query_arguments}
+
+    def body(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.request.body or b"{}")
+        except ValueError as exc:
+            raise ApiError(400, f"the request body is not JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ApiError(400, "the request body must be a JSON object")
+        return data
+
+    def answer(self, produce: Callable[[], Any]) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        try:
+            try:
+                result = produce()
+            except ValueError as exc:  # a malformed page_token, filter or page_size
+                raise ApiError(400, f"Invalid input error: {exc}") from exc
+        except ApiError as exc:
+            self.set_status(exc.status)
+            self.finish(json.dumps(exc.body()))
+            return
+        self.finish(result if isinstance(result, str) else json.dumps(result))
+
+
+def _make(base: type, name: str, methods: dict[str, Callable[..., Any]]) -> type:
+    def wrap(fn: Callable[..., Any]) -> Callable[..., None]:
+        def method(self: Any, *path: str) -> None:
+            self.answer(lambda: fn(self, *path))
+
+        return method
+
+    return type(name, (_Api, base), {m.lower(): wrap(f) for m, f in methods.items()})
+
+
+def _create_run(h: _Api) -> dict[str, Any]:
+    body, api = h.body(), h.api
+    version = None
+    if body.get("pipeline_spec"):
+        spec = body["pipeline_spec"]
+        spec = spec.get("pipeline_spec", spec) if isinstance(spec, dict) else spec
+        spec = parse_spec(json.dumps(spec))
+    elif body.get("pipeline_version_reference"):
+        version = api.catalog.resolve_version(body["pipeline_version_reference"])
+        spec = parse_spec(version["spec"])
+    else:
+        raise ApiError(400, "a run needs pipeline_spec or pipeline_version_reference")
+    experiment = body.get("experiment_id") or api.catalog.default_experiment()
+    api.catalog.experiment(experiment)
+    return api.runs.create(body, spec, version, experiment)
+
+
+def _upload(h: _Api, version: bool) -> dict[str, Any]:
+    files = h.request.files.get("uploadfile")
+    if not files:
+        raise ApiError(400, "Failed to upload: the form field 'uploadfile' is missing")
+    text, a = files[0]["body"], h.args()
+    name = a.get("name") or a.get("display_name") or ""
+    if version:
+        pipeline = a.get("pipelineid") or ""
+        return h.api.catalog.upload_version(text, pipeline, name, a.get("description", ""))
+    return h.api.catalog.upload(text, name, a.get("description", ""), a.get("namespace", ""))
+
+
+def _pipeline_by_name(h: _Api, name: str) -> dict[str, Any]:
+    for p in h.api.registry.all("pipelines", display_name=name):
+        return h.api.catalog.pipeline(p["pipeline_id"])
+    raise ApiError(404, f"Pipeline {name!r} not found")
+
+
+def _log(h: _Api, run_id: str, node: str) -> str:
+    h.set_header("Content-Type", "text/plain; charset=utf-8")
+    return h.api.runs.log(run_id, node)
+
+
+def routes(prefix: str, base: type) -> list[tuple[str, type]]:
+    """URL patterns under `prefix` (empty for `serve`, `<base_url>kfp-notebook/kfp` in Jupyter)."""
+    v2 = prefix + "/apis/v2beta1"
+    ident = r"([^/:]+)"
+    runs, exps, pipes = "runs", "experiments", "pipelines"
+    table: list[tuple[str, dict[str, Callable[..., Any]]]] = [
+        ("/healthz", {"GET": lambda h: {"multi_user": False}}),
+        (f"/{exps}", {"GET": lambda h: h.api.catalog.list_experiments(h.args()),
+                      "POST": lambda h: h.api.catalog.create_experiment(h.body())}),
+        (f"/{exps}/{ident}:archive",
+         {"POST": lambda h, e: h.api.catalog.archive_experiment(e, True)}),
+        (f"/{exps}/{ident}:unarchive",
+         {"POST": lambda h, e: h.api.catalog.archive_experiment(e, False)}),
+        (f"/{exps}/{ident}", {"GET": lambda h, e: h.api.catalog.experiment(e),
+                              "DELETE": lambda h, e: h.api.catalog.delete_experiment(e)}),
+        (f"/{pipes}/upload", {"POST": lambda h: _upload(h, False)}),
+        (f"/{pipes}/upload_version", {"POST": lambda h: _upload(h, True)}),
+        (f"/{pipes}/names/{ident}", {"GET": _pipeline_by_name}),
+        (f"/{pipes}", {"GET": lambda h: h.api.catalog.list_pipelines(h.args())}),
+        (f"/{pipes}/{ident}/versions/{ident}",
+         {"GET": lambda h, p, v: h.api.catalog.version(p, v),
+          "DELETE": lambda h, p, v: h.api.catalog.delete_version(p, v)}),
+        (f"/{pipes}/{ident}/versions",
+         {"GET": lambda h, p: h.api.catalog.list_versions(p, h.args())}),
+        (f"/{pipes}/{ident}", {
+            "GET": lambda h, p: h.api.catalog.pipeline(p),
+            "DELETE": lambda h, p: h.api.catalog.delete_pipeline(
+                p, h.args().get("cascade", "").lower() == "true")}),
+        (f"/{runs}", {"GET": lambda h: h.api.runs.list(h.args()), "POST": _create_run}),
+        (f"/{runs}/{ident}:terminate", {"POST": lambda h, r: h.api.runs.terminate(r)}),
+        (f"/{runs}/{ident}:retry", {"POST": lambda h, r: h.api.runs.retry(r)}),
+        (f"/{runs}/{ident}:archive", {"POST": lambda h, r: h.api.runs.archive(r, True)}),
+        (f"/{runs}/{ident}:unarchive", {"POST": lambda h, r: h.api.runs.archive(r, False)}),
+        (f"/{runs}/{ident}", {"GET": lambda h, r: h.api.runs.get(r),
+                              "DELETE": lambda h, r: h.api.runs.delete(r)}),
+    ]  # fmt: skip
+    out = [
+        (v2 + path, _make(base, f"KfpApi{i}Handler", methods))
+        for i, (path, methods) in enumerate(table)
+    ]
+    log = prefix + f"/apis/v1alpha1/runs/{ident}/nodes/{ident}/log"
+    out.append((log, _make(base, "KfpApiLogHandler", {"GET": _log})))
+    return out

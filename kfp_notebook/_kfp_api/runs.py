@@ -1,0 +1,198 @@
+"""The run operations of the API over one pipeline root: create (from a spec or a pipeline
+version), get, list, terminate, retry, delete, archive, and a task's log. Tornado-free: the
+handlers (`_kfp_api/handlers.py`) call these; errors are `ApiError(status, message)`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kfp_notebook._errors import RunStillRunningError
+from kfp_notebook._kfp_api.convert import ListQuery, run_json
+from kfp_notebook._kfp_api.launcher import Launch, Launcher
+from kfp_notebook._kfp_api.registry import Registry
+from kfp_notebook._kfp_api.tasks import log_task_for
+from kfp_notebook._model.states import TaskState
+from kfp_notebook._store import operations
+from kfp_notebook._store.index import CANCEL_REQUEST, run_dir
+from kfp_notebook._store.reader import StoreReader
+
+__all__ = ["ApiError", "RunService"]
+
+
+class ApiError(Exception):
+    """An error for the client, with the HTTP status and the gRPC code the backend would send."""
+
+    GRPC = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13}
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+    def body(self) -> dict[str, Any]:
+        code = self.GRPC.get(self.status, 2)
+        return {"error": self.message, "code": code, "message": self.message, "details": []}
+
+
+class RunService:
+    def __init__(self, root: Path, registry: Registry, launcher: Launcher) -> None:
+        self.root, self.registry, self.launcher = root, registry, launcher
+        self.store = StoreReader(root)
+        self._specs: dict[str, dict[str, Any]] = {}
+
+    # ------------------------------------------------------------------ reading
+    def entry(self, run_id: str) -> dict[str, Any]:
+        entry = self.registry.get("runs", run_id)
+        if entry is None:
+            raise ApiError(404, f"Run {run_id} not found")
+        return entry
+
+    def get(self, run_id: str, details: bool = True) -> dict[str, Any]:
+        entry = self.entry(run_id)
+        record = self.store.get_run(run_id)
+        tasks = self.store.get_tasks(run_id) if record is not None and details else None
+        canceling = (self.root / run_id / CANCEL_REQUEST).exists()
+        out = run_json(entry, record, tasks if details else None, canceling)
+        if not entry["pipeline_version_id"]:  # created from an inline spec: the backend echoes it
+            out["pipeline_spec"] = self._spec(run_id)
+        return out
+
+    def _spec(self, run_id: str) -> dict[str, Any]:
+        cached = self._specs.get(run_id)
+        if cached is None:
+            try:
+                text = (run_dir(self.root, run_id) / "pipeline.yaml").read_text(encoding="utf-8")
+                cached = next(d for d in yaml.safe_load_all(text) if d)
+            except (OSError, StopIteration, yaml.YAMLError):
+                return {}
+            self._specs[run_id] = cached
+        return cached
+
+    def list(self, args: dict[str, str]) -> dict[str, Any]:
+        query = ListQuery(args)
+        experiment = args.get("experiment_id")
+        entries = self.registry.all("runs", **({"experiment_id": experiment} if experiment else {}))
+        rows = [self.get(e["run_id"]) for e in entries]
+        page, total, token = query.apply(rows)
+        return {"runs": page, "total_size": total, "next_page_token": token}
+
+    # ------------------------------------------------------------------ starting
+    def create(self, body: dict[str, Any], spec: dict[str, Any], version: dict[str, Any] | None,
+               experiment_id: str) -> dict[str, Any]:  # fmt: skip
+        config = body.get("runtime_config") or {}
+        params = config.get("parameters") or {}
+        if not isinstance(params, dict):
+            raise ApiError(400, "runtime_config.parameters must be an object")
+        self._check_root(config.get("pipeline_root") or "")
+        run_id = self.registry.new_id()
+        folder = self.root / run_id
+        folder.mkdir(parents=True)
+        path = folder / "pipeline.yaml"
+        path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+        self.registry.insert(
+            "runs",
+            run_id=run_id,
+            display_name=body.get("display_name") or spec.get("pipelineInfo", {}).get("name", ""),
+            description=body.get("description") or "",
+            experiment_id=experiment_id,
+            pipeline_id=version["pipeline_id"] if version else "",
+            pipeline_version_id=version["pipeline_version_id"] if version else "",
+            runtime_config={
+                "parameters": params,
+                "pipeline_root": config.get("pipeline_root") or str(self.root),
+            },
+            service_account=body.get("service_account") or "",
+            storage_state="AVAILABLE",
+        )
+        self._launch(Launch(self.root, run_id, path, params))
+        return self.get(run_id)
+
+    def _check_root(self, pipeline_root: str) -> None:
+        """Runs are recorded under the served pipeline root; another root is refused."""
+        if not pipeline_root:
+            return
+        path = Path(pipeline_root.removeprefix("file://")).expanduser().resolve()
+        if path != self.root:
+            raise ApiError(
+                400,
+                f"pipeline_root {pipeline_root!r} is not served here: this server records runs "
+                f"under {self.root}; leave pipeline_root out or restart serve with"
+                " --pipeline-root",
+            )
+
+    def _launch(self, launch: Launch) -> None:
+        run_id = launch.run_id
+
+        def on_exit(code: int, tail: str) -> None:
+            if code != 0 and self.store.get_run(run_id) is None:
+                message = tail or f"the run's process exited with status {code}"
+                self.registry.update("runs", run_id, error=message)
+
+        self.registry.update("runs", run_id, error="")
+        self.launcher.start(launch, on_exit)
+
+    # ------------------------------------------------------------------ operations
+    def terminate(self, run_id: str) -> dict[str, Any]:
+        self.entry(run_id)
+        if operations.request_cancel(self.root, run_id):
+            return {}
+        if self.store.get_run(run_id) is None and self.launcher.stop(run_id):
+            self.registry.update("runs", run_id, error="terminated before it started")
+            return {}
+        raise ApiError(400, f"Run {run_id} is not running; nothing to terminate")
+
+    def retry(self, run_id: str) -> dict[str, Any]:
+        """Resume a failed or terminated run under the same id: its succeeded tasks are reused,
+        the first failed task and everything not done run again."""
+        self.entry(run_id)
+        record = self.store.get_run(run_id)
+        if record is None or not record.status.terminal:
+            raise ApiError(400, f"Run {run_id} is not finished; only a finished run is retried")
+        if record.status.value == "SUCCEEDED":
+            raise ApiError(400, f"Run {run_id} succeeded; there is nothing to retry")
+        tasks = self.store.get_tasks(run_id)
+        redo = [t for t in tasks if t.kind.is_leaf and not t.status.ok
+                and t.status is not TaskState.SKIPPED]  # fmt: skip
+        if not redo:
+            raise ApiError(400, f"Run {run_id} has no failed task to retry from")
+        spec = self.root / run_id / "pipeline.yaml"
+        arguments = dict(record.arguments)
+        self._launch(Launch(self.root, run_id, spec, arguments, from_task=redo[0].task_id))
+        return {}
+
+    def delete(self, run_id: str) -> dict[str, Any]:
+        self.entry(run_id)
+        if self.store.get_run(run_id) is None:  # never recorded: its process failed early
+            self.launcher.stop(run_id)
+            shutil.rmtree(run_dir(self.root, run_id), ignore_errors=True)
+        else:
+            try:
+                operations.delete_run(self.root, run_id)
+            except RunStillRunningError as exc:
+                raise ApiError(400, str(exc)) from exc
+        self.registry.delete("runs", run_id)
+        return {}
+
+    def archive(self, run_id: str, archived: bool) -> dict[str, Any]:
+        self.entry(run_id)
+        state = "ARCHIVED" if archived else "AVAILABLE"
+        self.registry.update("runs", run_id, storage_state=state)
+        return {}
+
+    def log(self, run_id: str, node: str) -> str:
+        self.entry(run_id)
+        record = self.store.get_run(run_id)
+        tasks = self.store.get_tasks(run_id) if record is not None else []
+        task = log_task_for(record, tasks, node) if record is not None else None
+        if task is None:
+            raise ApiError(400, f"Failed to read logs for run {run_id}: no pod {node}")
+        path = self.store.log_path(run_id, task.task_id)
+        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
+    @staticmethod
+    def dumps(obj: Any) -> str:
+        return json.dumps(obj)

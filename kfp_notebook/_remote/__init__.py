@@ -1,0 +1,1 @@
+"""Runs on a Kubeflow Pipelines cluster, followed here like local ones (KubeflowRunner)."""

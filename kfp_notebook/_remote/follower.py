@@ -1,0 +1,194 @@
+"""Following a run on a KFP cluster: poll it, and emit the same events a local run emits
+(`_model/events.py`) on the session's EventBus, so the store, the widget and the CLI printer
+follow it unchanged.
+
+Polls `GET /apis/v2beta1/runs/{id}` (every `poll_interval` while something changes, backing off
+to `max_poll_interval` while nothing does), maps its task details to KFP tasks
+(`_remote/mapping.py`), emits what changed, reads running tasks' pod logs from the v1alpha1
+endpoint and emits only the lines not seen yet. CANCELED ends the run like SUCCEEDED and FAILED
+(kfp.Client.wait_for_run_completion forgets it). A cancel asked here, or through the store by
+another process, terminates the run on the cluster."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from kfp_notebook._errors import RemoteError
+from kfp_notebook._model.events import (
+    ArtifactProduced,
+    EventBus,
+    LogLine,
+    RunFinished,
+    TaskCreated,
+    TaskFinished,
+    TaskStarted,
+)
+from kfp_notebook._model.states import RunState, TaskState
+from kfp_notebook._remote.connection import Connection, KubeflowRunner
+from kfp_notebook._remote.mapping import RemoteTask, map_tasks
+from kfp_notebook._store.reader import StoreReader
+
+__all__ = ["RemoteLiveRun", "follow"]
+
+RUN_STATES = {
+    "SUCCEEDED": RunState.SUCCEEDED,
+    "SKIPPED": RunState.SUCCEEDED,
+    "FAILED": RunState.FAILED,
+    "CANCELED": RunState.CANCELLED,
+}
+_GIVE_UP_AFTER = 20  # consecutive failed polls (about a minute and a half at the longest interval)
+
+
+@dataclass
+class RemoteLiveRun:
+    """A remote run followed by this process (what `Run` waits on and cancels)."""
+
+    run_id: str  # local: events and the store use it
+    pipeline_name: str
+    remote_id: str  # the cluster's
+    ui_url: str = ""
+    done: threading.Event = field(default_factory=threading.Event)
+    cancel_requested: threading.Event = field(default_factory=threading.Event)
+    wake: threading.Event = field(default_factory=threading.Event)
+
+    def cancel(self) -> None:
+        self.cancel_requested.set()
+        self.wake.set()
+
+
+class _Follower:
+    def __init__(
+        self,
+        connection: Connection,
+        store: StoreReader,
+        bus: EventBus,
+        live: RemoteLiveRun,
+        spec: dict[str, Any],
+    ) -> None:
+        self.conn, self.store, self.bus, self.live, self.spec = connection, store, bus, live, spec
+        self.runner: KubeflowRunner = connection.runner
+        self.states: dict[str, TaskState] = {}
+        self.lines: dict[str, int] = {}  # pod -> log lines emitted
+        self.cancel_sent = False
+
+    def run(self) -> None:
+        interval, failures = self.runner.poll_interval, 0
+        try:
+            while True:
+                self._forward_cancel()
+                try:
+                    data = self.conn.get_run(self.live.remote_id)
+                    failures = 0
+                except RemoteError as exc:
+                    failures += 1
+                    if failures >= _GIVE_UP_AFTER:
+                        self._end(RunState.FAILED, f"stopped following: {exc}")
+                        return
+                    data = None
+                if data is not None:
+                    changed = self._apply(data)
+                    state = RUN_STATES.get(str(data.get("state")))
+                    if state is not None:
+                        self._end(state, str((data.get("error") or {}).get("message") or ""))
+                        return
+                    fast = changed or self.cancel_sent
+                    interval = self.runner.poll_interval if fast else interval * 1.5
+                interval = min(interval, self.runner.max_poll_interval)
+                self.live.wake.wait(interval)
+                self.live.wake.clear()
+        except BaseException as exc:  # keep the record honest on a bug
+            self._end(RunState.FAILED, f"internal error while following: {exc!r}")
+            raise
+
+    def _forward_cancel(self) -> None:
+        if self.cancel_sent:
+            return
+        if self.live.cancel_requested.is_set() or self.store.cancel_requested(self.live.run_id):
+            self.cancel_sent = True
+            (self.store.run_dir(self.live.run_id) / "cancel-requested").unlink(missing_ok=True)
+            try:
+                self.conn.terminate(self.live.remote_id)
+            except RemoteError as exc:
+                self.bus.emit(LogLine(self.live.run_id, "(kubeflow)", f"cancel failed: {exc}"))
+
+    def _apply(self, data: dict[str, Any]) -> bool:
+        details = (data.get("run_details") or {}).get("task_details") or []
+        spec = data.get("pipeline_spec") or self.spec
+        spec = spec.get("pipeline_spec", spec)
+        changed = False
+        for task in map_tasks(details, spec):
+            changed |= self._task(task)
+        return changed
+
+    def _task(self, t: RemoteTask) -> bool:
+        run_id, before = self.live.run_id, self.states.get(t.task_id)
+        if before is None:
+            self.bus.emit(TaskCreated(run_id, t.task_id, t.name, t.parent_id, t.kind, t.name))
+            before = self.states[t.task_id] = TaskState.PENDING
+        changed = before is not t.state and not before.terminal
+        attempts = max(t.attempts, 1)
+        if before is TaskState.PENDING and t.state not in (TaskState.PENDING, TaskState.SKIPPED):
+            started = t.started or time.time()
+            self.bus.emit(TaskStarted(run_id, t.task_id, attempts, {}, time=started))
+        changed |= self._logs(t)
+        if t.state.terminal and not before.terminal:
+            for name, produced in (t.artifacts or {}).items():
+                self._artifact(t, name, produced)
+            finished = t.finished or time.time()
+            self.bus.emit(
+                TaskFinished(run_id, t.task_id, t.state, {}, t.message, attempts, time=finished)
+            )
+        if not before.terminal:
+            self.states[t.task_id] = t.state
+        return changed
+
+    def _logs(self, t: RemoteTask) -> bool:
+        if t.pod is None or self.states.get(t.task_id, TaskState.PENDING).terminal:
+            return False
+        if t.state is TaskState.PENDING:
+            return False
+        text = self.conn.log(self.live.remote_id, t.pod)
+        if not text:
+            return False
+        lines = text.splitlines()
+        new = lines[self.lines.get(t.pod, 0) :]
+        self.lines[t.pod] = len(lines)
+        for line in new:
+            self.bus.emit(LogLine(self.live.run_id, t.task_id, line))
+        return bool(new)
+
+    def _artifact(self, t: RemoteTask, name: str, produced: Any) -> None:
+        """An output the backend reported: its URI when given, else the run's page in the UI."""
+        entries = produced.get("artifacts") if isinstance(produced, dict) else None
+        for art in entries or [{}]:
+            uri = str(art.get("uri") or self.live.ui_url)
+            title = str((art.get("type") or {}).get("schema_title") or "system.Artifact")
+            ids = produced.get("artifact_ids") if isinstance(produced, dict) else None
+            metadata = dict(art.get("metadata") or {}, **({"artifact_ids": ids} if ids else {}))
+            self.bus.emit(ArtifactProduced(self.live.run_id, t.task_id, name, uri, title, metadata))
+
+    def _end(self, state: RunState, message: str) -> None:
+        for task_id, before in list(self.states.items()):
+            if not before.terminal:
+                left = TaskState.CANCELLED if state is not RunState.SUCCEEDED else TaskState.SKIPPED
+                self.bus.emit(TaskFinished(self.live.run_id, task_id, left, {}, message))
+                self.states[task_id] = left
+        self.bus.emit(RunFinished(self.live.run_id, state, {}, message))
+        self.live.done.set()
+
+
+def follow(
+    connection: Connection,
+    store: StoreReader,
+    bus: EventBus,
+    live: RemoteLiveRun,
+    spec: dict[str, Any],
+) -> threading.Thread:
+    """Follow `live` on a background thread until the run ends on the cluster."""
+    follower = _Follower(connection, store, bus, live, spec)
+    thread = threading.Thread(target=follower.run, name=f"kfpnb-follow-{live.run_id}", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,48 @@
+"""Where a run executed when a Kubeflow Pipelines cluster ran it: endpoint, the cluster's run id,
+the link to the run in the KFP UI (table `remote_runs`, schema migration 2)."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+__all__ = ["RemoteRecord", "get_remote", "put_remote"]
+
+
+@dataclass(frozen=True)
+class RemoteRecord:
+    run_id: str
+    endpoint: str
+    remote_run_id: str
+    ui_url: str
+    namespace: str = ""
+    experiment: str = ""
+
+
+def put_remote(db: sqlite3.Connection, record: RemoteRecord) -> None:
+    """Insert or replace; the caller holds the transaction."""
+    db.execute(
+        "INSERT OR REPLACE INTO remote_runs (run_id, endpoint, remote_run_id, ui_url, namespace,"
+        " experiment) VALUES (?,?,?,?,?,?)",
+        (
+            record.run_id,
+            record.endpoint,
+            record.remote_run_id,
+            record.ui_url,
+            record.namespace,
+            record.experiment,
+        ),
+    )
+
+
+def get_remote(db: sqlite3.Connection, run_id: str) -> RemoteRecord | None:
+    """The remote side of `run_id`, or None (a local run, or an index older than migration 2)."""
+    try:
+        row = db.execute(
+            "SELECT run_id, endpoint, remote_run_id, ui_url, namespace, experiment"
+            " FROM remote_runs WHERE run_id=?",
+            (run_id,),
+        ).fetchone()
+    except sqlite3.OperationalError:  # no such table: written before remote runs existed
+        return None
+    return RemoteRecord(*row) if row else None

@@ -1,0 +1,31 @@
+"""`kfp-notebook serve` as a real subprocess on a free 127.0.0.1 port, for the tests that drive
+it with kfp.Client or follow its runs with the Kubeflow runner."""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+TOKEN = "test-token-" + "x" * 16
+
+
+@contextlib.contextmanager
+def serving(root: Path, *extra: str) -> Iterator[str]:
+    """Yields the server's URL; stops the server (SIGTERM) afterwards."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kfp_notebook._cli", "serve", "--port", "0", "--token", TOKEN,
+         "--pipeline-root", str(root), "--no-venv", "--workers", "2", *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=root.parent,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    try:
+        first = proc.stdout.readline()
+        assert "KFP v2beta1 API at http://127.0.0.1:" in first, first + proc.stdout.read()
+        yield first.split(" API at ")[1].split()[0]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
