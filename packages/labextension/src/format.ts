@@ -1,9 +1,9 @@
 /** Small DOM helpers of the sidebar and its main-area views. */
-import { statusColour, statusGlyph } from '@kfp-notebook/shared';
+import { statusColour, statusGlyph } from "@kfp-notebook/shared";
 
 /** A status badge: a glyph coloured by the state, with the state as its title. */
 export function statusIcon(status: string): HTMLElement {
-  const span = el('span', `kfpsb-status kfpsb-status-${status}`, statusGlyph(status));
+  const span = el("span", `kfpsb-status kfpsb-status-${status}`, statusGlyph(status));
   span.style.color = statusColour(status).stroke;
   span.title = status;
   return span;
@@ -12,8 +12,8 @@ export function statusIcon(status: string): HTMLElement {
 /** document.createElement with a class and text (never innerHTML: names come from users). */
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  className = '',
-  text = ''
+  className = "",
+  text = "",
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) {
@@ -27,10 +27,10 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 
 /** A small text button running `action`, its click kept from toggling the row under it. */
 export function actionButton(label: string, title: string, action: () => void): HTMLElement {
-  const button = el('button', 'kfpsb-action', label);
+  const button = el("button", "kfpsb-action", label);
   button.title = title;
-  button.setAttribute('aria-label', title);
-  button.addEventListener('click', event => {
+  button.setAttribute("aria-label", title);
+  button.addEventListener("click", (event) => {
     event.stopPropagation();
     action();
   });

@@ -1,2 +1,2 @@
-import '@kfp-notebook/shared/style/previews.css';
-import './index.css';
+import "@kfp-notebook/shared/style/previews.css";
+import "./index.css";

@@ -18,7 +18,11 @@ const markdown = new MarkdownIt({ html: false, linkify: true });
 
 export function table(columns: string[], rows: unknown[][], cls = "kfpnb-table"): HTMLTableElement {
   const head = h("tr", {}, ...columns.map((c) => h("th", {}, c)));
-  const body = h("tbody", {}, ...rows.map((r) => h("tr", {}, ...r.map((v) => h("td", {}, cellText(v))))));
+  const body = h(
+    "tbody",
+    {},
+    ...rows.map((r) => h("tr", {}, ...r.map((v) => h("td", {}, cellText(v))))),
+  );
   return h("table", { class: cls }, h("thead", {}, head), body);
 }
 
@@ -90,7 +94,12 @@ function body(p: PreviewJSON): Node[] {
     case "html":
       return [sandboxedHtml(p.html, p.name)];
     case "metrics":
-      return [table(["metric", "value"], p.items.map((i) => [i.name, i.value]))];
+      return [
+        table(
+          ["metric", "value"],
+          p.items.map((i) => [i.name, i.value]),
+        ),
+      ];
     case "classification":
       return classification(p);
     case "files":

@@ -39,7 +39,9 @@ export class TaskGraph {
 
   update(tasks: TaskJSON[], selected: string, now: number): void {
     this.last = { tasks, selected, now };
-    const key = tasks.map((t) => `${t.task_id}<${t.parent_id ?? ""}<${t.dependencies.join(",")}`).join("|");
+    const key = tasks
+      .map((t) => `${t.task_id}<${t.parent_id ?? ""}<${t.dependencies.join(",")}`)
+      .join("|");
     if (key !== this.layoutKey) {
       this.layoutKey = key;
       void layoutTasks(tasks).then((layout) => {
@@ -145,7 +147,10 @@ export class TaskGraph {
   }
 
   private applyTransform(): void {
-    this.viewport.setAttribute("transform", `translate(${this.tx},${this.ty}) scale(${this.scale})`);
+    this.viewport.setAttribute(
+      "transform",
+      `translate(${this.tx},${this.ty}) scale(${this.scale})`,
+    );
   }
 
   private enablePanZoom(): void {

@@ -18,7 +18,13 @@ import { outputsOf, type Model } from "./model";
 import { LogPanel, renderOutputs } from "./panels";
 import { progress } from "./progress";
 
-const EVENTS = ["change:run", "change:tasks", "change:logs", "change:selected", "change:selected_outputs"];
+const EVENTS = [
+  "change:run",
+  "change:tasks",
+  "change:logs",
+  "change:selected",
+  "change:selected_outputs",
+];
 
 function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const root = h("div", { class: "kfpnb-root" });

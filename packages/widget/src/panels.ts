@@ -12,7 +12,11 @@ interface Line {
 
 export class LogPanel {
   readonly el = h("div", { class: "kfpnb-logs" });
-  private readonly search = h("input", { type: "search", placeholder: "search logs", class: "kfpnb-search" });
+  private readonly search = h("input", {
+    type: "search",
+    placeholder: "search logs",
+    class: "kfpnb-search",
+  });
   private readonly info = h("span", { class: "kfpnb-meta" });
   private readonly pre = h("pre", { class: "kfpnb-log-lines" });
   private last = "";
@@ -93,14 +97,20 @@ function foldExecutorInput(lines: Line[], render: (l: Line) => HTMLElement): HTM
       continue;
     }
     const details = h("details", { class: "kfpnb-fold" });
-    details.append(h("summary", {}, `${line.text} (${end - i} lines)`), ...lines.slice(i + 1, end + 1).map(render));
+    details.append(
+      h("summary", {}, `${line.text} (${end - i} lines)`),
+      ...lines.slice(i + 1, end + 1).map(render),
+    );
     out.push(details);
     i = end;
   }
   return out;
 }
 
-export function renderOutputs(out: TaskOutputsJSON | undefined, task: TaskJSON | undefined): HTMLElement {
+export function renderOutputs(
+  out: TaskOutputsJSON | undefined,
+  task: TaskJSON | undefined,
+): HTMLElement {
   const box = h("div", { class: "kfpnb-outputs" });
   if (!task) {
     box.append(h("div", { class: "kfpnb-meta" }, "Select a task in the graph to see its outputs."));
