@@ -25,14 +25,14 @@ from typing import Callable, List
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kfp_notebook._server._views import run_view  # noqa: E402
-from kfp_notebook._store_index import (  # noqa: E402
+from kfp_notebook._store.index import (  # noqa: E402
     INDEX_NAME,
     change_token,
     connect_readonly,
     page_runs,
 )
-from kfp_notebook._store_schema import SCHEMA  # noqa: E402
+from kfp_notebook._store.schema import SCHEMA  # noqa: E402
+from kfp_notebook._views.shape import run_json  # noqa: E402
 
 STATES = ["SUCCEEDED"] * 7 + ["FAILED", "CANCELLED", "INTERRUPTED"]
 TASK_STATE = {s: s for s in STATES} | {"INTERRUPTED": "CANCELLED"}
@@ -99,8 +99,14 @@ def in_process(root: Path) -> None:
         try:
             token = change_token(root, db)
             p = page_runs(db, 50, **kw)  # type: ignore[arg-type]
-            return json.dumps({"runs": [run_view(r) for r in p.runs], "total": p.total,
-                               "next_cursor": p.next_cursor, "token": token})
+            return json.dumps(
+                {
+                    "runs": [run_json(r, root) for r in p.runs],
+                    "total": p.total,
+                    "next_cursor": p.next_cursor,
+                    "token": token,
+                }
+            )
         finally:
             db.close()
 
@@ -113,11 +119,14 @@ def in_process(root: Path) -> None:
         cursor = page_runs(db, 50, cursor).next_cursor
     deep_cursor = cursor
     db.close()
-    print(f"  in process: first page {median_ms(page):7.2f} ms"
-          f" (total {first['total']}, {len(first['runs'])} runs)")
+    print(
+        f"  in process: first page {median_ms(page):7.2f} ms"
+        f" (total {first['total']}, {len(first['runs'])} runs)"
+    )
     print(f"  in process: status=FAILED {median_ms(lambda: page(statuses=['FAILED'])):7.2f} ms")
-    print(f"  in process: pipeline=pipe-3 "
-          f"{median_ms(lambda: page(pipeline_name='pipe-3')):7.2f} ms")
+    print(
+        f"  in process: pipeline=pipe-3 {median_ms(lambda: page(pipeline_name='pipe-3')):7.2f} ms"
+    )
     print(f"  in process: page at run 9,500 {median_ms(lambda: page(cursor=deep_cursor)):7.2f} ms")
 
 
@@ -130,9 +139,14 @@ def free_port() -> int:
 def over_http(root: Path, work: Path) -> float:
     port, token = free_port(), secrets.token_hex(16)
     config = {
-        "ServerApp": {"jpserver_extensions": {"kfp_notebook": True}, "port": port,
-                      "ip": "127.0.0.1", "open_browser": False, "root_dir": str(work),
-                      "allow_root": True},
+        "ServerApp": {
+            "jpserver_extensions": {"kfp_notebook": True},
+            "port": port,
+            "ip": "127.0.0.1",
+            "open_browser": False,
+            "root_dir": str(work),
+            "allow_root": True,
+        },
         "IdentityProvider": {"token": token},
         "KfpNotebookServer": {"roots": [str(root)], "registered_roots": False},
     }
@@ -140,7 +154,9 @@ def over_http(root: Path, work: Path) -> float:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "KFP_NOTEBOOK_HOME": str(work / "home")}
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter_server", f"--config={work / 'cfg.json'}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "wb"),  # noqa: SIM115
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(work / "server.log", "wb"),  # noqa: SIM115
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}/kfp-notebook/api"
@@ -171,8 +187,10 @@ def over_http(root: Path, work: Path) -> float:
         tok = median_ms(lambda: get(f"/roots/{rid}/token"))
         detail = median_ms(lambda: get(f"/roots/{rid}/runs/{first['runs'][0]['run_id']}"))
         print(f"  over HTTP: first page, first request {cold:7.2f} ms")
-        print(f"  over HTTP: first page {warm:7.2f} ms, status=FAILED {failed:7.2f} ms,"
-              f" token {tok:6.2f} ms, one run {detail:6.2f} ms")
+        print(
+            f"  over HTTP: first page {warm:7.2f} ms, status=FAILED {failed:7.2f} ms,"
+            f" token {tok:6.2f} ms, one run {detail:6.2f} ms"
+        )
         return max(cold, warm)
     finally:
         server.terminate()

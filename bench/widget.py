@@ -27,7 +27,7 @@ from pipelines import chatty, two_hundred_tasks  # noqa: E402
 KERNEL_CODE = """
 import json, os, time
 import kfp_notebook
-from kfp_notebook._api import run as plain_run
+from kfp_notebook._api.session import run as plain_run
 
 kfp_notebook.init(pipeline_root={root!r}, max_workers={workers})
 

@@ -1,21 +1,28 @@
-"""kfp-notebook: run Kubeflow Pipelines (KFP v2) locally, fast and in parallel."""
+"""kfp-notebook: run Kubeflow Pipelines (KFP v2) locally, fast and in parallel.
 
-from typing import Any
+The package root is lazy: names load on first use, so `%load_ext kfp_notebook` and the Jupyter
+server extension pay only for what they touch."""
 
-from kfp_notebook._api import (
-    DockerRunner,
-    Session,
-    SubprocessRunner,
-    delete_run,
-    dry_run,
-    get_run,
-    init,
-    list_runs,
-)
-from kfp_notebook._entry import run
-from kfp_notebook._errors import KfpNotebookError, PipelineInputError, RunFailedError
-from kfp_notebook._events import RunState, TaskState
-from kfp_notebook._run import Run
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kfp_notebook._api.run import Run
+    from kfp_notebook._api.session import (
+        DockerRunner,
+        Session,
+        SubprocessRunner,
+        delete_run,
+        dry_run,
+        get_run,
+        init,
+        list_runs,
+    )
+    from kfp_notebook._errors import KfpNotebookError, PipelineInputError, RunFailedError
+    from kfp_notebook._model.states import RunState, TaskState
+    from kfp_notebook._notebook.entry import run
 
 __all__ = [
     "DockerRunner",
@@ -35,16 +42,47 @@ __all__ = [
     "run",
 ]
 
+_WHERE = {
+    "DockerRunner": "kfp_notebook._api.session",
+    "Session": "kfp_notebook._api.session",
+    "SubprocessRunner": "kfp_notebook._api.session",
+    "delete_run": "kfp_notebook._api.session",
+    "dry_run": "kfp_notebook._api.session",
+    "get_run": "kfp_notebook._api.session",
+    "init": "kfp_notebook._api.session",
+    "list_runs": "kfp_notebook._api.session",
+    "Run": "kfp_notebook._api.run",
+    "KfpNotebookError": "kfp_notebook._errors",
+    "PipelineInputError": "kfp_notebook._errors",
+    "RunFailedError": "kfp_notebook._errors",
+    "RunState": "kfp_notebook._model.states",
+    "TaskState": "kfp_notebook._model.states",
+    "run": "kfp_notebook._notebook.entry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kfp_notebook' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
 
 def load_ipython_extension(ipython: Any) -> None:
     """`%load_ext kfp_notebook`: the %%component and %kfp magics, and component calls run here."""
-    from kfp_notebook._magics import load
+    from kfp_notebook._notebook.magics import load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    from kfp_notebook._magics import unload
+    from kfp_notebook._notebook.magics import unload
 
     unload(ipython)
 

@@ -1,21 +1,24 @@
-"""`kfp-notebook`: run compiled pipelines, list runs, read logs, clean environments."""
+"""`kfp-notebook`: run compiled pipelines, list and show runs, read logs, clean environments."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from datetime import datetime, timedelta
 
-from kfp_notebook._api import Session, SubprocessRunner
-from kfp_notebook._arguments import parse_cli_arguments
-from kfp_notebook._dryrun import plan_run
+from kfp_notebook._api.run import Run
+from kfp_notebook._api.session import Session, SubprocessRunner
+from kfp_notebook._engine.dryrun import plan_run
 from kfp_notebook._errors import KfpNotebookError
-from kfp_notebook._events import RunState
-from kfp_notebook._ir import load_pipeline
-from kfp_notebook._printer import TerminalPrinter
-from kfp_notebook._run import Run
-from kfp_notebook._store import RunStore
+from kfp_notebook._model.states import RunState
+from kfp_notebook._spec.arguments import parse_cli_arguments
+from kfp_notebook._spec.ir import load_pipeline
+from kfp_notebook._store import operations
+from kfp_notebook._store.reader import StoreReader
+from kfp_notebook._views.printer import TerminalPrinter
+from kfp_notebook._views.shape import run_json, task_json
 
 __all__ = ["main"]
 
@@ -42,7 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     runs = sub.add_parser("runs", help="list runs in a pipeline root, newest first")
     runs.add_argument("--pipeline-root", default="./local_outputs")
     runs.add_argument("--limit", type=int, default=20)
-    runs.add_argument("--status")
+    runs.add_argument("--status", help="only runs in this state (e.g. FAILED)")
+    runs.add_argument("--json", action="store_true", help="print the runs as JSON")
+    show = sub.add_parser("show", help="one run with its tasks and artifacts")
+    show.add_argument("run_id")
+    show.add_argument("--pipeline-root", default="./local_outputs")
+    show.add_argument("--json", action="store_true", help="print the run as JSON")
     cancel = sub.add_parser("cancel", help="cancel a run going on (in any process)")
     cancel.add_argument("run_id")
     cancel.add_argument("--pipeline-root", default="./local_outputs")
@@ -94,8 +102,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    store = RunStore(args.pipeline_root)
+    store = StoreReader(args.pipeline_root)
     records = store.list_runs(limit=args.limit, status=args.status)
+    if args.json:
+        print(json.dumps([run_json(r, store.root) for r in records], indent=1))
+        return 0
     if not records:
         print(f"no runs in {store.root}")
         return 0
@@ -108,11 +119,40 @@ def _runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recorded(store: StoreReader, run_id: str) -> None:
+    if store.get_run(run_id) is None:
+        raise KfpNotebookError(f"no run {run_id!r} in {store.root}; see `kfp-notebook runs`")
+
+
+def _show(args: argparse.Namespace) -> int:
+    store = StoreReader(args.pipeline_root)
+    _recorded(store, args.run_id)
+    record = store.get_run(args.run_id)
+    assert record is not None
+    tasks = store.get_tasks(args.run_id)
+    if args.json:
+        shape = {
+            "run": run_json(record, store.root),
+            "tasks": [task_json(t, store.root) for t in tasks],
+        }
+        print(json.dumps(shape, indent=1))
+        return 0
+    took = f" in {record.duration:.1f}s" if record.duration is not None else ""
+    print(f"{record.run_id}  {record.pipeline_name}  {record.status.value}{took}")
+    if record.message:
+        print(f"  {record.message}")
+    for t in tasks:
+        depth = t.task_id.count("/")
+        took = f"{t.duration:.2f}s" if t.duration is not None else ""
+        print(f"  {'  ' * depth}{t.name:<{40 - 2 * depth}} {t.status.value:<10} {took:>8}")
+        for a in t.artifacts:
+            print(f"  {'  ' * depth}  -> {a.name} ({a.schema_title}) {a.uri}")
+    return 0
+
+
 def _logs(args: argparse.Namespace) -> int:
-    store = RunStore(args.pipeline_root)
-    if store.get_run(args.run_id) is None:
-        print(f"no run {args.run_id!r} in {store.root}; see `kfp-notebook runs`", file=sys.stderr)
-        return 2
+    store = StoreReader(args.pipeline_root)
+    _recorded(store, args.run_id)
     output = Run(store, args.run_id).logs(args.task, follow=args.follow)
     if isinstance(output, str):
         sys.stdout.write(output)
@@ -123,13 +163,12 @@ def _logs(args: argparse.Namespace) -> int:
 
 
 def _cancel(args: argparse.Namespace) -> int:
-    store = RunStore(args.pipeline_root)
-    record = store.get_run(args.run_id)
-    if record is None:
-        print(f"no run {args.run_id!r} in {store.root}; see `kfp-notebook runs`", file=sys.stderr)
-        return 2
-    if not store.request_cancel(args.run_id):
-        print(f"{args.run_id} is not running ({record.status.value}); nothing to cancel")
+    store = StoreReader(args.pipeline_root)
+    _recorded(store, args.run_id)
+    if not operations.request_cancel(store.root, args.run_id):
+        record = store.get_run(args.run_id)
+        state = record.status.value if record else "gone"
+        print(f"{args.run_id} is not running ({state}); nothing to cancel")
         return 1
     run = Run(store, args.run_id)
     try:
@@ -142,7 +181,7 @@ def _cancel(args: argparse.Namespace) -> int:
 
 
 def _gc(args: argparse.Namespace) -> int:
-    from kfp_notebook._envs import EnvironmentManager
+    from kfp_notebook.executors.subprocess.envs import EnvironmentManager
 
     older = None if args.older_than_days is None else timedelta(days=args.older_than_days)
     removed = EnvironmentManager().gc(older_than=older, dry_run=args.dry_run)
@@ -151,8 +190,8 @@ def _gc(args: argparse.Namespace) -> int:
         print(f"{verb} {env.path} ({env.size_bytes / 1e6:.1f} MB)")
     print(f"{verb} {len(removed)} environment(s)")
     if args.images:
-        from kfp_notebook.executors._docker_client import connect
-        from kfp_notebook.executors._docker_images import remove_derived_images
+        from kfp_notebook.executors.docker.client import connect
+        from kfp_notebook.executors.docker.images import remove_derived_images
 
         images = remove_derived_images(connect(), dry_run=args.dry_run)
         for tag, size in images:
@@ -165,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     # The CLI reads compiled IR only: KFP's runtime mode skips importing its DSL and compiler.
     os.environ.setdefault("_KFP_RUNTIME", "true")
     args = _parser().parse_args(argv)
-    handlers = {"run": _run, "runs": _runs, "logs": _logs, "cancel": _cancel, "gc": _gc}
+    handlers = {
+        "run": _run, "runs": _runs, "show": _show, "logs": _logs, "cancel": _cancel, "gc": _gc,
+    }  # fmt: skip
     try:
         return handlers[args.command](args)
     except KfpNotebookError as exc:

@@ -10,6 +10,8 @@ __all__ = [
     "PipelineInputError",
     "PipelineSpecError",
     "RunFailedError",
+    "RunStillRunningError",
+    "StoreError",
 ]
 
 
@@ -39,3 +41,11 @@ class ContainerOptionError(KfpNotebookError):
 
 class RunFailedError(KfpNotebookError):
     """A run ended FAILED or CANCELLED while the caller asked to raise on error."""
+
+
+class StoreError(KfpNotebookError):
+    """A pipeline root cannot be read or written (missing, not a folder, read-only, full)."""
+
+
+class RunStillRunningError(KfpNotebookError):
+    """An operation that needs a finished run was asked of a running one."""

@@ -2,8 +2,8 @@
 
 import pytest
 
-from kfp_notebook._cel import evaluate_condition, evaluate_selector
 from kfp_notebook._errors import PipelineSpecError
+from kfp_notebook._spec.cel import evaluate_condition, evaluate_selector
 
 P = "inputs.parameter_values"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from kfp import compiler, dsl
 
 from kfp_notebook import RunState
-from kfp_notebook._store import RunStore
+from kfp_notebook._store.store import RunStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seed_pipeline.py"
@@ -148,7 +148,7 @@ def test_cancel_from_another_terminal(tmp_path) -> None:
 
 
 def test_run_cancel_reaches_a_run_of_another_process(tmp_path) -> None:
-    from kfp_notebook._run import Run
+    from kfp_notebook._api.run import Run
 
     proc = _sleeping_cli_run(tmp_path)
     store = RunStore(tmp_path / "local_outputs")

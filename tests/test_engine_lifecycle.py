@@ -13,7 +13,7 @@ from kfp import dsl
 
 from kfp_notebook import KfpNotebookError, RunState, Session, TaskState
 from kfp_notebook._procs import same_process_alive
-from kfp_notebook._store import RunStore
+from kfp_notebook._store.store import RunStore
 
 IMAGE = "python:3.11"
 

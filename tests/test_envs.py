@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from kfp_notebook._envs import MARKER, EnvironmentManager, make_env_spec
 from kfp_notebook._errors import EnvironmentBuildError
+from kfp_notebook.executors.subprocess.envs import MARKER, EnvironmentManager, make_env_spec
 
 
 def test_spec_is_normalized_and_keyed_by_content() -> None:

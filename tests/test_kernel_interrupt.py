@@ -9,7 +9,7 @@ from jupyter_client.manager import start_new_kernel
 
 from kfp_notebook import RunState
 from kfp_notebook._procs import same_process_alive
-from kfp_notebook._store import RunStore
+from kfp_notebook._store.reader import StoreReader
 
 CELL = """
 import kfp_notebook
@@ -32,7 +32,7 @@ def test_kernel_interrupt_cancels_the_waiting_run(tmp_path: Path) -> None:
     manager, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
     try:
         code = textwrap.dedent(CELL.format(root=str(root), pid_file=str(pid_file)))
-        client.execute(code)
+        msg_id = client.execute(code)
         deadline = time.monotonic() + 120
         while not (pid_file.exists() and pid_file.read_text()):
             assert time.monotonic() < deadline, "the task did not start"
@@ -40,15 +40,22 @@ def test_kernel_interrupt_cancels_the_waiting_run(tmp_path: Path) -> None:
         task_pid = int(pid_file.read_text())
         started = time.monotonic()
         manager.interrupt_kernel()
-        reply = client.get_shell_msg(timeout=60)
+        reply = _reply_to(client, msg_id)
         assert reply["content"]["status"] == "error"
         assert reply["content"]["ename"] == "KeyboardInterrupt"
         assert time.monotonic() - started < 15
-        runs = RunStore(root).list_runs()
+        runs = StoreReader(root).list_runs()
         assert [r.status for r in runs] == [RunState.CANCELLED]
         assert not same_process_alive(task_pid, None)
-        client.execute("1 + 1")
-        assert client.get_shell_msg(timeout=30)["content"]["status"] == "ok"
+        assert _reply_to(client, client.execute("1 + 1"))["content"]["status"] == "ok"
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def _reply_to(client, msg_id: str) -> dict:
+    """The shell reply to one request (a slow kernel start leaves extra kernel_info replies)."""
+    while True:
+        reply = client.get_shell_msg(timeout=60)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply

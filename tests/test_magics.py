@@ -29,7 +29,8 @@ def root(ip, tmp_path: Path) -> Path:
 def test_importing_the_package_stays_cheap() -> None:
     code = (
         "import sys, kfp_notebook; "
-        "print(any(m in sys.modules for m in ('anywidget', 'IPython', 'kfp_notebook._widget')))"
+        "print(any(m in sys.modules"
+        " for m in ('anywidget', 'IPython', 'kfp_notebook._notebook.widget')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -112,7 +113,7 @@ def test_kfp_runs_show_logs_cancel(ip, root, capsys) -> None:
     ip.run_line_magic("kfp", f"logs {run.run_id} hello")
     assert "hi there" in capsys.readouterr().out
     widget = ip.run_line_magic("kfp", f"show {run.run_id}")
-    assert widget.run["status"] == "SUCCEEDED" and widget.run["done"] == 1
+    assert widget.run["status"] == "SUCCEEDED" and widget.run["task_counts"] == {"SUCCEEDED": 1}
     assert any("hi there" in line for line in widget.logs["hello"])
     ip.run_line_magic("kfp", f"cancel {run.run_id}")
     assert "SUCCEEDED" in capsys.readouterr().out  # a finished run stays as it was

@@ -5,7 +5,7 @@ import json
 import zlib
 from pathlib import Path
 
-from kfp_notebook._preview import preview_artifact
+from kfp_notebook._views.preview import preview_artifact
 
 
 def _png(path: Path) -> bytes:

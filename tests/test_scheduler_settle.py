@@ -9,11 +9,12 @@ from typing import Any
 
 from kfp import dsl
 
-from kfp_notebook._events import EventBus, RunState
-from kfp_notebook._events import TaskState as S
-from kfp_notebook._ir import load_pipeline
-from kfp_notebook._nodes import Frame
-from kfp_notebook._orchestrator import Orchestrator
+from kfp_notebook._engine.nodes import Frame
+from kfp_notebook._engine.scheduler import Orchestrator
+from kfp_notebook._model.events import EventBus
+from kfp_notebook._model.states import RunState
+from kfp_notebook._model.states import TaskState as S
+from kfp_notebook._spec.ir import load_pipeline
 
 
 @dsl.component(base_image="python:3.11")

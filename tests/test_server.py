@@ -24,8 +24,8 @@ from traitlets.config import Config
 
 from kfp_notebook import RunState, Session, TaskState
 from kfp_notebook._server._paths import PathRefused, confine, confine_uri, list_roots, root_id
-from kfp_notebook._store import RunStore
-from kfp_notebook._store_index import INDEX_NAME
+from kfp_notebook._store.index import INDEX_NAME
+from kfp_notebook._store.store import RunStore
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -267,7 +267,7 @@ async def test_one_run_has_tasks_with_status_timings_parameters_artifacts(
     arts = {a["name"]: a["type"] for a in tasks["make"]["artifacts"]}
     assert arts == {"data": "system.Dataset", "notes": "system.Markdown"}
     data = next(a for a in tasks["make"]["artifacts"] if a["name"] == "data")
-    assert data["task"] == "make" and not data["is_dir"]
+    assert data["task_id"] == "make" and not data["is_dir"]
     assert data["path"] == f"{run.run_id}/make/data" and runs_root / data["path"] == Path(
         data["uri"]
     )

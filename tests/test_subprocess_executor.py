@@ -41,7 +41,7 @@ def test_use_venv_false_runs_in_this_interpreter(pipeline_root) -> None:
 def test_default_mode_isolates_tasks_in_a_cached_environment(session) -> None:
     run = session.run(which_python)
     assert run.status is RunState.SUCCEEDED, run.error
-    from kfp_notebook._envs import EnvironmentManager
+    from kfp_notebook.executors.subprocess.envs import EnvironmentManager
 
     assert run.output.startswith(str(EnvironmentManager().root) + "/")
     assert not run.output.startswith(sys.executable)

@@ -7,8 +7,8 @@ from kfp import dsl
 from kfp.dsl import Dataset, Output
 
 from kfp_notebook import RunState
-from kfp_notebook._notebook import show_run, start_with_widget
-from kfp_notebook._run_view import LOG_LINES_PER_TASK, RunView
+from kfp_notebook._notebook.display import show_run, start_with_widget
+from kfp_notebook._views.run_view import LOG_LINES_PER_TASK, RunView
 
 IMAGE = "python:3.11"
 
@@ -43,13 +43,13 @@ def test_live_widget_batches_bounded_logs_and_previews(session) -> None:
     run, widget = start_with_widget(talk_then_table, {}, session)
     run.wait()
     _wait(lambda: widget.run.get("status") == "SUCCEEDED")
-    statuses = {t["id"]: t["status"] for t in widget.tasks}
+    statuses = {t["task_id"]: t["status"] for t in widget.tasks}
     assert statuses == {"chatty": "SUCCEEDED", "table": "SUCCEEDED"}
-    assert widget.run["done"] == widget.run["total"] == 2
+    assert widget.run["task_counts"] == {"SUCCEEDED": 2}
     assert widget.log_counts["chatty"] >= 100_000
     assert len(widget.logs["chatty"]) == LOG_LINES_PER_TASK  # the kernel keeps a bounded tail
     assert any(line.endswith("line 99999") for line in widget.logs["chatty"])
-    assert next(t for t in widget.tasks if t["id"] == "table")["deps"] == ["chatty"]
+    assert next(t for t in widget.tasks if t["task_id"] == "table")["dependencies"] == ["chatty"]
     widget.selected = "table"
     preview = widget.selected_outputs["artifacts"][0]["preview"]
     assert preview["kind"] == "table" and preview["columns"] == ["n", "square"]
@@ -61,7 +61,7 @@ def test_show_rebuilds_the_same_state_from_the_store(session) -> None:
     run = session.run(talk_then_table, {"lines": 50})
     replay = show_run(run.run_id, session)
     assert replay.run["status"] == "SUCCEEDED"
-    assert {t["id"]: t["status"] for t in replay.tasks} == {
+    assert {t["task_id"]: t["status"] for t in replay.tasks} == {
         "chatty": "SUCCEEDED",
         "table": "SUCCEEDED",
     }
@@ -88,7 +88,7 @@ def test_the_cancel_button_cancels_the_run(session) -> None:
 
 
 def test_view_ignores_other_runs_and_bounds_memory() -> None:
-    from kfp_notebook._events import LogLine, TaskCreated
+    from kfp_notebook._model.events import LogLine, TaskCreated
 
     view = RunView("mine", max_log_lines=10)
     view(TaskCreated("other", "t", "t", None, "container", "c"))
@@ -96,6 +96,6 @@ def test_view_ignores_other_runs_and_bounds_memory() -> None:
     for i in range(1000):
         view(LogLine("mine", "t", f"{i}"))
     state = view.snapshot()
-    assert [t["id"] for t in state["tasks"]] == ["t"]
+    assert [t["task_id"] for t in state["tasks"]] == ["t"]
     assert state["logs"]["t"] == [str(i) for i in range(990, 1000)]
     assert state["log_counts"]["t"] == 1000

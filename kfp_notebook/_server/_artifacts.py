@@ -15,11 +15,11 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 from tornado.ioloop import IOLoop
 
-from kfp_notebook._preview import preview_artifact
 from kfp_notebook._server._handlers import BaseHandler
 from kfp_notebook._server._paths import PathRefused, Root, confine_uri
-from kfp_notebook._store_index import get_tasks
-from kfp_notebook._store_schema import ArtifactRecord
+from kfp_notebook._store.index import get_tasks
+from kfp_notebook._store.records import ArtifactRecord
+from kfp_notebook._views.preview import preview_artifact
 
 __all__ = ["PreviewHandler", "RawHandler", "is_metadata_kind", "raw_disposition"]
 

@@ -8,7 +8,6 @@ which removes one finished run's rows and folder.
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,24 +18,23 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from kfp_notebook._events import RunState
+from kfp_notebook._errors import RunStillRunningError
+from kfp_notebook._model.states import RunState
 from kfp_notebook._server._config import KfpNotebookServer
 from kfp_notebook._server._paths import PathRefused, Root, confine, find_root, list_roots
 from kfp_notebook._server._rerun import RerunError, rerun_in_progress, start_rerun
-from kfp_notebook._server._views import run_view, task_view
-from kfp_notebook._store_index import (
-    CANCEL_REQUEST,
-    INDEX_NAME,
+from kfp_notebook._store import operations
+from kfp_notebook._store.index import (
     change_token,
     connect_readonly,
     count_runs,
-    delete_run_rows,
     get_run,
     get_tasks,
     page_runs,
     pipeline_names,
 )
-from kfp_notebook._store_schema import RunRecord
+from kfp_notebook._store.records import RunRecord
+from kfp_notebook._views.shape import run_json, task_json
 
 __all__ = [
     "AUTH_RESOURCE",
@@ -201,7 +199,7 @@ class RunsHandler(BaseHandler):
                 raise self.fail(400, "cursor is not one this API returned") from None
         self.send_json(
             {
-                "runs": [run_view(r) for r in page.runs],
+                "runs": [run_json(r, root.path) for r in page.runs],
                 "total": page.total,
                 "next_cursor": page.next_cursor,
                 "token": token,
@@ -220,8 +218,8 @@ class RunHandler(BaseHandler):
             tasks = get_tasks(db, run_id)
             token = change_token(root.path, db)
         server_root = Path(self.settings.get("server_root_dir", "/")).expanduser().resolve()
-        views = [task_view(t, root.path, server_root) for t in tasks]
-        self.send_json({"run": run_view(record), "tasks": views, "token": token})
+        views = [task_json(t, root.path, server_root) for t in tasks]
+        self.send_json({"run": run_json(record, root.path), "tasks": views, "token": token})
 
     @web.authenticated
     @authorized
@@ -234,16 +232,12 @@ class RunHandler(BaseHandler):
         )
         if running or not record.status.terminal:
             raise self.fail(409, f"run {run_id} is still running; cancel it before deleting it")
-        db_rw = sqlite3.connect(root.path / INDEX_NAME, isolation_level=None, timeout=10)
+        if (root.path / run_id).is_dir() and not (root.path / run_id).is_symlink():
+            self.confined(root.path, run_id, root=root.path)
         try:
-            delete_run_rows(db_rw, run_id)
-        finally:
-            db_rw.close()
-        folder = root.path / run_id
-        if folder.is_symlink():
-            folder.unlink()
-        elif folder.is_dir():
-            shutil.rmtree(self.confined(root.path, run_id, root=root.path))
+            operations.delete_run(root.path, run_id)
+        except RunStillRunningError as exc:
+            raise self.fail(409, str(exc)) from None
         self.set_status(204)
         self.finish()
 
@@ -290,6 +284,7 @@ class CancelHandler(BaseHandler):
             record = self.run_record(db, run_id)
         if record.status is not RunState.RUNNING:
             raise self.fail(409, f"run {run_id} is {record.status.value}, not running")
-        run_dir = self.confined(root.path, run_id, root=root.path)
-        (run_dir / CANCEL_REQUEST).touch()
+        self.confined(root.path, run_id, root=root.path)
+        if not operations.request_cancel(root.path, run_id):
+            raise self.fail(409, f"run {run_id} is not running")
         self.send_json({"run_id": run_id, "cancel_requested": True}, status=202)

@@ -7,7 +7,7 @@ from tornado import web
 
 from kfp_notebook._server._handlers import BaseHandler
 from kfp_notebook._server._paths import PathRefused, confine
-from kfp_notebook._store_index import RUN_LOG, TASK_LOG, get_tasks, task_dir_name
+from kfp_notebook._store.index import RUN_LOG, TASK_LOG, get_tasks, task_dir_name
 
 __all__ = ["LogHandler"]
 

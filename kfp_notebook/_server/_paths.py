@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from kfp_notebook._roots import known_roots
+from kfp_notebook._store.roots import known_roots
 
 __all__ = ["PathRefused", "Root", "confine", "confine_uri", "find_root", "list_roots"]
 

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kfp_notebook._store_schema import RunRecord, TaskRecord
+from kfp_notebook._store.records import RunRecord, TaskRecord
 
 __all__ = ["RERUN_LOG", "RerunError", "rerun_in_progress", "start_rerun"]
 
@@ -60,7 +60,7 @@ def start_rerun(
         raise RerunError(400, f"runner must be 'subprocess' or 'docker', not {runner!r}")
     if not run.status.terminal:
         raise RerunError(409, f"run {run.run_id} is still running; wait for it or cancel it")
-    names = sorted({t.name for t in tasks if t.kind in ("container", "importer")})
+    names = sorted({t.name for t in tasks if t.kind.is_leaf})
     if not any(from_task in (t.name, t.task_id) for t in tasks):
         raise RerunError(400, f"run {run.run_id} has no task {from_task!r}; its tasks: {names}")
     spec = run_dir / "pipeline.yaml"

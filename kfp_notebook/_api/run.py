@@ -1,0 +1,149 @@
+"""`Run`: a handle on one run, live in this process or recorded in the store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+
+from kfp_notebook._api.outputs import artifact_list_outputs, materialize
+from kfp_notebook._engine.engine import LiveRun
+from kfp_notebook._model.states import RunState
+from kfp_notebook._store import operations
+from kfp_notebook._store.reader import StoreReader
+from kfp_notebook._store.records import RunRecord, TaskRecord
+
+__all__ = ["Run"]
+
+
+class Run:
+    """Status, tasks, outputs and logs of one run; `wait()` and `cancel()` while it goes on."""
+
+    def __init__(self, store: StoreReader, run_id: str, live: LiveRun | None = None) -> None:
+        self._store, self.run_id, self._live = store, run_id, live
+        self._lists: frozenset[str] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Run {self.run_id} {self.status.value}>"
+
+    @property
+    def record(self) -> RunRecord:
+        record = self._store.get_run(self.run_id)
+        if record is None:
+            raise KeyError(f"run {self.run_id} is not in {self._store.root} (deleted?)")
+        return record
+
+    @property
+    def pipeline_name(self) -> str:
+        return self.record.pipeline_name
+
+    @property
+    def status(self) -> RunState:
+        return self.record.status
+
+    @property
+    def done(self) -> bool:
+        return self.status.terminal
+
+    @property
+    def error(self) -> str:
+        return self.record.message
+
+    @property
+    def tasks(self) -> dict[str, TaskRecord]:
+        """Every task execution of the run by id (`for-loop-2[0]/train`), in creation order."""
+        return {t.task_id: t for t in self._store.get_tasks(self.run_id)}
+
+    def task(self, name: str) -> TaskRecord:
+        """The task with this id, or the only task with this name."""
+        tasks = self.tasks
+        if name in tasks:
+            return tasks[name]
+        matches = [t for t in tasks.values() if t.name == name]
+        if len(matches) != 1:
+            raise KeyError(
+                f"run {self.run_id} has {len(matches)} tasks named {name!r}; "
+                f"use a task id: {', '.join(tasks)}"
+            )
+        return matches[0]
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        """Pipeline outputs: parameter values and kfp Artifact objects (`.path`, `.metadata`)."""
+        return materialize(self.record.outputs, self._artifact_lists())
+
+    def _artifact_lists(self) -> frozenset[str]:
+        if self._lists is None:
+            try:
+                text = (self._store.run_dir(self.run_id) / "pipeline.yaml").read_text("utf-8")
+                spec = next(d for d in yaml.safe_load_all(text) if d)
+                self._lists = artifact_list_outputs(spec.get("pipelineSpec", spec))
+            except (OSError, StopIteration, yaml.YAMLError, AttributeError):
+                self._lists = frozenset()
+        return self._lists
+
+    @property
+    def output(self) -> Any:
+        """The single output (`Output`), like a kfp task's `.output`."""
+        outputs = self.outputs
+        if "Output" in outputs:
+            return outputs["Output"]
+        if len(outputs) == 1:
+            return next(iter(outputs.values()))
+        raise AttributeError(f"run {self.run_id} has {len(outputs)} outputs; use .outputs[name]")
+
+    def wait(self, timeout: float | None = None) -> Run:
+        """Block until the run ends; a KeyboardInterrupt cancels the run, then re-raises."""
+        try:
+            if self._live is not None:
+                if not self._live.done.wait(timeout):
+                    raise TimeoutError(f"run {self.run_id} still running after {timeout}s")
+                return self
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while not self.done:
+                if deadline is not None and time.monotonic() > deadline:
+                    raise TimeoutError(f"run {self.run_id} still running after {timeout}s")
+                time.sleep(0.2)
+            return self
+        except KeyboardInterrupt:
+            self.cancel()
+            raise
+
+    def cancel(self, wait: bool = True) -> None:
+        """Stop every running task's process tree and mark the run CANCELLED. A run going on in
+        another process gets a cancel request through the store, which its engine polls."""
+        if self._live is None:
+            if operations.request_cancel(self._store.root, self.run_id) and wait:
+                self.wait(timeout=60)
+            return
+        self._live.cancel()
+        if wait:
+            self._live.done.wait()
+
+    def logs(self, task: str | None = None, follow: bool = False) -> str | Iterator[str]:
+        """The run's full log (or one task's). With follow=True, an iterator of lines that
+        ends when the run (or task) ends."""
+        path = self._store.log_path(self.run_id, self.task(task).task_id if task else None)
+        if not follow:
+            return path.read_text(encoding="utf-8") if path.exists() else ""
+        return self._follow(path, task)
+
+    def _follow(self, path: Any, task: str | None) -> Iterator[str]:
+        position, buffer = 0, ""
+        while True:
+            finished = self.done if task is None else self.task(task).status.terminal
+            if path.exists():
+                with open(path, encoding="utf-8") as f:
+                    f.seek(position)
+                    chunk = f.read()
+                    position = f.tell()
+                buffer += chunk
+                *lines, buffer = buffer.split("\n")
+                yield from lines
+            if finished:
+                if buffer:
+                    yield buffer
+                return
+            time.sleep(0.1)

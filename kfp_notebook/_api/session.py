@@ -1,0 +1,203 @@
+"""The Python API: `init()` once, then `run()`, `list_runs()`, `get_run()`, `delete_run()`,
+`dry_run()`. Settings live in a `Session` passed down explicitly, never read deep inside."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kfp_notebook._api.run import Run
+from kfp_notebook._engine.dryrun import DryRunReport, plan_run
+from kfp_notebook._engine.engine import Engine
+from kfp_notebook._errors import ExecutorUnavailableError, RunFailedError
+from kfp_notebook._model.events import EventBus, Listener
+from kfp_notebook._model.states import RunState
+from kfp_notebook._spec.ir import load_pipeline
+from kfp_notebook._store.store import RunRecord, RunStore
+from kfp_notebook.executors.base import TaskExecutor
+from kfp_notebook.executors.subprocess.executor import SubprocessExecutor
+
+__all__ = [
+    "DockerRunner",
+    "Session",
+    "SubprocessRunner",
+    "delete_run",
+    "dry_run",
+    "get_run",
+    "init",
+    "list_runs",
+    "run",
+]
+
+
+@dataclass(frozen=True)
+class SubprocessRunner:
+    """Run lightweight Python components as local processes, each requirement set in its own
+    cached virtual environment (`use_venv=False`: in this interpreter). With `prefork` (the
+    default) tasks fork from a process per environment that has KFP and the environment's
+    packages imported already; `prefork=False` starts a fresh interpreter for every task."""
+
+    use_venv: bool = True
+    grace_period: float = 3.0
+    prefork: bool = True
+
+
+class DockerRunner:
+    """Run every task as a container. Keyword options go to docker's `containers.run`
+    (environment, network, mem_limit, nano_cpus, device_requests for GPUs, volumes, ...);
+    unsafe ones (privileged, cap_add, engine sockets...) are refused."""
+
+    def __init__(self, grace_period: float = 3.0, **options: Any) -> None:
+        self.grace_period = grace_period
+        self.options = options
+
+    def __repr__(self) -> str:
+        return f"DockerRunner({', '.join(f'{k}={v!r}' for k, v in self.options.items())})"
+
+
+def _make_executor(runner: Any) -> TaskExecutor:
+    """The small hook that picks an executor for a runner setting."""
+    if runner in (None, "subprocess"):
+        runner = SubprocessRunner()
+    if runner == "docker":
+        runner = DockerRunner()
+    if isinstance(runner, SubprocessRunner):
+        return SubprocessExecutor(
+            use_venv=runner.use_venv, grace_period=runner.grace_period, prefork=runner.prefork
+        )
+    if isinstance(runner, DockerRunner):
+        from kfp_notebook.executors.docker.executor import DockerExecutor
+
+        return DockerExecutor(runner.options, runner.grace_period)
+    if all(hasattr(runner, m) for m in ("check", "prepare", "execute", "cancel", "close")):
+        return runner  # type: ignore[no-any-return,unused-ignore]
+    raise ExecutorUnavailableError(
+        f"unknown runner {runner!r}: use 'subprocess', 'docker', SubprocessRunner(...) or "
+        "DockerRunner(...)."
+    )
+
+
+class Session:
+    """One pipeline root, one executor, one worker bound; the engine behind the API."""
+
+    def __init__(
+        self,
+        runner: Any = "subprocess",
+        pipeline_root: str | os.PathLike[str] = "./local_outputs",
+        max_workers: int | None = None,
+        cache: bool = False,
+        raise_on_error: bool = True,
+    ) -> None:
+        self.store = RunStore(Path(pipeline_root))
+        self.bus = EventBus()
+        self.raise_on_error = raise_on_error
+        self.engine = Engine(
+            self.store,
+            _make_executor(runner),
+            max_workers=max_workers or os.cpu_count() or 1,
+            cache=cache,
+            bus=self.bus,
+        )
+
+    def subscribe(self, listener: Listener) -> Any:
+        return self.bus.subscribe(listener)
+
+    def run(
+        self,
+        target: Any,
+        arguments: dict[str, Any] | None = None,
+        wait: bool = True,
+        *,
+        run_id: str | None = None,
+        from_task: str | None = None,
+    ) -> Run:
+        live = self.engine.start(target, arguments, run_id=run_id, from_task=from_task)
+        handle = Run(self.store, live.run_id, live)
+        if wait:
+            handle.wait()
+            self.check_outcome(handle)
+        return handle
+
+    def check_outcome(self, handle: Run) -> None:
+        """With raise_on_error, a run that ended other than SUCCEEDED raises RunFailedError."""
+        if self.raise_on_error and handle.status is not RunState.SUCCEEDED:
+            raise RunFailedError(
+                f"run {handle.run_id} {handle.status.value}: {handle.error or 'see its log'}"
+            )
+
+    def close(self) -> None:
+        self.engine.close()
+        self.store.close()
+
+
+_session: Session | None = None
+_session_lock = threading.Lock()
+
+
+def init(
+    runner: Any = "subprocess",
+    pipeline_root: str | os.PathLike[str] = "./local_outputs",
+    max_workers: int | None = None,
+    cache: bool = False,
+    raise_on_error: bool = True,
+) -> Session:
+    """Set how runs execute from now on (replaces the previous settings)."""
+    global _session
+    with _session_lock:
+        old, _session = _session, Session(runner, pipeline_root, max_workers, cache, raise_on_error)
+    if old is not None:
+        old.close()
+    return _session
+
+
+def _current() -> Session:
+    global _session
+    with _session_lock:
+        if _session is None:
+            _session = Session()
+        return _session
+
+
+@atexit.register
+def _shutdown() -> None:
+    if _session is not None:
+        _session.close()
+
+
+def run(
+    target: Any,
+    arguments: dict[str, Any] | None = None,
+    wait: bool = True,
+    *,
+    run_id: str | None = None,
+    from_task: str | None = None,
+) -> Run:
+    """Run a pipeline function, a component or a compiled pipeline file locally."""
+    return _current().run(target, arguments, wait, run_id=run_id, from_task=from_task)
+
+
+def dry_run(target: Any, arguments: dict[str, Any] | None = None) -> DryRunReport:
+    """List the tasks a run would execute and check its inputs; runs nothing."""
+    session = _current()
+    return plan_run(load_pipeline(target), arguments or {}, session.engine.executor)
+
+
+def list_runs(
+    limit: int = 50, status: str | None = None, pipeline_name: str | None = None
+) -> list[RunRecord]:
+    return _current().store.list_runs(limit=limit, status=status, pipeline_name=pipeline_name)
+
+
+def get_run(run_id: str) -> Run:
+    session = _current()
+    if session.store.get_run(run_id) is None:
+        raise KeyError(f"no run {run_id!r} in {session.store.root}")
+    return Run(session.store, run_id, session.engine.live.get(run_id))
+
+
+def delete_run(run_id: str) -> bool:
+    return _current().store.delete_run(run_id)

@@ -1,0 +1,237 @@
+"""The engine: one template `start()` that turns a target into a running run.
+
+load IR -> check arguments -> check executors -> open the run record -> prepare environments
+-> orchestrate on a background thread -> close the run record. Views attach as listeners.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from kfp_notebook._engine.scheduler import Orchestrator, RunResult
+from kfp_notebook._engine.task_runner import TaskRunner
+from kfp_notebook._errors import KfpNotebookError, PipelineInputError
+from kfp_notebook._model.events import (
+    EventBus,
+    LogLine,
+    RunFinished,
+    RunStarted,
+)
+from kfp_notebook._model.states import RunState, TaskState
+from kfp_notebook._spec.arguments import check_arguments
+from kfp_notebook._spec.ir import PipelineIR, load_pipeline
+from kfp_notebook._spec.types import ContainerSpec
+from kfp_notebook._store.store import RunStore, TaskRecord
+from kfp_notebook.executors.base import TaskExecutor
+
+__all__ = ["SETUP_TASK", "Engine", "KubernetesSettingIgnored", "LiveRun"]
+
+SETUP_TASK = "(setup)"
+
+
+class KubernetesSettingIgnored(UserWarning):
+    """A Kubernetes-only setting (resources, secrets, volumes...) has no local meaning."""
+
+
+_CANCEL_POLL_SECONDS = 0.3
+
+
+@dataclass
+class LiveRun:
+    """A run going on in this process."""
+
+    run_id: str
+    pipeline_name: str
+    orchestrator: Orchestrator | None = None
+    result: RunResult | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+    cancel_requested: threading.Event = field(default_factory=threading.Event)
+
+    def cancel(self) -> None:
+        self.cancel_requested.set()
+        if self.orchestrator is not None:
+            self.orchestrator.cancel()
+
+
+class Engine:
+    """Runs pipelines against one pipeline root with one executor; emits events on `bus`."""
+
+    def __init__(
+        self,
+        store: RunStore,
+        executor: TaskExecutor,
+        *,
+        max_workers: int,
+        cache: bool = False,
+        bus: EventBus | None = None,
+    ) -> None:
+        self.store, self.executor = store, executor
+        self.max_workers, self.cache = max(1, max_workers), cache
+        self.bus = bus or EventBus()
+        self.bus.subscribe(store)
+        self.live: dict[str, LiveRun] = {}
+
+    # ------------------------------------------------------------------ template
+    def start(
+        self,
+        target: Any,
+        arguments: dict[str, Any] | None = None,
+        *,
+        run_id: str | None = None,
+        from_task: str | None = None,
+        on_done: Callable[[LiveRun], None] | None = None,
+    ) -> LiveRun:
+        ir = load_pipeline(target)
+        reuse: dict[str, TaskRecord] = {}
+        resumed = False
+        if from_task is not None:
+            run_id, reuse, arguments = self._resume_plan(ir, run_id, from_task, arguments)
+            resumed = True
+        elif run_id is not None and self.store.get_run(run_id) is not None:
+            raise PipelineInputError(
+                f"a run with id {run_id!r} exists already; pick another id "
+                "or leave it out to get a fresh one."
+            )
+        args = check_arguments(ir, arguments or {})
+        for setting in ir.ignored_settings:
+            warnings.warn(
+                f"{setting} are Kubernetes-only settings; ignored when running locally.",
+                KubernetesSettingIgnored,
+                stacklevel=3,
+            )
+        containers = self._check_executors(ir)
+        run_id = run_id or self.store.new_run_id(ir.name)
+        live = LiveRun(run_id, ir.name)
+        self.live[run_id] = live
+        self.store.run_dir(run_id).mkdir(parents=True, exist_ok=True)
+        (self.store.run_dir(run_id) / "pipeline.yaml").write_text(ir.text, encoding="utf-8")
+        self.store.clear_cancel_request(run_id)
+        self.bus.emit(
+            RunStarted(
+                run_id, ir.name, str(self.store.root), args, resumed, runner=self.executor.name
+            )
+        )
+        threading.Thread(
+            target=self._watch_cancel_requests, args=(live,), name=f"kfpnb-cancel-{run_id}",
+            daemon=True,
+        ).start()  # fmt: skip
+        thread = threading.Thread(
+            target=self._drive,
+            args=(live, ir, args, containers, reuse, from_task, on_done),
+            name=f"kfpnb-run-{run_id}",
+            daemon=True,
+        )
+        thread.start()
+        return live
+
+    def _watch_cancel_requests(self, live: LiveRun) -> None:
+        """Another process (the CLI, the sidebar, a widget whose kernel is busy) may ask for a
+        cancel through the store; honour it within a fraction of a second."""
+        while not live.done.wait(_CANCEL_POLL_SECONDS):
+            if self.store.cancel_requested(live.run_id):
+                self.store.clear_cancel_request(live.run_id)
+                live.cancel()
+                return
+        self.store.clear_cancel_request(live.run_id)
+
+    def _drive(
+        self,
+        live: LiveRun,
+        ir: PipelineIR,
+        args: dict[str, Any],
+        containers: list[ContainerSpec],
+        reuse: dict[str, TaskRecord],
+        from_task: str | None,
+        on_done: Callable[[LiveRun], None] | None,
+    ) -> None:
+        try:
+            self._prepare(live.run_id, containers)
+            if live.cancel_requested.is_set():
+                result = RunResult(RunState.CANCELLED, message="cancelled before any task ran")
+            else:
+                runner = TaskRunner(
+                    live.run_id,
+                    ir.executors,
+                    self.executor,
+                    self.store,
+                    self.bus,
+                    self.cache,
+                    reuse,
+                )
+                live.orchestrator = Orchestrator(
+                    ir, live.run_id, args, self.bus, runner, self.max_workers, from_task
+                )
+                if live.cancel_requested.is_set():
+                    live.orchestrator.cancel()
+                result = live.orchestrator.run()
+        except KfpNotebookError as exc:
+            result = RunResult(RunState.FAILED, message=str(exc))
+        except BaseException as exc:  # keep the record honest even on a bug
+            result = RunResult(RunState.FAILED, message=f"internal error: {exc!r}")
+        live.result = result
+        outputs = {"parameters": result.params, "artifacts": result.artifacts}
+        self.bus.emit(RunFinished(live.run_id, result.state, outputs, result.message))
+        self.live.pop(live.run_id, None)
+        live.done.set()
+        if on_done is not None:
+            on_done(live)
+
+    # ------------------------------------------------------------------ steps
+    def _check_executors(self, ir: PipelineIR) -> list[ContainerSpec]:
+        """Every executor the pipeline uses, checked now: errors come before anything runs."""
+        containers = []
+        for label, spec in ir.executors.items():
+            if "container" in spec:
+                self.executor.check(spec["container"], label.removeprefix("exec-"))
+                containers.append(spec["container"])
+        return containers
+
+    def _prepare(self, run_id: str, containers: list[ContainerSpec]) -> None:
+        """Build missing environments (in parallel) before the first task starts."""
+
+        def log(line: str) -> None:
+            self.bus.emit(LogLine(run_id, SETUP_TASK, line))
+
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kfpnb-env") as pool:
+            for future in [pool.submit(self.executor.prepare, c, log) for c in containers]:
+                future.result()
+
+    def _resume_plan(
+        self,
+        ir: PipelineIR,
+        run_id: str | None,
+        from_task: str,
+        arguments: dict[str, Any] | None,
+    ) -> tuple[str, dict[str, TaskRecord], dict[str, Any]]:
+        source = self.store.get_run(run_id) if run_id else self.store.latest_run(ir.name)
+        if source is None:
+            where = f"run {run_id!r}" if run_id else f"a run of pipeline {ir.name!r}"
+            raise PipelineInputError(f"cannot resume: {where} is not in {self.store.root}.")
+        if not source.status.terminal:
+            raise PipelineInputError(
+                f"run {source.run_id} is still running; wait for it or "
+                "cancel it before resuming it."
+            )
+        tasks = self.store.get_tasks(source.run_id)
+        if not any(from_task in (t.name, t.task_id) for t in tasks):
+            names = sorted({t.name for t in tasks if t.kind.is_leaf})
+            raise PipelineInputError(
+                f"run {source.run_id} has no task {from_task!r}; its tasks are: {', '.join(names)}."
+            )
+        reuse = {
+            t.task_id: t
+            for t in tasks
+            if t.kind.is_leaf and t.status in (TaskState.SUCCEEDED, TaskState.CACHED)
+        }
+        return source.run_id, reuse, arguments if arguments else dict(source.arguments)
+
+    def close(self) -> None:
+        for live in list(self.live.values()):
+            live.cancel()
+            live.done.wait(30)
+        self.executor.close()

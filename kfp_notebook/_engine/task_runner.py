@@ -1,0 +1,290 @@
+"""One container or importer task, on a worker thread: reuse (resume or cache), run with
+retries through the executor, and read back what it produced."""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kfp_notebook._engine.nodes import Artifacts, Node
+from kfp_notebook._engine.resolve import Inputs, build_executor_input, read_executor_output
+from kfp_notebook._errors import KfpNotebookError
+from kfp_notebook._model.events import (
+    ArtifactProduced,
+    EventBus,
+    LogLine,
+    TaskStarted,
+)
+from kfp_notebook._model.states import TaskState as S
+from kfp_notebook._spec.placeholders import resolve_command
+from kfp_notebook._spec.types import ContainerSpec, IRDict
+from kfp_notebook._store.store import RunStore, TaskRecord
+from kfp_notebook.executors.base import Launch, TaskExecutor
+
+__all__ = ["Outcome", "TaskRunner"]
+
+_TAIL = 20
+
+
+@dataclass
+class Outcome:
+    state: S
+    params: IRDict = field(default_factory=dict)
+    artifacts: Artifacts = field(default_factory=dict)
+    message: str = ""
+    attempts: int = 0
+    cache_key: str | None = None
+    fresh: bool = True
+
+
+class TaskRunner:
+    """Runs leaf tasks of one run; shared by all worker threads."""
+
+    def __init__(
+        self,
+        run_id: str,
+        executors: IRDict,
+        executor: TaskExecutor,
+        store: RunStore,
+        bus: EventBus,
+        cache: bool = False,
+        reuse: dict[str, TaskRecord] | None = None,
+    ) -> None:
+        self.run_id, self.executors, self.executor = run_id, executors, executor
+        self.store, self.bus, self.cache = store, bus, cache
+        self.reuse = reuse or {}
+
+    def cancel(self) -> None:
+        self.executor.cancel()
+
+    def run(
+        self, node: Node, inputs: Inputs, cancelled: threading.Event, may_reuse: bool = False
+    ) -> Outcome:
+        record = self.reuse.get(node.id) if may_reuse else None
+        if record is not None:
+            return self._reused(node, record, f"reused from the earlier attempt of {self.run_id}")
+        spec = self.executors[node.component["executorLabel"]]
+        if "importer" in spec:
+            return self._import(node, inputs, spec["importer"])
+        container = spec["container"]
+        try:
+            env_identity = self.executor.prepare(container, self._logger(node))
+        except KfpNotebookError as exc:
+            return Outcome(S.FAILED, message=str(exc))
+        cache_key = None
+        if self.cache and node.task.get("cachingOptions", {}).get("enableCache", False):
+            cache_key = _cache_key(node, container, inputs, env_identity)
+            hit = self.store.cache_lookup(cache_key)
+            if hit is not None and _artifacts_exist(hit):
+                return self._reused(
+                    node, hit, f"cached: outputs of {hit.run_id} ({hit.task_id})", cache_key
+                )
+        return self._execute(node, inputs, container, cancelled, cache_key)
+
+    # ------------------------------------------------------------------ running
+    def _logger(self, node: Node, tail: collections.deque[str] | None = None) -> Any:
+        def log(line: str) -> None:
+            if tail is not None:
+                tail.append(line)
+            self.bus.emit(LogLine(self.run_id, node.id, line))
+
+        return log
+
+    def _execute(
+        self,
+        node: Node,
+        inputs: Inputs,
+        container: ContainerSpec,
+        cancelled: threading.Event,
+        cache_key: str | None,
+    ) -> Outcome:
+        task_dir = self.store.task_dir(self.run_id, node.id)
+        executor_input = build_executor_input(node, inputs, task_dir)
+        retry = node.task.get("retryPolicy", {})
+        attempts_allowed = 1 + int(retry.get("maxRetryCount", 0) or 0)
+        env = {
+            e["name"]: resolve_command([e.get("value", "")], executor_input)[0]
+            for e in container.get("env", [])
+        }
+        tail: collections.deque[str] = collections.deque(maxlen=_TAIL)
+        code = 0
+        for attempt in range(1, attempts_allowed + 1):
+            if cancelled.is_set():
+                return Outcome(S.CANCELLED, message="cancelled", attempts=attempt - 1)
+            _clear_outputs(executor_input)
+
+            def started(pid: int | None, attempt: int = attempt) -> None:
+                self.bus.emit(TaskStarted(self.run_id, node.id, attempt, inputs.params, pid))
+
+            launch = Launch(
+                self.run_id,
+                node.id,
+                node.name,
+                container,
+                executor_input,
+                task_dir,
+                env,
+                self._logger(node, tail),
+                started,
+                self.store.root,
+            )
+            code = self.executor.execute(launch)
+            if cancelled.is_set():
+                return Outcome(S.CANCELLED, message="cancelled while running", attempts=attempt)
+            if code == 0:
+                try:
+                    params, artifacts = read_executor_output(node, executor_input)
+                except (OSError, ValueError) as exc:
+                    code, tail_msg = -1, f"its executor output is unreadable: {exc}"
+                    tail.append(tail_msg)
+                else:
+                    self._announce(node, artifacts)
+                    return Outcome(
+                        S.SUCCEEDED, params, artifacts, attempts=attempt, cache_key=cache_key
+                    )
+            if attempt < attempts_allowed:
+                delay = _backoff(retry, attempt)
+                self.bus.emit(
+                    LogLine(
+                        self.run_id,
+                        node.id,
+                        f"[kfp-notebook] attempt {attempt} failed with exit status "
+                        f"{code}; retrying in {delay:g}s",
+                    )
+                )
+                if cancelled.wait(delay):
+                    return Outcome(S.CANCELLED, message="cancelled", attempts=attempt)
+        log_path = self.store.log_path(self.run_id, node.id)
+        lines = "\n".join(f"    {line}" for line in tail)
+        message = (
+            f"task {node.name!r} failed with exit status {code} after "
+            f"{attempts_allowed} attempt(s).\n  last log lines:\n{lines}\n"
+            f"  full log: {log_path}"
+        )
+        return Outcome(S.FAILED, message=message, attempts=attempts_allowed)
+
+    def _import(self, node: Node, inputs: Inputs, importer: IRDict) -> Outcome:
+        self.bus.emit(TaskStarted(self.run_id, node.id, 1, inputs.params))
+        source = importer.get("artifactUri", {})
+        uri = (
+            inputs.params.get(source["runtimeParameter"])
+            if "runtimeParameter" in source
+            else source.get("constant")
+        )
+        if isinstance(uri, dict):
+            uri = uri.get("stringValue")
+        if not isinstance(uri, str) or not uri:
+            return Outcome(S.FAILED, message=f"importer {node.name!r} got no artifact URI.")
+        if "://" not in uri:
+            path = Path(uri).expanduser().resolve()
+            if not path.exists():
+                return Outcome(
+                    S.FAILED,
+                    message=f"importer {node.name!r}: {uri} does not exist. "
+                    "Pass the path of an existing file or folder.",
+                )
+            uri = str(path)
+        artifact = {
+            "name": "artifact",
+            "uri": uri,
+            "metadata": importer.get("metadata", {}),
+            "type": importer.get("typeSchema", {"schemaTitle": "system.Artifact"}),
+        }
+        artifacts = {"artifact": [artifact]}
+        self._announce(node, artifacts)
+        return Outcome(S.SUCCEEDED, {}, artifacts, attempts=1)
+
+    def _reused(
+        self, node: Node, record: TaskRecord, why: str, cache_key: str | None = None
+    ) -> Outcome:
+        artifacts: Artifacts = {
+            a.name: [
+                {
+                    "name": a.name,
+                    "uri": a.uri,
+                    "metadata": a.metadata,
+                    "type": {"schemaTitle": a.schema_title},
+                }
+            ]
+            for a in record.artifacts
+        }
+        self.bus.emit(LogLine(self.run_id, node.id, f"[kfp-notebook] {why}"))
+        self._announce(node, artifacts)
+        return Outcome(
+            S.CACHED, dict(record.outputs), artifacts, message=why, cache_key=cache_key, fresh=False
+        )
+
+    def _announce(self, node: Node, artifacts: Artifacts) -> None:
+        for name, arts in artifacts.items():
+            for art in arts:
+                self.bus.emit(
+                    ArtifactProduced(
+                        self.run_id,
+                        node.id,
+                        name,
+                        art["uri"],
+                        art.get("type", {}).get("schemaTitle", "system.Artifact"),
+                        dict(art.get("metadata", {})),
+                    )
+                )
+
+
+def _clear_outputs(executor_input: IRDict) -> None:
+    """No half-written output of an earlier attempt may pass for this attempt's."""
+    output_file = Path(executor_input["outputs"]["outputFile"])
+    output_file.unlink(missing_ok=True)
+    for spec in executor_input["outputs"].get("parameters", {}).values():
+        Path(spec["outputFile"]).unlink(missing_ok=True)
+
+
+def _backoff(retry: IRDict, attempt: int) -> float:
+    def seconds(text: Any, default: float) -> float:
+        try:
+            return float(str(text).rstrip("s"))
+        except ValueError:
+            return default
+
+    base = seconds(retry.get("backoffDuration", "0s"), 0.0)
+    factor = float(retry.get("backoffFactor", 2.0) or 2.0)
+    ceiling = seconds(retry.get("backoffMaxDuration", "3600s"), 3600.0)
+    return float(min(base * factor ** (attempt - 1), ceiling))
+
+
+def _digest_path(path: Path, h: Any) -> None:
+    if path.is_dir():
+        for child in sorted(path.rglob("*")):
+            if child.is_file():
+                h.update(str(child.relative_to(path)).encode())
+                _digest_path(child, h)
+    elif path.is_file():
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+
+
+def _cache_key(node: Node, container: ContainerSpec, inputs: Inputs, env_identity: str) -> str:
+    h = hashlib.sha256()
+    h.update(
+        json.dumps(
+            [node.component, container, env_identity, inputs.params], sort_keys=True, default=str
+        ).encode()
+    )
+    for name in sorted(inputs.artifacts):
+        for art in inputs.artifacts[name]:
+            h.update(f"{name}:{art.get('type')}".encode())
+            uri = art["uri"]
+            if "://" in uri:
+                h.update(uri.encode())
+            else:
+                _digest_path(Path(uri), h)
+    return h.hexdigest()
+
+
+def _artifacts_exist(record: TaskRecord) -> bool:
+    return all("://" in a.uri or os.path.exists(a.uri) for a in record.artifacts)

@@ -1,0 +1,145 @@
+"""The one event stream of a run: state changes, log lines and artifacts, fanned out to listeners.
+
+Every view (CLI printer, store, widget) is a listener; none of them polls an executor.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kfp_notebook._model.states import RunState, TaskKind, TaskState
+
+__all__ = [
+    "ArtifactProduced",
+    "Event",
+    "EventBus",
+    "Listener",
+    "LogLine",
+    "RunFinished",
+    "RunStarted",
+    "TaskCreated",
+    "TaskFinished",
+    "TaskStarted",
+]
+
+_log = logging.getLogger(__name__)
+
+
+def _now() -> float:
+    return time.time()
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: str
+    pipeline_name: str
+    pipeline_root: str
+    arguments: dict[str, Any]
+    resumed: bool = False
+    time: float = field(default_factory=_now)
+    runner: str = ""  # what runs the tasks: subprocess, docker, ...
+    experiment: str = ""
+
+
+@dataclass(frozen=True)
+class TaskCreated:
+    """A task execution became known (state PENDING). `kind`: container, importer, dag,
+    condition, loop, iteration or exit-handler."""
+
+    run_id: str
+    task_id: str
+    name: str
+    parent_id: str | None
+    kind: TaskKind
+    component: str
+    dependencies: tuple[str, ...] = ()
+    time: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class TaskStarted:
+    run_id: str
+    task_id: str
+    attempt: int
+    inputs: dict[str, Any]
+    pid: int | None = None
+    time: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    run_id: str
+    task_id: str
+    text: str
+    time: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class ArtifactProduced:
+    run_id: str
+    task_id: str
+    name: str
+    uri: str
+    schema_title: str
+    metadata: dict[str, Any]
+    time: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class TaskFinished:
+    run_id: str
+    task_id: str
+    state: TaskState
+    outputs: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+    attempts: int = 0
+    cache_key: str | None = None
+    time: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    run_id: str
+    state: RunState
+    outputs: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+    time: float = field(default_factory=_now)
+
+
+Event = (
+    RunStarted | TaskCreated | TaskStarted | LogLine | ArtifactProduced | TaskFinished | RunFinished
+)
+Listener = Callable[[Event], None]
+
+
+class EventBus:
+    """Delivers each event to every listener, in subscription order, on the emitting thread.
+
+    A listener that raises is logged and skipped; it never breaks the run or other listeners.
+    """
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        with self._lock:
+            self._listeners = [*self._listeners, listener]
+
+        def unsubscribe() -> None:
+            with self._lock:
+                self._listeners = [x for x in self._listeners if x is not listener]
+
+        return unsubscribe
+
+    def emit(self, event: Event) -> None:
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:
+                _log.exception("event listener %r failed on %s", listener, type(event).__name__)

@@ -1,0 +1,133 @@
+"""Notebook glue: run with a live widget, and route direct component/pipeline calls (what
+kfp.local does) through our engine.
+
+KFP runs a component or pipeline called outside a pipeline through
+`PipelineTask._execute_locally`; `%load_ext kfp_notebook` replaces that one method (and
+`%unload_ext` restores it), so `my_component(x=1)` runs here, shows the widget and returns the
+task with materialized outputs, like kfp.local."""
+
+from __future__ import annotations
+
+import html
+import sys
+from typing import Any
+
+from kfp_notebook._api.run import Run
+from kfp_notebook._api.session import Session, _current
+from kfp_notebook._model.events import Event, RunFinished
+from kfp_notebook._notebook.widget import RunWidget
+from kfp_notebook._spec.ir import load_pipeline
+from kfp_notebook._views.run_view import RunView
+
+__all__ = [
+    "install_call_hook",
+    "run_with_widget",
+    "show_run",
+    "start_with_widget",
+    "uninstall_call_hook",
+]
+
+_original_execute_locally: Any = None
+
+
+def _display(widget: RunWidget) -> None:
+    """The widget, and under it a plain line that a saved notebook keeps without its kernel."""
+    from IPython.display import display
+
+    display(widget)
+    run_id = html.escape(widget.view.run_id)
+    hint = f"run {run_id} · re-display it any time with %kfp show {run_id}"
+    display(
+        {
+            "text/plain": hint,
+            "text/html": f'<div style="color:#6b7280;font-size:11px">run <code>{run_id}</code>'
+            f" · re-display it any time with <code>%kfp show {run_id}</code></div>",
+        },
+        raw=True,
+    )
+
+
+def start_with_widget(
+    target: Any, arguments: dict[str, Any] | None = None, session: Session | None = None
+) -> tuple[Run, RunWidget]:
+    """Start a run and build its live widget (subscribed before the start: no event missed)."""
+    session = session or _current()
+    ir = load_pipeline(target)
+    run_id = session.store.new_run_id(ir.name)
+    view = RunView(run_id)
+    unsubscribe = session.subscribe(view)
+    try:
+        handle = session.run(ir, arguments, wait=False, run_id=run_id)
+    except BaseException:
+        unsubscribe()
+        raise
+    if handle.done:
+        unsubscribe()
+    else:
+        session.subscribe(_unsubscribe_when_done(run_id, unsubscribe))
+    return handle, RunWidget(view, on_cancel=handle.cancel)
+
+
+def run_with_widget(
+    target: Any,
+    arguments: dict[str, Any] | None = None,
+    wait: bool = True,
+    session: Session | None = None,
+) -> Run:
+    """Start a run, display its live widget at once, then (by default) wait for it."""
+    session = session or _current()
+    handle, widget = start_with_widget(target, arguments, session)
+    _display(widget)
+    if wait:
+        handle.wait()
+        session.check_outcome(handle)
+    return handle
+
+
+def _unsubscribe_when_done(run_id: str, unsubscribe: Any) -> Any:
+    def listener(event: Event) -> None:
+        if isinstance(event, RunFinished) and event.run_id == run_id:
+            unsubscribe()
+
+    return listener
+
+
+def show_run(run_id: str, session: Session | None = None) -> RunWidget:
+    """The widget of a recorded run, rebuilt from the store (also after a kernel restart)."""
+    session = session or _current()
+    view = RunView.from_store(session.store, run_id)
+    live = session.engine.live.get(run_id)
+    widget = RunWidget(view, live=live is not None and not live.done.is_set())
+    if widget.view.run.get("status") == "RUNNING" and live is not None:
+        session.subscribe(view)
+    return widget
+
+
+def _execute_locally(task: Any, args: dict[str, Any]) -> None:
+    """Replacement for kfp's PipelineTask._execute_locally: run through kfp-notebook."""
+    from kfp.dsl.pipeline_task import TaskState
+
+    spec = task.pipeline_spec
+    if spec is None:
+        spec = task.component_spec.to_pipeline_spec()
+    run = run_with_widget(spec, args)
+    task._outputs = run.outputs
+    task.state = TaskState.FINAL
+
+
+def install_call_hook() -> None:
+    global _original_execute_locally
+    from kfp.dsl import pipeline_task
+
+    if _original_execute_locally is None:
+        _original_execute_locally = pipeline_task.PipelineTask._execute_locally
+        pipeline_task.PipelineTask._execute_locally = _execute_locally
+
+
+def uninstall_call_hook() -> None:
+    global _original_execute_locally
+    if _original_execute_locally is not None and "kfp.dsl.pipeline_task" in sys.modules:
+        sys.modules[
+            "kfp.dsl.pipeline_task"
+        ].PipelineTask._execute_locally = _original_execute_locally
+        _original_execute_locally = None

@@ -1,0 +1,38 @@
+"""`kfp_notebook.run`: in a Jupyter kernel a fresh run shows its live widget; elsewhere (scripts,
+the CLI, plain IPython) it is the API's run. The widget stack is imported only in a kernel."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from kfp_notebook._api.run import Run
+from kfp_notebook._api.session import run as api_run
+
+__all__ = ["in_kernel", "run"]
+
+
+def in_kernel() -> bool:
+    """Whether this process is a Jupyter kernel that can display widgets."""
+    if "IPython" not in sys.modules:
+        return False
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def run(
+    target: Any,
+    arguments: dict[str, Any] | None = None,
+    wait: bool = True,
+    *,
+    run_id: str | None = None,
+    from_task: str | None = None,
+) -> Run:
+    """Run a pipeline function, a component or a compiled pipeline file locally."""
+    if in_kernel() and run_id is None and from_task is None:
+        from kfp_notebook._notebook.display import run_with_widget
+
+        return run_with_widget(target, arguments, wait)
+    return api_run(target, arguments, wait, run_id=run_id, from_task=from_task)

@@ -1,0 +1,232 @@
+"""Loading and checking KFP IR: a YAML/JSON file, a `@dsl.pipeline` function or a component.
+
+The engine reads only the IR, as plain dicts from the YAML text (so ints stay ints), after
+checking it against KFP's own `PipelineSpec` schema and for dangling references and cycles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+
+from kfp_notebook._errors import PipelineSpecError
+from kfp_notebook._spec.types import ComponentSpec, ExecutorSpec, IRDict, PipelineSpec
+
+__all__ = ["PipelineIR", "load_pipeline"]
+
+
+@dataclass
+class PipelineIR:
+    """A checked pipeline: the spec, its optional Kubernetes platform spec, and its YAML text."""
+
+    spec: PipelineSpec
+    platform: IRDict
+    text: str
+    source: str
+    ignored_settings: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return str(self.spec.get("pipelineInfo", {}).get("name") or "pipeline")
+
+    @property
+    def root(self) -> ComponentSpec:
+        return self.spec["root"]
+
+    @property
+    def input_definitions(self) -> IRDict:
+        return dict(self.spec["root"].get("inputDefinitions", {}))
+
+    @property
+    def components(self) -> dict[str, ComponentSpec]:
+        return self.spec.get("components", {})
+
+    @property
+    def executors(self) -> dict[str, ExecutorSpec]:
+        """Executor label -> its container or importer (`deploymentSpec.executors`)."""
+        executors: dict[str, ExecutorSpec] = self.spec.get("deploymentSpec", {}).get(
+            "executors", {}
+        )
+        return executors
+
+    def component(self, name: str) -> ComponentSpec:
+        return self.components[name]
+
+    def executor(self, label: str) -> ExecutorSpec:
+        return self.executors[label]
+
+
+def load_pipeline(target: Any) -> PipelineIR:
+    """Read `target` (path, pipeline function, component, or a PipelineSpec as a message or a
+    dict) into checked IR."""
+    if isinstance(target, PipelineIR):
+        return target
+    if hasattr(target, "DESCRIPTOR") and hasattr(target, "root"):  # a PipelineSpec message
+        from google.protobuf import json_format
+
+        target = json_format.MessageToDict(target)
+    if isinstance(target, dict):
+        return _from_text(json.dumps(target), target.get("pipelineInfo", {}).get("name", "spec"))
+    if isinstance(target, (str, os.PathLike)):
+        path = Path(target)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PipelineSpecError(
+                f"cannot read pipeline file {str(path)!r}: {exc.strerror or exc}. "
+                "Pass the path of a compiled KFP pipeline (.yaml or .json)."
+            ) from None
+        return _from_text(text, str(path))
+    if hasattr(target, "pipeline_spec") and hasattr(target, "component_spec"):
+        return _from_text(_compile(target), getattr(target, "name", repr(target)))
+    raise PipelineSpecError(
+        f"cannot run {target!r}: pass a compiled pipeline file, a @dsl.pipeline function "
+        "or a @dsl.component."
+    )
+
+
+def _compile(target: Any) -> str:
+    from kfp import compiler
+
+    with tempfile.TemporaryDirectory(prefix="kfpnb-compile-") as tmp:
+        out = Path(tmp) / "pipeline.yaml"
+        try:
+            compiler.Compiler().compile(target, package_path=str(out))
+        except Exception as exc:
+            raise PipelineSpecError(f"KFP could not compile {target.name!r}: {exc}") from exc
+        return out.read_text(encoding="utf-8")
+
+
+def _from_text(text: str, source: str) -> PipelineIR:
+    try:
+        docs = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as exc:
+        raise PipelineSpecError(
+            f"{source} is not valid YAML/JSON: {exc}. Compile the pipeline with "
+            "kfp.compiler.Compiler().compile(...) and pass the file it writes."
+        ) from None
+    if not docs or not isinstance(docs[0], dict):
+        raise PipelineSpecError(f"{source} holds no pipeline spec (expected a YAML mapping).")
+    spec = docs[0]
+    if "pipelineSpec" in spec and "root" not in spec:  # a PipelineJob wrapper
+        spec = spec["pipelineSpec"]
+    platform: IRDict = {}
+    for extra in docs[1:]:
+        if isinstance(extra, dict):
+            platform.update(extra.get("platforms", extra))
+    if "platformSpec" in docs[0]:
+        platform.update(docs[0]["platformSpec"].get("platforms", {}))
+    _check_schema(spec, source)
+    _check_references(spec, source)
+    ir = PipelineIR(spec=cast(PipelineSpec, spec), platform=platform, text=text, source=source)
+    ir.ignored_settings = _kubernetes_settings(ir)
+    return ir
+
+
+def _check_schema(spec: IRDict, source: str) -> None:
+    from google.protobuf import json_format
+    from kfp.pipeline_spec import pipeline_spec_pb2
+
+    if "root" not in spec or "dag" not in spec.get("root", {}):
+        raise PipelineSpecError(
+            f"{source} is not a compiled KFP pipeline: it has no 'root' DAG. Compile it with "
+            "kfp.compiler.Compiler().compile(...)."
+        )
+    try:
+        json_format.ParseDict(spec, pipeline_spec_pb2.PipelineSpec(), ignore_unknown_fields=True)
+    except json_format.ParseError as exc:
+        raise PipelineSpecError(f"{source} is not valid KFP IR: {exc}") from None
+
+
+def _check_references(spec: IRDict, source: str) -> None:
+    components = spec.get("components", {})
+    executors = spec.get("deploymentSpec", {}).get("executors", {})
+    dags = {"root": spec["root"]} | components
+    for comp_name, comp in dags.items():
+        if "executorLabel" in comp and comp["executorLabel"] not in executors:
+            raise PipelineSpecError(
+                f"{source}: component {comp_name!r} names executor {comp['executorLabel']!r}, "
+                "which deploymentSpec does not define."
+            )
+        tasks = comp.get("dag", {}).get("tasks", {})
+        edges: dict[str, set[str]] = {}
+        for task_name, task in tasks.items():
+            ref = task.get("componentRef", {}).get("name")
+            if ref not in components:
+                raise PipelineSpecError(
+                    f"{source}: task {task_name!r} refers to component {ref!r}, which is not "
+                    "defined."
+                )
+            upstream = set(task.get("dependentTasks", []))
+            for kind in ("parameters", "artifacts"):
+                for inp in task.get("inputs", {}).get(kind, {}).values():
+                    for key in ("taskOutputParameter", "taskOutputArtifact", "taskFinalStatus"):
+                        if key in inp:
+                            upstream.add(inp[key]["producerTask"])
+            missing = upstream - set(tasks)
+            if missing:
+                raise PipelineSpecError(
+                    f"{source}: task {task_name!r} depends on {sorted(missing)}, which are not "
+                    f"tasks of the same DAG ({comp_name})."
+                )
+            edges[task_name] = upstream
+        cycle = _find_cycle(edges)
+        if cycle:
+            raise PipelineSpecError(
+                f"{source}: the tasks of {comp_name} form a cycle: {' -> '.join(cycle)}. "
+                "A pipeline must be a DAG; remove one of these dependencies."
+            )
+
+
+def _find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(edges):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+_RESOURCE_NAMES = {
+    "cpuLimit": "CPU limits",
+    "cpuRequest": "CPU requests",
+    "memoryLimit": "memory limits",
+    "memoryRequest": "memory requests",
+    "resourceCpuLimit": "CPU limits",
+    "resourceCpuRequest": "CPU requests",
+    "resourceMemoryLimit": "memory limits",
+    "resourceMemoryRequest": "memory requests",
+    "accelerator": "accelerators",
+}
+
+
+def _kubernetes_settings(ir: PipelineIR) -> list[str]:
+    """Names of Kubernetes-only settings in the pipeline, one entry per kind of setting."""
+    found: dict[str, None] = {}
+    for executor in ir.executors.values():
+        for key in executor.get("container", {}).get("resources", {}):
+            found[_RESOURCE_NAMES.get(key, f"resource setting {key}")] = None
+    kubernetes = ir.platform.get("kubernetes", {})
+    for executor in kubernetes.get("deploymentSpec", {}).get("executors", {}).values():
+        for key in executor:
+            found[f"Kubernetes {key}"] = None
+    return list(found)

@@ -1,0 +1,224 @@
+"""Queries over a pipeline root's SQLite index that need no RunStore: paged listing, a cheap
+change token, one run with its tasks, and deleting a run's rows.
+
+They take a plain connection so the same code serves the engine's store (read-write) and the
+Jupyter server, which opens the index read-only (`connect_readonly`) and never runs the engine.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
+
+__all__ = [
+    "CANCEL_REQUEST",
+    "INDEX_NAME",
+    "RUN_LOG",
+    "TASK_LOG",
+    "RunPage",
+    "change_token",
+    "connect_readonly",
+    "count_runs",
+    "delete_run_rows",
+    "get_run",
+    "get_tasks",
+    "list_runs",
+    "log_path",
+    "page_runs",
+    "pipeline_names",
+    "run_dir",
+    "task_dir_name",
+]
+
+INDEX_NAME = ".kfp-notebook.sqlite"
+RUN_LOG = "run.log"
+CANCEL_REQUEST = "cancel-requested"  # in a run folder: any process asks the run's engine to stop
+TASK_LOG = "task.log"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]")
+
+
+def task_dir_name(task_id: str) -> str:
+    """Folder of a task below its run folder: `for-loop-2[1]/train` -> `for-loop-2.1/train`."""
+    return _UNSAFE.sub("_", task_id.replace("[", ".").replace("]", ""))
+
+
+def run_dir(root: Path, run_id: str) -> Path:
+    """A run's folder; a run id is one plain name (what `new_run_id` makes), never a path."""
+    if not run_id or "/" in run_id or "\\" in run_id or run_id in (".", "..") or "\0" in run_id:
+        raise ValueError(f"not a run id: {run_id!r}")
+    return root / run_id
+
+
+def log_path(root: Path, run_id: str, task_id: str | None = None) -> Path:
+    """The run's log (`run.log`), or one task's full log."""
+    if task_id is None:
+        return run_dir(root, run_id) / RUN_LOG
+    return run_dir(root, run_id) / task_dir_name(task_id) / TASK_LOG
+
+
+@dataclass(frozen=True)
+class RunPage:
+    """One page of runs, newest first; `next_cursor` continues after the last one (or None)."""
+
+    runs: list[RunRecord]
+    total: int
+    next_cursor: str | None
+
+
+def connect_readonly(root: Path) -> sqlite3.Connection | None:
+    """A read-only connection to the index of `root`, or None when the root has no index yet.
+
+    On a read-only folder SQLite cannot create the WAL's shared-memory file; the index is then
+    opened as immutable (nobody can be writing it there)."""
+    path = root / INDEX_NAME
+    if not path.is_file():
+        return None
+    quoted = urllib.parse.quote(str(path))
+    for query in ("mode=ro", "mode=ro&immutable=1"):
+        db = sqlite3.connect(f"file:{quoted}?{query}", uri=True, timeout=5, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("SELECT 1 FROM runs LIMIT 1").fetchall()
+            return db
+        except sqlite3.OperationalError as exc:
+            db.close()
+            if "no such table" in str(exc):
+                return None
+    return None
+
+
+def _filters(
+    statuses: list[str], pipeline_name: str | None, text: str | None = None
+) -> tuple[list[str], list[object]]:
+    where: list[str] = []
+    args: list[object] = []
+    if text:  # a substring of the run id or the pipeline name, case-insensitive
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append("(run_id LIKE ? ESCAPE '\\' OR pipeline_name LIKE ? ESCAPE '\\')")
+        args.extend((pattern, pattern))
+    if statuses:
+        where.append(f"status IN ({','.join('?' * len(statuses))})")
+        args.extend(s.upper() for s in statuses)
+    if pipeline_name:
+        where.append("pipeline_name=?")
+        args.append(pipeline_name)
+    return where, args
+
+
+def list_runs(
+    db: sqlite3.Connection,
+    limit: int = 50,
+    offset: int = 0,
+    status: str | None = None,
+    pipeline_name: str | None = None,
+) -> list[RunRecord]:
+    """Runs newest first, by offset (what `RunStore.list_runs` and the CLI use)."""
+    where, args = _filters([status] if status else [], pipeline_name)
+    sql = "SELECT * FROM runs"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY created DESC, run_id DESC LIMIT ? OFFSET ?"
+    rows = db.execute(sql, (*args, limit, offset)).fetchall()
+    return [RunRecord.from_row(r) for r in rows]
+
+
+def count_runs(
+    db: sqlite3.Connection,
+    statuses: list[str] | None = None,
+    pipeline_name: str | None = None,
+    text: str | None = None,
+) -> int:
+    where, args = _filters(statuses or [], pipeline_name, text)
+    sql = "SELECT COUNT(*) FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
+    return int(db.execute(sql, args).fetchone()[0])
+
+
+def _decode_cursor(cursor: str) -> tuple[float, str]:
+    created, _, run_id = cursor.partition(":")
+    if not run_id:
+        raise ValueError(f"not a cursor: {cursor!r}")
+    return float(created), run_id
+
+
+def page_runs(
+    db: sqlite3.Connection,
+    limit: int = 50,
+    cursor: str | None = None,
+    statuses: list[str] | None = None,
+    pipeline_name: str | None = None,
+    text: str | None = None,
+) -> RunPage:
+    """A keyset page: stable while new runs arrive at the top, and as fast at run 9,950 as at
+    run 0 (an index range scan, no OFFSET). Raises ValueError on a malformed cursor."""
+    where, args = _filters(statuses or [], pipeline_name, text)
+    total = count_runs(db, statuses, pipeline_name, text)
+    if cursor:
+        created, run_id = _decode_cursor(cursor)
+        where.append("(created < ? OR (created = ? AND run_id < ?))")
+        args.extend((created, created, run_id))
+    sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY created DESC, run_id DESC LIMIT ?"
+    rows = db.execute(sql, (*args, limit + 1)).fetchall()
+    runs = [RunRecord.from_row(r) for r in rows[:limit]]
+    more = len(rows) > limit
+    next_cursor = f"{runs[-1].created!r}:{runs[-1].run_id}" if more and runs else None
+    return RunPage(runs, total, next_cursor)
+
+
+def pipeline_names(db: sqlite3.Connection) -> dict[str, int]:
+    """Pipeline name -> number of runs, for a filter menu."""
+    rows = db.execute(
+        "SELECT pipeline_name, COUNT(*) FROM runs GROUP BY pipeline_name ORDER BY pipeline_name"
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def change_token(root: Path, db: sqlite3.Connection | None) -> str:
+    """A short string that changes whenever a run, task or artifact row of `root` changes.
+
+    It is the write counter the schema's triggers bump, prefixed by the index file's identity
+    (a deleted and recreated index never repeats a token). An index written before the counter
+    existed falls back to the run count and latest times."""
+    if db is None:
+        return "none"
+    st = os.stat(root / INDEX_NAME)
+    ident = f"{st.st_dev:x}.{st.st_ino:x}"
+    try:
+        row = db.execute("SELECT counter FROM changes WHERE id=0").fetchone()
+        return f"{ident}-{row[0] if row else 0}"
+    except sqlite3.OperationalError:
+        row = db.execute("SELECT COUNT(*), MAX(created), MAX(finished) FROM runs").fetchone()
+        return f"{ident}-{row[0]}-{row[1]}-{row[2]}"
+
+
+def get_run(db: sqlite3.Connection, run_id: str) -> RunRecord | None:
+    row = db.execute("SELECT * FROM runs WHERE run_id=?", (run_id,)).fetchone()
+    return RunRecord.from_row(row) if row else None
+
+
+def get_tasks(db: sqlite3.Connection, run_id: str) -> list[TaskRecord]:
+    """The run's tasks in creation order, each with the output artifacts it produced."""
+    rows = db.execute("SELECT * FROM tasks WHERE run_id=? ORDER BY rowid", (run_id,)).fetchall()
+    arts = db.execute("SELECT * FROM artifacts WHERE run_id=?", (run_id,)).fetchall()
+    by_task: dict[str, list[ArtifactRecord]] = {}
+    for a in arts:
+        by_task.setdefault(a["task_id"], []).append(ArtifactRecord.from_row(a))
+    return [TaskRecord.from_row(r, by_task.get(r["task_id"], [])) for r in rows]
+
+
+def delete_run_rows(db: sqlite3.Connection, run_id: str) -> None:
+    """Delete a run's rows (and cache entries pointing at it) in one transaction on `db`."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for table in ("cache", "artifacts", "tasks", "runs"):
+            db.execute(f"DELETE FROM {table} WHERE run_id=?", (run_id,))
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

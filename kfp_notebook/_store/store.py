@@ -1,0 +1,301 @@
+"""The run store: run folders under the pipeline root plus a SQLite (WAL) index of runs and tasks.
+
+The store is the truth about runs: it is an event listener while a run goes on, and everything
+(listing, logs, re-display, resume, the sidebar) reads it afterwards, in any process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from kfp_notebook._errors import StoreError
+from kfp_notebook._model.events import (
+    ArtifactProduced,
+    Event,
+    LogLine,
+    RunFinished,
+    RunStarted,
+    TaskCreated,
+    TaskFinished,
+    TaskStarted,
+)
+from kfp_notebook._model.states import LEAF_KINDS, RunState, TaskState
+from kfp_notebook._procs import process_start_ticks
+from kfp_notebook._store import operations
+from kfp_notebook._store.index import CANCEL_REQUEST, task_dir_name
+from kfp_notebook._store.reader import StoreReader
+from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
+from kfp_notebook._store.roots import register_root
+from kfp_notebook._store.schema import migrate
+
+__all__ = ["ArtifactRecord", "RunRecord", "RunStore", "TaskRecord", "task_dir_name"]
+
+_LEAVES = ",".join("?" * len(LEAF_KINDS))
+
+
+class RunStore(StoreReader):
+    """One pipeline root opened to record runs: makes the folder, registers the root for the
+    sidebar, brings the index's schema up to date and marks runs whose engine died. Reading
+    alone goes through `StoreReader`, which changes nothing."""
+
+    def __init__(self, pipeline_root: str | os.PathLike[str]) -> None:
+        root = Path(pipeline_root).expanduser().resolve()
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            db = operations.open_index(root)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            migrate(db)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(
+                f"cannot record runs under {root}: {exc}; choose a writable --pipeline-root"
+            ) from exc
+        super().__init__(root)
+        if self._db is not None:
+            self._db.close()
+        self._db = db
+        self._logs: dict[tuple[str, str], IO[str]] = {}
+        self._run_logs: dict[str, IO[str]] = {}
+        register_root(self.root)
+        self.reap_dead_runs()
+
+    def _index(self) -> sqlite3.Connection:
+        assert self._db is not None
+        return self._db
+
+    # ----------------------------------------------------------------- cancel requests
+    def request_cancel(self, run_id: str) -> bool:
+        """Ask the engine running `run_id`, in whatever process, to cancel it; False when the run
+        is not going on."""
+        return operations.request_cancel(self.root, run_id)
+
+    def clear_cancel_request(self, run_id: str) -> None:
+        (self.run_dir(run_id) / CANCEL_REQUEST).unlink(missing_ok=True)
+
+    def new_run_id(self, pipeline_name: str) -> str:
+        stem = re.sub(r"[^a-z0-9-]+", "-", pipeline_name.lower()).strip("-")[:40] or "run"
+        return f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+
+    # ----------------------------------------------------------------- writing (listener)
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            db = self._index()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def __call__(self, event: Event) -> None:
+        """Record one event (the store is an EventBus listener)."""
+        if isinstance(event, LogLine):
+            self._write_log(event)
+        elif isinstance(event, TaskCreated):
+            self._on_task_created(event)
+        elif isinstance(event, TaskStarted):
+            self._on_task_started(event)
+        elif isinstance(event, TaskFinished):
+            self._on_task_finished(event)
+        elif isinstance(event, ArtifactProduced):
+            with self._tx() as db:
+                db.execute(
+                    "INSERT OR REPLACE INTO artifacts VALUES (?,?,?,?,?,?)",
+                    (
+                        event.run_id,
+                        event.task_id,
+                        event.name,
+                        event.uri,
+                        event.schema_title,
+                        json.dumps(event.metadata, default=str),
+                    ),
+                )
+        elif isinstance(event, RunStarted):
+            self._on_run_started(event)
+        elif isinstance(event, RunFinished):
+            self._on_run_finished(event)
+
+    def _on_run_started(self, event: RunStarted) -> None:
+        self.run_dir(event.run_id).mkdir(parents=True, exist_ok=True)
+        pid = os.getpid()
+        with self._tx() as db:
+            if event.resumed:
+                db.execute(
+                    "UPDATE runs SET status=?, finished=NULL, message='', owner_pid=?,"
+                    " owner_start=?"
+                    " WHERE run_id=?",
+                    (RunState.RUNNING.value, pid, process_start_ticks(pid), event.run_id),
+                )
+            else:
+                db.execute(
+                    "INSERT INTO runs (run_id, pipeline_name, status, created, arguments,"
+                    " owner_pid, owner_start, experiment, runner) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (
+                        event.run_id,
+                        event.pipeline_name,
+                        RunState.RUNNING.value,
+                        event.time,
+                        json.dumps(event.arguments, default=str),
+                        pid,
+                        process_start_ticks(pid),
+                        event.experiment,
+                        event.runner,
+                    ),
+                )
+        self._run_log(event.run_id).write(
+            f"=== run {event.run_id} {'resumed' if event.resumed else 'started'} ===\n"
+        )
+
+    def _on_run_finished(self, event: RunFinished) -> None:
+        with self._tx() as db:
+            counts = db.execute(
+                f"SELECT status, COUNT(*) FROM tasks WHERE run_id=? AND kind IN ({_LEAVES})"
+                " GROUP BY status",
+                (event.run_id, *sorted(LEAF_KINDS)),
+            ).fetchall()
+            db.execute(
+                "UPDATE runs SET status=?, finished=?, outputs=?, message=?, task_counts=?"
+                " WHERE run_id=?",
+                (
+                    event.state.value,
+                    event.time,
+                    json.dumps(event.outputs, default=str),
+                    event.message,
+                    json.dumps({r[0]: r[1] for r in counts}),
+                    event.run_id,
+                ),
+            )
+        log = self._run_logs.pop(event.run_id, None)
+        if log is not None:
+            log.write(f"=== run {event.run_id} {event.state.value} ===\n")
+            log.close()
+        for key in [k for k in self._logs if k[0] == event.run_id]:
+            self._logs.pop(key).close()
+
+    def _on_task_created(self, event: TaskCreated) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO tasks (run_id, task_id, name, parent_id, kind, component, status,"
+                " dependencies) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(run_id, task_id) DO UPDATE"
+                " SET status=excluded.status, started=NULL, finished=NULL, message=''",
+                (
+                    event.run_id,
+                    event.task_id,
+                    event.name,
+                    event.parent_id,
+                    event.kind,
+                    event.component,
+                    TaskState.PENDING.value,
+                    json.dumps(event.dependencies),
+                ),
+            )
+
+    def _on_task_started(self, event: TaskStarted) -> None:
+        pgid_start = process_start_ticks(event.pid) if event.pid else None
+        with self._tx() as db:
+            db.execute(
+                "UPDATE tasks SET status=?, started=COALESCE(started, ?), attempts=?, inputs=?,"
+                " pid=?, pid_start=? WHERE run_id=? AND task_id=?",
+                (
+                    TaskState.RUNNING.value,
+                    event.time,
+                    event.attempt,
+                    json.dumps(event.inputs, default=str),
+                    event.pid,
+                    pgid_start,
+                    event.run_id,
+                    event.task_id,
+                ),
+            )
+
+    def _on_task_finished(self, event: TaskFinished) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE tasks SET status=?, finished=?, outputs=?, message=?, attempts=?,"
+                " cache_key=?, pid=NULL WHERE run_id=? AND task_id=?",
+                (
+                    event.state.value,
+                    event.time,
+                    json.dumps(event.outputs, default=str),
+                    event.message,
+                    event.attempts,
+                    event.cache_key,
+                    event.run_id,
+                    event.task_id,
+                ),
+            )
+            if event.state is TaskState.SUCCEEDED and event.cache_key:
+                db.execute(
+                    "INSERT OR REPLACE INTO cache VALUES (?,?,?,?)",
+                    (event.cache_key, event.run_id, event.task_id, event.time),
+                )
+        log = self._logs.pop((event.run_id, event.task_id), None)
+        if log is not None:
+            log.close()
+
+    def _run_log(self, run_id: str) -> IO[str]:
+        log = self._run_logs.get(run_id)
+        if log is None:
+            self.run_dir(run_id).mkdir(parents=True, exist_ok=True)
+            log = open(self.log_path(run_id), "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+            self._run_logs[run_id] = log
+        return log
+
+    def _write_log(self, event: LogLine) -> None:
+        key = (event.run_id, event.task_id)
+        with self._lock:
+            log = self._logs.get(key)
+            if log is None:
+                path = self.log_path(event.run_id, event.task_id)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                log = open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+                self._logs[key] = log
+            log.write(event.text + "\n")
+            self._run_log(event.run_id).write(f"{event.task_id} | {event.text}\n")
+
+    # ----------------------------------------------------------------- reading
+    def cache_lookup(self, cache_key: str) -> TaskRecord | None:
+        with self._lock:
+            db = self._index()
+            row = db.execute(
+                "SELECT t.* FROM cache c JOIN tasks t ON t.run_id=c.run_id AND t.task_id=c.task_id"
+                " WHERE c.cache_key=? AND t.status=?",
+                (cache_key, TaskState.SUCCEEDED.value),
+            ).fetchone()
+            if row is None:
+                return None
+            arts = db.execute(
+                "SELECT * FROM artifacts WHERE run_id=? AND task_id=?",
+                (row["run_id"], row["task_id"]),
+            ).fetchall()
+        return TaskRecord.from_row(row, [ArtifactRecord.from_row(a) for a in arts])
+
+    # ----------------------------------------------------------------- operations
+    def delete_run(self, run_id: str) -> bool:
+        """Remove a finished run's index rows (and cache entries pointing at it) and folder."""
+        with self._lock:
+            return operations.delete_run(self.root, run_id)
+
+    def reap_dead_runs(self) -> list[str]:
+        """Mark runs whose engine process is gone as INTERRUPTED and stop their leftover tasks."""
+        with self._lock:
+            return operations.reap_dead_runs(self._index())
+
+    def close(self) -> None:
+        with self._lock:
+            for log in [*self._logs.values(), *self._run_logs.values()]:
+                log.close()
+            self._logs.clear()
+            self._run_logs.clear()
+        super().close()

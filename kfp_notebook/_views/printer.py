@@ -1,0 +1,109 @@
+"""Terminal view of a run: one listener on the event stream that prints status and log lines."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import TextIO
+
+from kfp_notebook._model.events import (
+    Event,
+    LogLine,
+    RunFinished,
+    RunStarted,
+    TaskCreated,
+    TaskFinished,
+    TaskStarted,
+)
+from kfp_notebook._model.states import LEAF_KINDS, TaskState
+
+__all__ = ["TerminalPrinter"]
+
+
+_MARKS = {
+    TaskState.SUCCEEDED: ("✓", "32"),
+    TaskState.CACHED: ("◆", "36"),
+    TaskState.FAILED: ("✗", "31"),
+    TaskState.SKIPPED: ("-", "90"),
+    TaskState.CANCELLED: ("■", "33"),
+}
+
+
+class TerminalPrinter:
+    """Prints `▶ task` when a task starts, `task | line` for its output, `✓ task 0.4s` at its end,
+    and a summary when the run ends. Colours only on a terminal."""
+
+    def __init__(self, out: TextIO | None = None, show_logs: bool = True) -> None:
+        self.out = out or sys.stdout
+        self.color = self.out.isatty()
+        self.show_logs = show_logs
+        self._kinds: dict[str, str] = {}
+        self._started: dict[str, float] = {}
+        self._counts: dict[TaskState, int] = {}
+        self._run_start = 0.0
+        self._width = 12
+        self._lock = threading.Lock()
+
+    def _paint(self, text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.color else text
+
+    def _print(self, text: str) -> None:
+        with self._lock:
+            self.out.write(text + "\n")
+            self.out.flush()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, LogLine):
+            if self.show_logs:
+                label = event.task_id.ljust(self._width)
+                self._print(f"{self._paint(label, '90')} | {event.text}")
+        elif isinstance(event, TaskCreated):
+            self._kinds[event.task_id] = event.kind
+            if event.kind in LEAF_KINDS:
+                self._width = min(40, max(self._width, len(event.task_id)))
+        elif isinstance(event, TaskStarted):
+            if self._kinds.get(event.task_id) in LEAF_KINDS:
+                self._started.setdefault(event.task_id, event.time)
+                retry = f" (attempt {event.attempt})" if event.attempt > 1 else ""
+                self._print(f"{self._paint('▶', '34')} {event.task_id}{retry}")
+        elif isinstance(event, TaskFinished):
+            self._on_finished(event)
+        elif isinstance(event, RunStarted):
+            self._run_start = event.time
+            verb = "resuming" if event.resumed else "running"
+            self._print(f"{verb} {event.pipeline_name} as run {event.run_id}")
+        elif isinstance(event, RunFinished):
+            self._on_run_finished(event)
+
+    def _on_finished(self, event: TaskFinished) -> None:
+        if self._kinds.get(event.task_id) not in LEAF_KINDS:
+            return
+        self._counts[event.state] = self._counts.get(event.state, 0) + 1
+        mark, code = _MARKS.get(event.state, ("?", "0"))
+        started = self._started.get(event.task_id)
+        took = f" {event.time - started:.2f}s" if started else ""
+        line = f"{self._paint(mark, code)} {event.task_id} {event.state.value}{took}"
+        if event.state is TaskState.FAILED:
+            line += "\n" + self._paint(event.message, "31")
+        elif event.message and event.state is not TaskState.SUCCEEDED:
+            line += f" ({event.message.splitlines()[0]})"
+        self._print(line)
+
+    def _on_run_finished(self, event: RunFinished) -> None:
+        counts = ", ".join(f"{n} {s.value.lower()}" for s, n in self._counts.items())
+        took = event.time - self._run_start if self._run_start else 0.0
+        mark, code = ("✓", "32") if event.state.value == "SUCCEEDED" else ("✗", "31")
+        self._print(
+            self._paint(
+                f"{mark} run {event.run_id} {event.state.value} in {took:.2f}s"
+                f" ({counts or 'no tasks'})",
+                code,
+            )
+        )
+        if event.message and event.state.value != "SUCCEEDED":
+            self._print(event.message)
+        for name, value in event.outputs.get("parameters", {}).items():
+            self._print(f"  output {name} = {value!r}")
+        for name, arts in event.outputs.get("artifacts", {}).items():
+            for art in arts:
+                self._print(f"  output {name}: {art['uri']}")

@@ -1,0 +1,204 @@
+"""What a run widget shows, folded from the event stream (live) or read back from the store
+(`%kfp show`): run status, the task graph with states and timings, bounded log tails, outputs.
+
+Plain Python with no widget library, so views and tests share one model."""
+
+from __future__ import annotations
+
+import collections
+import threading
+from pathlib import Path
+from typing import Any, cast
+
+from kfp_notebook._model.events import (
+    ArtifactProduced,
+    Event,
+    LogLine,
+    RunFinished,
+    RunStarted,
+    TaskCreated,
+    TaskFinished,
+    TaskStarted,
+)
+from kfp_notebook._model.jsonsafe import json_safe
+from kfp_notebook._model.states import RunState, TaskKind, TaskState
+from kfp_notebook._store.index import log_path
+from kfp_notebook._store.reader import StoreReader
+from kfp_notebook._store.records import ArtifactRecord
+from kfp_notebook._views.preview import preview_artifact
+from kfp_notebook._views.shape import (
+    ArtifactJSON,
+    ArtifactPreviewJSON,
+    PreviewJSON,
+    RunJSON,
+    TaskJSON,
+    TaskOutputsJSON,
+    artifact_json,
+    run_json,
+    task_dependency_ids,
+    task_json,
+)
+
+__all__ = ["LOG_LINES_PER_TASK", "RunView"]
+
+LOG_LINES_PER_TASK = 1000  # the widget keeps the newest lines; the full log stays on disk
+
+
+class RunView:
+    """Thread-safe state of one run; `changed` is set by every update, cleared by `snapshot`."""
+
+    def __init__(self, run_id: str, max_log_lines: int = LOG_LINES_PER_TASK) -> None:
+        self.run_id = run_id
+        self.max_log_lines = max_log_lines
+        self.run: RunJSON = {
+            "run_id": run_id, "pipeline_name": "", "status": RunState.RUNNING, "created": 0.0,
+            "finished": None, "duration": None, "arguments": {}, "outputs": {}, "message": "",
+            "task_counts": {}, "root": "", "experiment": "", "runner": "",
+        }  # fmt: skip
+        self.tasks: dict[str, TaskJSON] = {}
+        self.logs: dict[str, collections.deque[str]] = {}
+        self.log_counts: dict[str, int] = {}
+        self.changed = threading.Event()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ live
+    def __call__(self, event: Event) -> None:
+        if event.run_id != self.run_id:
+            return
+        with self._lock:
+            self._apply(event)
+        self.changed.set()
+
+    def _apply(self, event: Event) -> None:
+        run = self.run
+        if isinstance(event, RunStarted):
+            run.update({"pipeline_name": event.pipeline_name, "status": RunState.RUNNING})
+            run.update(
+                {
+                    "created": event.time,
+                    "root": event.pipeline_root,
+                    "finished": None,
+                    "message": "",
+                }
+            )
+            run.update({"arguments": json_safe(event.arguments), "duration": None})
+        elif isinstance(event, TaskCreated):
+            self.tasks[event.task_id] = _pending_task(event)
+        elif isinstance(event, TaskStarted):
+            task = self.tasks.get(event.task_id)
+            if task is not None:
+                task.update({"status": TaskState.RUNNING, "started": task["started"] or event.time})
+                task.update({"attempts": event.attempt, "inputs": json_safe(event.inputs)})
+        elif isinstance(event, LogLine):
+            self._log(event.task_id, event.text)
+        elif isinstance(event, ArtifactProduced):
+            task = self.tasks.get(event.task_id)
+            if task is not None:
+                record = ArtifactRecord(
+                    event.task_id, event.name, event.uri, event.schema_title, dict(event.metadata)
+                )
+                root = Path(run["root"]) if run["root"] else None
+                task["artifacts"] = [*task["artifacts"], artifact_json(record, root)]
+        elif isinstance(event, TaskFinished):
+            task = self.tasks.get(event.task_id)
+            if task is not None:
+                task.update(
+                    {"status": event.state, "finished": event.time, "message": event.message}
+                )
+                task.update({"outputs": json_safe(event.outputs), "attempts": event.attempts})
+                if task["started"] is not None:
+                    task["duration"] = event.time - task["started"]
+        elif isinstance(event, RunFinished):
+            run.update({"status": event.state, "finished": event.time, "message": event.message})
+            run.update(
+                {"outputs": json_safe(event.outputs), "duration": event.time - run["created"]}
+            )
+            run["task_counts"] = _leaf_counts(self.tasks.values())
+
+    def _log(self, task_id: str, text: str) -> None:
+        tail = self.logs.get(task_id)
+        if tail is None:
+            tail = self.logs[task_id] = collections.deque(maxlen=self.max_log_lines)
+        tail.append(text)
+        self.log_counts[task_id] = self.log_counts.get(task_id, 0) + 1
+
+    # ------------------------------------------------------------------ replay
+    @classmethod
+    def from_store(cls, store: StoreReader, run_id: str) -> RunView:
+        """The view of a recorded run (finished, or still going in another process)."""
+        record = store.get_run(run_id)
+        if record is None:
+            raise KeyError(f"no run {run_id!r} in {store.root}")
+        view = cls(run_id)
+        view.run = run_json(record, store.root)
+        for t in store.get_tasks(run_id):
+            view.tasks[t.task_id] = task_json(t, store.root)
+            if t.kind.is_leaf:
+                view._read_log_tail(log_path(store.root, run_id, t.task_id), t.task_id)
+        return view
+
+    def _read_log_tail(self, path: Path, task_id: str) -> None:
+        try:
+            with path.open("rb") as f:
+                f.seek(0, 2)
+                f.seek(max(0, f.tell() - 200 * self.max_log_lines))
+                lines = f.read().decode("utf-8", errors="replace").splitlines()
+        except OSError:
+            return
+        for line in lines[-self.max_log_lines :]:
+            self._log(task_id, line)
+
+    # ------------------------------------------------------------------ output
+    def snapshot(self) -> dict[str, Any]:
+        """Copies of the current state for the widget's traits."""
+        self.changed.clear()
+        with self._lock:
+            return {
+                "run": dict(self.run),
+                "tasks": [dict(t) for t in self.tasks.values()],
+                "logs": {k: list(v) for k, v in self.logs.items()},
+                "log_counts": dict(self.log_counts),
+            }
+
+    def outputs_of(self, task_id: str, max_bytes: int = 262_144) -> TaskOutputsJSON | None:
+        """Parameters and artifact previews of one task (computed on demand, size-capped)."""
+        with self._lock:
+            task = self.tasks.get(task_id)
+            if task is None:
+                return None
+            task = task.copy()
+        artifacts = [
+            cast(ArtifactPreviewJSON, {**art, "preview": _preview(art, max_bytes)})
+            for art in task["artifacts"]
+        ]
+        return TaskOutputsJSON(
+            task_id=task_id,
+            status=task["status"],
+            message=task["message"],
+            outputs=task["outputs"],
+            artifacts=artifacts,
+        )
+
+
+def _preview(art: ArtifactJSON, max_bytes: int) -> PreviewJSON:
+    preview = preview_artifact(art["uri"], art["type"], art["metadata"], max_bytes=max_bytes)
+    return cast(PreviewJSON, preview)
+
+
+def _leaf_counts(tasks: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for t in tasks:
+        if TaskKind(t["kind"]).is_leaf:
+            counts[t["status"].value] = counts.get(t["status"].value, 0) + 1
+    return counts
+
+
+def _pending_task(event: TaskCreated) -> TaskJSON:
+    return {
+        "task_id": event.task_id, "name": event.name, "parent_id": event.parent_id,
+        "kind": event.kind, "component": event.component,
+        "dependencies": task_dependency_ids(event.parent_id, event.dependencies),
+        "status": TaskState.PENDING, "started": None, "finished": None, "duration": None,
+        "attempts": 0, "inputs": {}, "outputs": {}, "message": "", "cache_key": None,
+        "artifacts": [],
+    }  # fmt: skip

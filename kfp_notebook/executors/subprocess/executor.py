@@ -1,0 +1,262 @@
+"""Subprocess executor: a lightweight Python component runs through KFP's executor in a cached
+virtual environment (or in this interpreter), as its own process group.
+
+Tasks are forked from a per-environment zygote that has KFP's executor and the environment's
+packages imported already (`prefork=True`); a task with its own environment variables, a request
+too large for the zygote, or a zygote that is gone gets a fresh interpreter instead."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import IO
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from kfp_notebook._errors import EnvironmentBuildError, ExecutorUnavailableError
+from kfp_notebook._procs import stop_process_group
+from kfp_notebook._spec.lightweight import (
+    LightweightCommand,
+    parse_lightweight,
+    write_component_module,
+)
+from kfp_notebook._spec.placeholders import resolve_command
+from kfp_notebook._spec.types import ContainerSpec
+from kfp_notebook.executors.base import Launch
+from kfp_notebook.executors.subprocess.envs import EnvironmentManager, make_env_spec
+from kfp_notebook.executors.subprocess.zygote import ForkedTask, Zygote, ZygoteUnavailable
+
+__all__ = ["SubprocessExecutor"]
+
+_BOOTSTRAP = str(Path(__file__).resolve().parent / "scripts" / "_kfpnb_task_bootstrap.py")
+_DRAIN_SECONDS = 1.0  # output still arriving this long after the task's process ended is cut
+_ISOLATING_VARS = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "PYTHONSAFEPATH")
+
+
+def _host_kfp_requirement() -> str:
+    return f"kfp=={metadata.version('kfp')}"
+
+
+class SubprocessExecutor:
+    """Runs tasks as local processes. `use_venv=False` uses the current interpreter."""
+
+    name = "subprocess"
+
+    def __init__(
+        self,
+        use_venv: bool = True,
+        env_manager: EnvironmentManager | None = None,
+        grace_period: float = 3.0,
+        prefork: bool = True,
+    ) -> None:
+        self.use_venv = use_venv
+        self.prefork = prefork
+        self.envs = env_manager or EnvironmentManager()
+        self.grace_period = grace_period
+        self._pythons: dict[str, tuple[str, str]] = {}
+        self._modules: dict[str, Path] = {}
+        self._procs: dict[str, subprocess.Popen[bytes] | ForkedTask] = {}
+        self._zygotes: dict[str, Zygote] = {}
+        self._held: list[int] = []
+        self._closed = False
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ preparation
+    def _command(self, container: ContainerSpec, task_name: str) -> LightweightCommand:
+        command = parse_lightweight(container)
+        if command is None:
+            raise ExecutorUnavailableError(
+                f"task {task_name!r} is a container component (or a containerized Python "
+                "component); the subprocess runner runs only lightweight Python components "
+                "(@dsl.component). Run it with runner='docker' (--runner docker)."
+            )
+        return command
+
+    def check(self, container: ContainerSpec, task_name: str) -> None:
+        command = self._command(container, task_name)
+        if self.use_venv:
+            make_env_spec(
+                command.packages,
+                no_deps=[self._kfp(command)],
+                index_urls=command.index_urls,
+                trusted_hosts=command.trusted_hosts,
+            )
+        else:
+            self._check_installed(command, task_name)
+
+    @staticmethod
+    def _kfp(command: LightweightCommand) -> str:
+        return command.kfp_requirement or _host_kfp_requirement()
+
+    def prepare(self, container: ContainerSpec, log: Callable[[str], None]) -> str:
+        key = _digest(container)
+        with self._lock:
+            known = self._pythons.get(key)
+        if known:
+            return known[1]
+        command = self._command(container, container.get("image", "?"))
+        if not self.use_venv:
+            self._check_installed(command, command.function_name)
+            result = (sys.executable, f"interpreter:{sys.executable}")
+        else:
+            spec = make_env_spec(
+                command.packages,
+                no_deps=[self._kfp(command)],
+                index_urls=command.index_urls,
+                trusted_hosts=command.trusted_hosts,
+            )
+            python = self.envs.ensure(spec, log)
+            fd = self.envs.hold(python)
+            with self._lock:
+                self._held.append(fd)
+            result = (str(python), f"env:{spec.key}")
+        with self._lock:
+            self._pythons[key] = result
+        return result[1]
+
+    def _check_installed(self, command: LightweightCommand, task_name: str) -> None:
+        missing = []
+        for text in command.packages:
+            try:
+                req = Requirement(text)
+            except InvalidRequirement:
+                raise EnvironmentBuildError(
+                    f"task {task_name!r}: {text!r} is not a valid requirement."
+                ) from None
+            if req.marker is not None and not req.marker.evaluate():
+                continue
+            try:
+                version = metadata.version(req.name)
+            except metadata.PackageNotFoundError:
+                missing.append(text)
+                continue
+            if req.specifier and not req.specifier.contains(version, prereleases=True):
+                missing.append(f"{text} (found {version})")
+        if missing:
+            raise EnvironmentBuildError(
+                f"task {task_name!r} needs {', '.join(missing)}, which this interpreter "
+                f"({sys.executable}) does not have. With use_venv=False tasks run in this "
+                "interpreter: install them here, or use the default use_venv=True to get a "
+                "cached environment per requirement set."
+            )
+
+    # ------------------------------------------------------------------ execution
+    def execute(self, launch: Launch) -> int:
+        command = self._command(launch.container, launch.task_name)
+        self.prepare(launch.container, launch.on_log)
+        python = self._pythons[_digest(launch.container)][0]
+        module = write_component_module(launch.run_dir, command)
+        args = resolve_command(launch.container.get("args", []), launch.executor_input)
+        task_args = ["--component_module_path", str(module), *args]
+        launch.task_dir.mkdir(parents=True, exist_ok=True)
+        proc: subprocess.Popen[bytes] | ForkedTask | None = None
+        zygote = None if launch.env else self._zygote(python, command)
+        if zygote is not None:
+            with contextlib.suppress(ZygoteUnavailable):
+                proc = zygote.spawn(task_args, launch.task_dir)
+        if proc is None:
+            proc = subprocess.Popen(
+                [python, _BOOTSTRAP, *task_args],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=launch.task_dir,
+                env={**self._task_env(), **launch.env, "KFP_NOTEBOOK_ENGINE_PID": str(os.getpid())},
+                start_new_session=True,
+            )
+        with self._lock:
+            self._procs[launch.task_id] = proc
+        try:
+            launch.on_start(proc.pid)
+            assert proc.stdout is not None
+            reader = threading.Thread(
+                target=_pump, args=(proc.stdout, launch.on_log), name="kfpnb-log", daemon=True
+            )
+            reader.start()
+            code = proc.wait()
+            reader.join(_DRAIN_SECONDS)
+            if reader.is_alive():
+                # Something the task started still holds its output. As when a container's main
+                # process ends, the task is over: stop what it left behind.
+                stop_process_group(proc.pid, self.grace_period)
+                reader.join()
+            return code
+        finally:
+            with self._lock:
+                self._procs.pop(launch.task_id, None)
+            if proc.poll() is None:
+                stop_process_group(proc.pid, self.grace_period)
+                proc.wait()
+
+    def _task_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        if self.use_venv:
+            for var in _ISOLATING_VARS:
+                env.pop(var, None)
+        env.update({"_KFP_RUNTIME": "true", "PYTHONUNBUFFERED": "1"})
+        return env
+
+    def _zygote(self, python: str, command: LightweightCommand) -> Zygote | None:
+        """The environment's zygote, started on first use (it preloads in the background)."""
+        if not self.prefork:
+            return None
+        with self._lock:
+            if self._closed:
+                return None
+            zygote = self._zygotes.get(python)
+            if zygote is None or not zygote.alive:
+                names = [_requirement_name(p) for p in command.packages]
+                try:
+                    zygote = Zygote(python, self._task_env(), [n for n in names if n])
+                except OSError:
+                    return None
+                self._zygotes[python] = zygote
+            return zygote
+
+    def cancel(self, task_id: str | None = None) -> None:
+        with self._lock:
+            procs = [p for t, p in self._procs.items() if task_id is None or t == task_id]
+        threads = [
+            threading.Thread(target=stop_process_group, args=(p.pid, self.grace_period))
+            for p in procs
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            zygotes, self._zygotes = list(self._zygotes.values()), {}
+            held, self._held = self._held, []
+        self.cancel()
+        for zygote in zygotes:
+            zygote.close()
+        for fd in held:
+            os.close(fd)
+
+
+def _pump(stream: IO[bytes], on_log: Callable[[str], None]) -> None:
+    with stream:
+        for raw in stream:
+            on_log(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+
+
+def _requirement_name(text: str) -> str | None:
+    try:
+        return Requirement(text).name
+    except InvalidRequirement:
+        return None
+
+
+def _digest(container: ContainerSpec) -> str:
+    return hashlib.sha256(json.dumps(container, sort_keys=True).encode()).hexdigest()
