@@ -1,29 +1,54 @@
-# The two commands a newcomer needs: `make demo` (run the example pipeline) and `make test`.
+# The two commands a newcomer needs: `make demo` (install, run the example pipeline) and
+# `make test` (everything CI runs). `make test-fast` is the inner loop for engine work.
 PYTHON ?= python3
+PIP = $(PYTHON) -m pip
+# Tools installed beside the interpreter (a venv's bin, or pyenv's), found without activation.
+BIN := $(shell $(PYTHON) -c "import os, sys; print(os.path.dirname(sys.executable))")
+JLPM = $(BIN)/jlpm
 
-.PHONY: install demo test lint bench bench-docker bench-widget
+.PHONY: install install-dev demo lint lint-ts test test-fast test-ts setup-system bench \
+	bench-docker bench-widget typescript conformance
 
-install:
-	$(PYTHON) -m pip install --quiet -e ".[dev]"
+install:  ## the package and its front ends, nothing else
+	$(PIP) install --quiet -e .
+
+install-dev:  ## plus the test and lint tools
+	$(PIP) install --quiet -e ".[dev]"
 
 demo: install
-	kfp-notebook run examples/seed_pipeline.yaml --pipeline-root ./local_outputs
+	$(PYTHON) -m kfp_notebook run examples/seed_pipeline.yaml --pipeline-root ./local_outputs
 
 lint:
-	ruff check kfp_notebook tests bench examples
-	mypy
-	lint-imports
+	$(PYTHON) -m ruff check kfp_notebook tests bench examples
+	$(PYTHON) -m mypy
+	$(BIN)/lint-imports
 
-test: install lint
+lint-ts:
+	$(JLPM) install --immutable
+	$(JLPM) lint
+
+test-ts: lint-ts
+	$(JLPM) test
+
+setup-system:  ## root: Docker engine and test image, Debian's chromium (idempotent)
 	bash ci/setup_docker.sh
 	bash ci/setup_browser.sh
+
+test: install-dev lint test-ts setup-system
 	$(PYTHON) -m pytest -q
 
-bench: install
+# No root, apt, Docker or browser: engine, store, views, CLI, server and notebook tests.
+test-fast: install-dev lint
+	$(PYTHON) -m pytest -q -m "not docker and not browser"
+
+typescript:  ## regenerate the TypeScript copy of the JSON shape
+	$(PYTHON) -m kfp_notebook._views.typescript > packages/shared/src/model.generated.ts
+
+bench: install-dev
 	$(PYTHON) bench/run.py
 
-bench-docker: install
+bench-docker: install-dev
 	$(PYTHON) bench/docker_runners.py
 
-bench-widget: install
+bench-widget: install-dev
 	$(PYTHON) bench/widget.py

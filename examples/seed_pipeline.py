@@ -4,6 +4,7 @@ Run `python examples/seed_pipeline.py` to compile it to `examples/seed_pipeline.
 `kfp-notebook run examples/seed_pipeline.yaml`.
 """
 
+import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -65,6 +66,7 @@ def seed_pipeline(
 
 
 if __name__ == "__main__":
-    out = Path(__file__).with_name("seed_pipeline.yaml")
+    # `python examples/seed_pipeline.py [OUT.yaml]`; by default next to this file.
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("seed_pipeline.yaml")
     compiler.Compiler().compile(seed_pipeline, package_path=str(out))
     print(f"wrote {out}")

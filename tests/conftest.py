@@ -13,6 +13,13 @@ import pytest
 warnings.filterwarnings("ignore", category=FutureWarning, module="kfp")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests under tests/browser drive Chromium: mark them so `make test-fast` leaves them out."""
+    for item in items:
+        if "browser" in Path(str(item.fspath)).parts:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _state_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Keep the roots registry out of the developer's home; share built envs across tests."""

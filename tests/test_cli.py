@@ -28,8 +28,8 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_seed_pipeline_compiled_to_yaml_runs_from_the_cli(tmp_path) -> None:
-    subprocess.run([sys.executable, str(SEED)], check=True, capture_output=True)
-    yaml_path = SEED.with_suffix(".yaml")
+    yaml_path = tmp_path / "seed_pipeline.yaml"
+    subprocess.run([sys.executable, str(SEED), str(yaml_path)], check=True, capture_output=True)
     done = cli("run", str(yaml_path), "--param", "run_id=007", "--param", "n=500", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "stage-0      | RUN_ID = 007" in done.stdout

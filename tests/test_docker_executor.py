@@ -14,6 +14,7 @@ from kfp.dsl import Artifact, Dataset, Output
 from kfp_notebook import DockerRunner, KfpNotebookError, RunState, Session, TaskState
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.docker
 IMAGE = "python:3.11"
 
 
@@ -44,9 +45,11 @@ def _our_containers(client, run_id: str) -> list:
 
 
 def test_seed_pipeline_runs_in_containers_from_the_cli(docker_client, tmp_path) -> None:
-    subprocess.run([sys.executable, str(ROOT / "examples" / "seed_pipeline.py")], check=True)
+    seed = tmp_path / "seed_pipeline.yaml"
+    script = str(ROOT / "examples" / "seed_pipeline.py")
+    subprocess.run([sys.executable, script, str(seed)], check=True)
     cli = [sys.executable, "-m", "kfp_notebook._cli", "run", "--runner", "docker"]
-    args = [str(ROOT / "examples" / "seed_pipeline.yaml"), "--pipeline-root", str(tmp_path)]
+    args = [str(seed), "--pipeline-root", str(tmp_path)]
     done = subprocess.run([*cli, *args, "--param", "n=50"], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "x_average=" in done.stdout
@@ -309,8 +312,8 @@ def test_files_written_by_tasks_belong_to_the_host_user(docker_client, tmp_path)
         os.chown(base, uid, uid if os.getuid() == 0 else os.getgid())
         base.chmod(0o755)
         seed = base / "seed.yaml"
-        subprocess.run([sys.executable, str(ROOT / "examples" / "seed_pipeline.py")], check=True)
-        seed.write_text((ROOT / "examples" / "seed_pipeline.yaml").read_text())
+        script = str(ROOT / "examples" / "seed_pipeline.py")
+        subprocess.run([sys.executable, script, str(seed)], check=True)
         env = {**os.environ, "KFP_NOTEBOOK_HOME": str(base / "home")}
         if os.getuid() == 0:
             socket_gid = os.stat("/var/run/docker.sock").st_gid
