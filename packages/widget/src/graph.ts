@@ -23,6 +23,8 @@ export class TaskGraph {
   private readonly svg = svg("svg", { class: "kfpnb-graph-svg" });
   private readonly viewport = svg("g");
   private layoutKey = "";
+  private laying = false;
+  private relayout = false;
   private nodes = new Map<string, SVGGElement>();
   private last: { tasks: TaskJSON[]; selected: string; now: number } | null = null;
   private scale = 1;
@@ -44,14 +46,40 @@ export class TaskGraph {
       .join("|");
     if (key !== this.layoutKey) {
       this.layoutKey = key;
-      void layoutTasks(tasks).then((layout) => {
+      this.requestLayout();
+    }
+    this.paint();
+  }
+
+  /**
+   * Lays out the current tasks; one layout at a time (ELK takes a while on hundreds of tasks,
+   * and loops add tasks as they expand), then once more if the tasks changed meanwhile.
+   */
+  private requestLayout(): void {
+    if (this.laying) {
+      this.relayout = true;
+      return;
+    }
+    const key = this.layoutKey;
+    const tasks = this.last?.tasks ?? [];
+    this.laying = true;
+    layoutTasks(tasks)
+      .then((layout) => {
         if (this.layoutKey === key) {
           this.draw(tasks, layout);
           this.paint();
         }
+      })
+      .catch((error: unknown) => console.error("kfp-notebook: graph layout failed", error))
+      .finally(() => {
+        this.laying = false;
+        if (this.relayout) {
+          this.relayout = false;
+          if (this.layoutKey !== key) {
+            this.requestLayout();
+          }
+        }
       });
-    }
-    this.paint();
   }
 
   /** Statuses, durations and the selection onto the drawn nodes. */
