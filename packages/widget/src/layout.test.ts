@@ -41,6 +41,37 @@ describe("elkGraph", () => {
   });
 });
 
+describe("loop iterations", () => {
+  it("are laid out in index order, whatever order they started in", async () => {
+    const tasks = [task("loop", "loop", "RUNNING")];
+    for (const i of [2, 10, 0, 1]) {
+      tasks.push(task(`loop/it[${i}]`, "iteration", "RUNNING"));
+      tasks.push(task(`loop/it[${i}]/score`, "container", "RUNNING"));
+    }
+    tasks.push(
+      task("loop/it[1]/after", "container", "PENDING", { dependencies: ["loop/it[1]/score"] }),
+    );
+    const layout = await layoutTasks(tasks);
+    const ys = [0, 1, 2, 10].map((i) => layout.boxes.get(`loop/it[${i}]`)?.y ?? NaN);
+    expect([...ys].sort((a, b) => a - b)).toEqual(ys);
+    const box = (id: string) => layout.boxes.get(id) as Box;
+    for (const i of [0, 1, 2, 10]) {
+      expect(inside(box(`loop/it[${i}]/score`), box(`loop/it[${i}]`))).toBe(true);
+      expect(inside(box(`loop/it[${i}]`), box("loop"))).toBe(true);
+    }
+    const iterations = [0, 1, 2, 10].map((i) => box(`loop/it[${i}]`));
+    for (const [i, a] of iterations.entries()) {
+      for (const b of iterations.slice(i + 1)) {
+        expect(overlap(a, b)).toBe(false);
+      }
+    }
+    const edge = layout.edges.find((e) => e.from === "loop/it[1]/score");
+    const target = box("loop/it[1]/after");
+    const end = edge?.points[edge.points.length - 1];
+    expect(end && end.y >= target.y && end.y <= target.y + target.height).toBe(true);
+  });
+});
+
 describe("layoutTasks", () => {
   it("places groups around their tasks, after their inputs, without overlaps", async () => {
     const layout = await layoutTasks(TASKS);

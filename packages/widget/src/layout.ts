@@ -105,5 +105,54 @@ export async function layoutTasks(tasks: TaskJSON[]): Promise<GraphLayout> {
     node.children?.forEach(collect);
   };
   collect(laid);
-  return { boxes, edges, width: laid.width ?? 0, height: laid.height ?? 0 };
+  const layout = { boxes, edges, width: laid.width ?? 0, height: laid.height ?? 0 };
+  orderIterations(layout, tasks);
+  return layout;
+}
+
+const byIndex = (a: string, b: string) => a.localeCompare(b, "en", { numeric: true });
+
+/**
+ * Stacks each loop's iterations top to bottom in index order (ELK orders unconnected groups as
+ * it likes), keeping the stack's top and gaps; an iteration moves with its tasks and edges.
+ */
+export function orderIterations(layout: GraphLayout, tasks: TaskJSON[]): void {
+  const loops = new Map<string, string[]>();
+  for (const t of tasks) {
+    if (t.kind === "iteration" && t.parent_id !== null) {
+      loops.set(t.parent_id, [...(loops.get(t.parent_id) ?? []), t.task_id]);
+    }
+  }
+  for (const ids of loops.values()) {
+    const slots = ids.map((id) => layout.boxes.get(id));
+    if (ids.length < 2 || slots.some((b) => b === undefined)) {
+      continue;
+    }
+    const boxes = slots as Box[];
+    const byY = [...boxes].sort((a, b) => a.y - b.y);
+    const first = byY[0] as Box;
+    const last = byY[byY.length - 1] as Box;
+    const heights = boxes.reduce((sum, b) => sum + b.height, 0);
+    const gap = (last.y + last.height - first.y - heights) / (boxes.length - 1);
+    let y = first.y;
+    for (const id of [...ids].sort(byIndex)) {
+      const box = layout.boxes.get(id) as Box;
+      shift(layout, id, y - box.y);
+      y += box.height + gap;
+    }
+  }
+}
+
+function shift(layout: GraphLayout, id: string, dy: number): void {
+  const within = (other: string) => other === id || other.startsWith(`${id}/`);
+  for (const [other, box] of layout.boxes) {
+    if (within(other)) {
+      box.y += dy;
+    }
+  }
+  for (const edge of layout.edges) {
+    if (within(edge.from)) {
+      edge.points = edge.points.map((p) => ({ x: p.x, y: p.y + dy }));
+    }
+  }
 }
