@@ -7,7 +7,7 @@ BIN := $(shell $(PYTHON) -c "import os, sys; print(os.path.dirname(sys.executabl
 JLPM = $(BIN)/jlpm
 
 .PHONY: install install-dev demo lint lint-ts test test-fast test-ts setup-system bench \
-	bench-docker bench-widget typescript conformance
+	bench-docker bench-widget typescript conformance test-kfp-lowest
 
 install:  ## the package and its front ends, nothing else
 	$(PIP) install --quiet -e .
@@ -36,6 +36,16 @@ setup-system:  ## root: Docker engine and test image, Debian's chromium (idempot
 
 test: install-dev lint test-ts setup-system
 	$(PYTHON) -m pytest -q
+	$(MAKE) test-kfp-lowest
+
+# The highest kfp the package allows is what `make test` installs; this leg checks the lowest
+# (pyproject: kfp>=2.14) with the fast tests, in a venv of its own.
+KFP_LOWEST = 2.14.1
+test-kfp-lowest:
+	rm -rf .venv-kfp-lowest
+	$(PYTHON) -m venv .venv-kfp-lowest
+	.venv-kfp-lowest/bin/python -m pip install --quiet -e ".[dev]" "kfp==$(KFP_LOWEST)"
+	.venv-kfp-lowest/bin/python -m pytest -q -m "not docker and not browser"
 
 # No root, apt, Docker or browser: engine, store, views, CLI, server and notebook tests.
 test-fast: install-dev lint

@@ -17,12 +17,11 @@ if TYPE_CHECKING:
         delete_run,
         dry_run,
         get_run,
-        init,
         list_runs,
     )
     from kfp_notebook._errors import KfpNotebookError, PipelineInputError, RunFailedError
     from kfp_notebook._model.states import RunState, TaskState
-    from kfp_notebook._notebook.entry import run
+    from kfp_notebook._notebook.entry import init, run
 
 __all__ = [
     "DockerRunner",
@@ -49,7 +48,7 @@ _WHERE = {
     "delete_run": "kfp_notebook._api.session",
     "dry_run": "kfp_notebook._api.session",
     "get_run": "kfp_notebook._api.session",
-    "init": "kfp_notebook._api.session",
+    "init": "kfp_notebook._notebook.entry",
     "list_runs": "kfp_notebook._api.session",
     "Run": "kfp_notebook._api.run",
     "KfpNotebookError": "kfp_notebook._errors",

@@ -22,9 +22,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True, scope="session")
 def _state_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep the roots registry out of the developer's home; share built envs across tests."""
+    """Keep the roots registry out of the developer's home (and check it stayed out); share
+    built envs across tests."""
+    users = Path.home() / ".local" / "share" / "kfp-notebook" / "roots.json"
+    before = users.read_bytes() if users.exists() else None
     os.environ["KFP_NOTEBOOK_HOME"] = str(tmp_path_factory.mktemp("home"))
     yield
+    after = users.read_bytes() if users.exists() else None
+    assert after == before, f"the tests changed the user's roots registry {users}"
 
 
 @pytest.fixture

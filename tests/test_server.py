@@ -239,7 +239,8 @@ async def test_listing_pages_newest_first_with_filters(jp_fetch: Any, runs_root:
     assert [r["run_id"] for r in one["runs"]] == [expected[0]]
     assert (await get_json(jp_fetch, "roots", rid(runs_root), "runs", q="%"))["total"] == 0
     roots = {r["id"]: r for r in (await get_json(jp_fetch, "roots"))["roots"]}
-    assert roots[rid(runs_root)]["runs"] == 5 and roots[rid(runs_root)]["name"] == runs_root.name
+    assert roots[rid(runs_root)]["runs"] == 5
+    assert roots[rid(runs_root)]["name"] == str(runs_root)  # outside the server folder and ~
 
 
 async def test_bad_listing_arguments_get_400_with_a_message(jp_fetch: Any, runs_root: Path) -> None:
@@ -610,3 +611,28 @@ async def test_ten_thousand_runs_page_fast_and_completely(
     assert [x["pipeline_name"] for x in failed["runs"]] == ["pipe-2"] * 50
     none = await get_json(jp_fetch, "roots", r, "runs", status="FAILED", pipeline="pipe-0")
     assert none["total"] == 0
+
+
+async def test_roots_are_labelled_readably_pruned_and_the_servers_own_come_first(
+    jp_fetch: Any, jp_root_dir: Path, runs_root: Path, tmp_path: Path
+) -> None:
+    from kfp_notebook._store.roots import known_roots, register_root
+
+    inside = jp_root_dir / "project" / "r0"
+    elsewhere = tmp_path / "elsewhere" / "r0"  # same basename: labels must tell them apart
+    gone = tmp_path / "gone" / "r0"
+    for path in (inside, elsewhere, gone):
+        path.mkdir(parents=True)
+        register_root(path)
+    gone.rmdir()
+    roots = (await get_json(jp_fetch, "roots"))["roots"]
+    labels = [r["name"] for r in roots]
+    assert str(gone) not in [r["path"] for r in roots]  # gone roots are not offered
+    assert labels[0] == "project/r0"  # under the server's folder: first, relative to it
+    assert str(elsewhere.resolve()) in labels or f"~/{elsewhere}" in labels
+    assert len(set(labels)) == len(labels)
+    register_root(runs_root)  # a registration drops gone roots from the registry itself
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    register_root(fresh)
+    assert gone.resolve() not in known_roots() and fresh.resolve() in known_roots()

@@ -135,6 +135,7 @@ class Session:
 
 
 _session: Session | None = None
+_explicit = False  # whether the user chose the settings (init), not the defaults
 _session_lock = threading.Lock()
 
 
@@ -144,14 +145,23 @@ def init(
     max_workers: int | None = None,
     cache: bool = False,
     raise_on_error: bool = True,
+    *,
+    explicit: bool = True,
 ) -> Session:
     """Set how runs execute from now on (replaces the previous settings)."""
-    global _session
+    global _session, _explicit
     with _session_lock:
         old, _session = _session, Session(runner, pipeline_root, max_workers, cache, raise_on_error)
+        _explicit = explicit
     if old is not None:
         old.close()
     return _session
+
+
+def configured() -> Session | None:
+    """The session `init()` set up, or None while only defaults apply."""
+    with _session_lock:
+        return _session if _explicit else None
 
 
 def _current() -> Session:

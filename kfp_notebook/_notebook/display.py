@@ -1,15 +1,10 @@
-"""Notebook glue: run with a live widget, and route direct component/pipeline calls (what
-kfp.local does) through our engine.
+"""Notebook glue: run with a live widget, and re-display a recorded run.
 
-KFP runs a component or pipeline called outside a pipeline through
-`PipelineTask._execute_locally`; `%load_ext kfp_notebook` replaces that one method (and
-`%unload_ext` restores it), so `my_component(x=1)` runs here, shows the widget and returns the
-task with materialized outputs, like kfp.local."""
+Direct calls of components and pipelines come here through `calls.py`."""
 
 from __future__ import annotations
 
 import html
-import sys
 from typing import Any
 
 from kfp_notebook._api.run import Run
@@ -19,15 +14,7 @@ from kfp_notebook._notebook.widget import RunWidget
 from kfp_notebook._spec.ir import load_pipeline
 from kfp_notebook._views.run_view import RunView
 
-__all__ = [
-    "install_call_hook",
-    "run_with_widget",
-    "show_run",
-    "start_with_widget",
-    "uninstall_call_hook",
-]
-
-_original_execute_locally: Any = None
+__all__ = ["run_with_widget", "show_run", "start_with_widget"]
 
 
 def _display(widget: RunWidget) -> None:
@@ -101,33 +88,3 @@ def show_run(run_id: str, session: Session | None = None) -> RunWidget:
     if widget.view.run.get("status") == "RUNNING" and live is not None:
         session.subscribe(view)
     return widget
-
-
-def _execute_locally(task: Any, args: dict[str, Any]) -> None:
-    """Replacement for kfp's PipelineTask._execute_locally: run through kfp-notebook."""
-    from kfp.dsl.pipeline_task import TaskState
-
-    spec = task.pipeline_spec
-    if spec is None:
-        spec = task.component_spec.to_pipeline_spec()
-    run = run_with_widget(spec, args)
-    task._outputs = run.outputs
-    task.state = TaskState.FINAL
-
-
-def install_call_hook() -> None:
-    global _original_execute_locally
-    from kfp.dsl import pipeline_task
-
-    if _original_execute_locally is None:
-        _original_execute_locally = pipeline_task.PipelineTask._execute_locally
-        pipeline_task.PipelineTask._execute_locally = _execute_locally
-
-
-def uninstall_call_hook() -> None:
-    global _original_execute_locally
-    if _original_execute_locally is not None and "kfp.dsl.pipeline_task" in sys.modules:
-        sys.modules[
-            "kfp.dsl.pipeline_task"
-        ].PipelineTask._execute_locally = _original_execute_locally
-        _original_execute_locally = None

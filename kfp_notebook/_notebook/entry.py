@@ -3,13 +3,15 @@ the CLI, plain IPython) it is the API's run. The widget stack is imported only i
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import Any
 
+import kfp_notebook._api.session as api
 from kfp_notebook._api.run import Run
 from kfp_notebook._api.session import run as api_run
 
-__all__ = ["in_kernel", "run"]
+__all__ = ["in_kernel", "init", "run"]
 
 
 def in_kernel() -> bool:
@@ -36,3 +38,14 @@ def run(
 
         return run_with_widget(target, arguments, wait)
     return api_run(target, arguments, wait, run_id=run_id, from_task=from_task)
+
+
+@functools.wraps(api.init)
+def init(*args: Any, **kwargs: Any) -> api.Session:
+    """`kfp_notebook.init(...)` is the API's init, and from then on direct calls of components
+    and pipelines run here too, in scripts as in notebooks."""
+    session = api.init(*args, **kwargs)
+    from kfp_notebook._notebook.calls import install_call_hook
+
+    install_call_hook()
+    return session

@@ -13,8 +13,9 @@ from IPython.display import HTML, display
 
 import kfp_notebook._api.session as api
 from kfp_notebook._errors import KfpNotebookError
+from kfp_notebook._notebook.calls import install_call_hook, uninstall_call_hook
 from kfp_notebook._notebook.component_cell import component_from_cell
-from kfp_notebook._notebook.display import install_call_hook, show_run, uninstall_call_hook
+from kfp_notebook._notebook.display import show_run
 
 __all__ = ["KfpMagics", "load", "unload"]
 

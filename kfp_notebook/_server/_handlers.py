@@ -21,7 +21,15 @@ from tornado import web
 from kfp_notebook._errors import RunStillRunningError
 from kfp_notebook._model.states import RunState
 from kfp_notebook._server._config import KfpNotebookServer
-from kfp_notebook._server._paths import PathRefused, Root, confine, find_root, list_roots
+from kfp_notebook._server._paths import (
+    PathRefused,
+    Root,
+    confine,
+    find_root,
+    list_roots,
+    ordered_for,
+    root_label,
+)
 from kfp_notebook._server._rerun import RerunError, rerun_in_progress, start_rerun
 from kfp_notebook._store import operations
 from kfp_notebook._store.index import (
@@ -85,6 +93,9 @@ class BaseHandler(APIHandler):
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.finish(json.dumps({"message": exc.message, "reason": None}))
 
+    def server_root(self) -> Path:
+        return Path(self.settings.get("server_root_dir", "/")).expanduser().resolve()
+
     def roots(self) -> list[Root]:
         return list_roots(self.ext.roots, self.ext.registered_roots)
 
@@ -133,14 +144,15 @@ class RootsHandler(BaseHandler):
     @authorized
     def get(self) -> None:
         out = []
-        for root in self.roots():
+        server_root = self.server_root()
+        for root in ordered_for(self.roots(), server_root):
             token, runs = None, 0
             if root.exists:
                 with self.index(root) as db:
                     token = change_token(root.path, db)
                     runs = count_runs(db) if db is not None else 0
             out.append(
-                {"id": root.id, "path": str(root.path), "name": root.path.name,
+                {"id": root.id, "path": str(root.path), "name": root_label(root.path, server_root),
                  "exists": root.exists, "token": token, "runs": runs}
             )  # fmt: skip
         self.send_json({"roots": out})
@@ -217,8 +229,7 @@ class RunHandler(BaseHandler):
             assert db is not None
             tasks = get_tasks(db, run_id)
             token = change_token(root.path, db)
-        server_root = Path(self.settings.get("server_root_dir", "/")).expanduser().resolve()
-        views = [task_json(t, root.path, server_root) for t in tasks]
+        views = [task_json(t, root.path, self.server_root()) for t in tasks]
         self.send_json({"run": run_json(record, root.path), "tasks": views, "token": token})
 
     @web.authenticated

@@ -15,7 +15,16 @@ from pathlib import Path, PurePosixPath
 
 from kfp_notebook._store.roots import known_roots
 
-__all__ = ["PathRefused", "Root", "confine", "confine_uri", "find_root", "list_roots"]
+__all__ = [
+    "PathRefused",
+    "Root",
+    "confine",
+    "confine_uri",
+    "find_root",
+    "list_roots",
+    "ordered_for",
+    "root_label",
+]
 
 
 class PathRefused(Exception):
@@ -37,13 +46,34 @@ def root_id(path: Path) -> str:
 
 
 def list_roots(extra: Iterable[str | os.PathLike[str]] = (), registry: bool = True) -> list[Root]:
-    """The registered roots (every root `init` or the CLI used here) plus the configured ones,
-    each once, in that order."""
-    paths = [*(known_roots() if registry else []), *(Path(p).expanduser() for p in extra)]
+    """The registered roots that still exist (every root `init` or the CLI used here) plus the
+    configured ones (shown even when missing), each once."""
+    registered = [p for p in known_roots() if p.is_dir()] if registry else []
     seen: dict[Path, None] = {}
-    for p in paths:
+    for p in [*registered, *(Path(q).expanduser() for q in extra)]:
         seen.setdefault(Path(os.path.realpath(p)), None)
     return [Root(root_id(p), p) for p in seen]
+
+
+def root_label(path: Path, server_root: Path | None) -> str:
+    """A readable name: relative to the server's folder when under it ("." for the folder
+    itself), `~`-abbreviated under the home folder, absolute otherwise."""
+    if server_root is not None and path.is_relative_to(server_root):
+        return str(path.relative_to(server_root))
+    home = Path(os.path.realpath(Path.home()))
+    if path.is_relative_to(home):
+        return "~/" + str(path.relative_to(home)) if path != home else "~"
+    return str(path)
+
+
+def ordered_for(roots: list[Root], server_root: Path | None) -> list[Root]:
+    """The server folder's own roots first, then the others, each group by label."""
+
+    def key(root: Root) -> tuple[bool, str]:
+        inside = server_root is not None and root.path.is_relative_to(server_root)
+        return (not inside, root_label(root.path, server_root))
+
+    return sorted(roots, key=key)
 
 
 def find_root(rid: str, roots: list[Root]) -> Root | None:

@@ -30,7 +30,8 @@ def known_roots() -> list[Path]:
 
 
 def register_root(root: Path) -> None:
-    """Add `root` to the list; cheap when it is already there (one small file read)."""
+    """Add `root` to the list, dropping roots whose folder is gone; cheap when it is already
+    there (one small file read)."""
     root = root.resolve()
     if root in known_roots():
         return
@@ -38,8 +39,7 @@ def register_root(root: Path) -> None:
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(path) + ".lock", timeout=10):
-            roots = known_roots()
-            if root not in roots:
-                tmp = path.with_suffix(".tmp")
-                tmp.write_text(json.dumps([str(p) for p in [*roots, root]], indent=1))
-                tmp.replace(path)
+            roots = [r for r in known_roots() if r.is_dir() and r != root]
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps([str(p) for p in [*roots, root]], indent=1))
+            tmp.replace(path)

@@ -6,6 +6,7 @@ checks the committed file equals this output, so a rename on either side breaks 
 from __future__ import annotations
 
 import enum
+import json
 import sys
 import types
 import typing
@@ -13,6 +14,7 @@ from typing import Any, Literal, Union
 
 from typing_extensions import NotRequired, is_typeddict
 
+from kfp_notebook._model import logfold
 from kfp_notebook._model.states import LEAF_KINDS, RunState, TaskKind, TaskState
 from kfp_notebook._views import shape
 
@@ -96,6 +98,12 @@ def generate() -> str:
         out.append(f"export type {e.__name__} = (typeof {const}S)[number];\n")
     leaves = ", ".join(f'"{k.value}"' for k in TaskKind if k in LEAF_KINDS)
     out.append(f"export const LEAF_KINDS: readonly TaskKind[] = [{leaves}];\n")
+    out.append("// KFP's executor boilerplate in task logs (see kfp_notebook/_model/logfold.py).")
+    out.append(
+        f"export const LOG_BOILERPLATE = new RegExp({json.dumps(logfold.BOILERPLATE.pattern)});"
+    )
+    out.append(f"export const LOG_BLOCK_START = {json.dumps(logfold.BLOCK_START)};")
+    out.append(f"export const LOG_BLOCK_END = {json.dumps(logfold.BLOCK_END)};\n")
     for td in _typeddicts():
         out.append(_interface(td) + "\n")
     union = " | ".join(_ts(a) for a in typing.get_args(shape.PreviewJSON))

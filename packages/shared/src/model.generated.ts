@@ -12,6 +12,11 @@ export type TaskKind = (typeof TASK_KINDS)[number];
 
 export const LEAF_KINDS: readonly TaskKind[] = ["container", "importer", "unsupported"];
 
+// KFP's executor boilerplate in task logs (see kfp_notebook/_model/logfold.py).
+export const LOG_BOILERPLATE = new RegExp("^\\[KFP Executor [^\\]]*\\]: (Looking for component|Loading KFP component|Got executor_input|Wrote executor output file)");
+export const LOG_BLOCK_START = "Got executor_input:";
+export const LOG_BLOCK_END = "}";
+
 export interface RunJSON {
   run_id: string;
   pipeline_name: string;

@@ -1,0 +1,104 @@
+"""Direct calls: `my_component(x=1)` or `my_pipeline()` outside a pipeline run here.
+
+KFP runs such a call through `PipelineTask._execute_locally`; `kfp_notebook.init()` and
+`%load_ext kfp_notebook` replace that one method (`%unload_ext` restores it). The settings come
+from `kfp_notebook.init(...)` when it was called; otherwise from `kfp.local.init(...)` when
+that was called (mapped once, with a notice, so kfp.local code runs unchanged); otherwise the
+defaults. In a kernel the run shows its widget; in a script it just runs."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from typing import Any
+
+import kfp_notebook._api.session as api
+from kfp_notebook._api.run import Run
+from kfp_notebook._notebook.entry import in_kernel
+
+__all__ = ["KfpLocalSettingsMapped", "install_call_hook", "uninstall_call_hook"]
+
+_original_execute_locally: Any = None
+_mapped_config: Any = None
+
+
+class KfpLocalSettingsMapped(UserWarning):
+    """kfp.local.init(...) settings were taken over by kfp-notebook."""
+
+
+def _kfp_local_settings() -> dict[str, Any] | None:
+    """`init()` arguments equivalent to the kfp.local.init(...) in force, if any."""
+    config_module = sys.modules.get("kfp.local.config")
+    config = getattr(getattr(config_module, "LocalExecutionConfig", None), "instance", None)
+    if config is None:
+        return None
+    runner = config.runner
+    if type(runner).__name__ == "DockerRunner":
+        ours: Any = "docker"
+    else:
+        ours = api.SubprocessRunner(use_venv=bool(getattr(runner, "use_venv", True)))
+    return {
+        "runner": ours,
+        "pipeline_root": config.pipeline_root,
+        "raise_on_error": bool(config.raise_on_error),
+        "cache": bool(getattr(config, "enable_caching", False)),
+    }
+
+
+def session_for_direct_calls() -> api.Session:
+    """kfp_notebook.init()'s session, else one mapped from kfp.local.init(), else defaults."""
+    global _mapped_config
+    explicit = api.configured()
+    if explicit is not None:
+        return explicit
+    settings = _kfp_local_settings()
+    config = sys.modules["kfp.local.config"].LocalExecutionConfig.instance if settings else None
+    if settings is not None and config is not _mapped_config:
+        _mapped_config = config
+        warnings.warn(
+            "kfp-notebook runs this call with your kfp.local.init settings (runner "
+            f"{settings['runner']!r}, pipeline_root {settings['pipeline_root']!r}, "
+            f"raise_on_error={settings['raise_on_error']}, cache={settings['cache']}); call "
+            "kfp_notebook.init(...) to choose kfp-notebook's own settings.",
+            KfpLocalSettingsMapped,
+            stacklevel=4,
+        )
+        return api.init(**settings, explicit=False)
+    return api._current()
+
+
+def _execute_locally(task: Any, args: dict[str, Any]) -> None:
+    """Replacement for kfp's PipelineTask._execute_locally: run through kfp-notebook."""
+    from kfp.dsl.pipeline_task import TaskState
+
+    spec = task.pipeline_spec
+    if spec is None:
+        spec = task.component_spec.to_pipeline_spec()
+    session = session_for_direct_calls()
+    run: Run
+    if in_kernel():
+        from kfp_notebook._notebook.display import run_with_widget
+
+        run = run_with_widget(spec, args, session=session)
+    else:
+        run = session.run(spec, args)
+    task._outputs = run.outputs
+    task.state = TaskState.FINAL
+
+
+def install_call_hook() -> None:
+    global _original_execute_locally
+    from kfp.dsl import pipeline_task
+
+    if _original_execute_locally is None:
+        _original_execute_locally = pipeline_task.PipelineTask._execute_locally
+        pipeline_task.PipelineTask._execute_locally = _execute_locally
+
+
+def uninstall_call_hook() -> None:
+    global _original_execute_locally
+    if _original_execute_locally is not None and "kfp.dsl.pipeline_task" in sys.modules:
+        sys.modules[
+            "kfp.dsl.pipeline_task"
+        ].PipelineTask._execute_locally = _original_execute_locally
+        _original_execute_locally = None
