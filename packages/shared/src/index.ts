@@ -6,3 +6,4 @@ export * from "./dom";
 export * from "./client";
 export * from "./charts";
 export * from "./previews";
+export * from "./logfold";

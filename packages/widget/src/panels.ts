@@ -1,13 +1,22 @@
-// The logs of the selected task (or all, prefixed) with search and the error tail marked, and
-// the selected task's outputs.
-import { h, renderPreview, table, type TaskJSON, type TaskOutputsJSON } from "@kfp-notebook/shared";
+// The logs of the selected task (or all, prefixed) with search, the error tail marked and KFP's
+// executor boilerplate folded; and the selected task's outputs.
+import {
+  boilerplateMask,
+  h,
+  renderPreview,
+  table,
+  type TaskJSON,
+  type TaskOutputsJSON,
+} from "@kfp-notebook/shared";
 
 const ALL_LIMIT = 2000;
 const ERROR_TAIL = 20;
 
-interface Line {
+export interface Line {
   text: string;
   error: boolean;
+  /** KFP's executor boilerplate (folded unless searching). */
+  kfp: boolean;
 }
 
 export class LogPanel {
@@ -39,13 +48,24 @@ export class LogPanel {
     if (task) {
       const own = logs[task.task_id] ?? [];
       const failed = task.status === "FAILED";
-      lines = own.map((text, i) => ({ text, error: failed && i >= own.length - ERROR_TAIL }));
+      const kfp = boilerplateMask(own);
+      lines = own.map((text, i) => ({
+        text,
+        error: failed && i >= own.length - ERROR_TAIL,
+        kfp: kfp[i] ?? false,
+      }));
       total = counts[task.task_id] ?? own.length;
     } else {
       for (const t of tasks) {
-        for (const text of logs[t.task_id] ?? []) {
-          lines.push({ text: `${t.name.padEnd(12)} | ${text}`, error: false });
-        }
+        const own = logs[t.task_id] ?? [];
+        const kfp = boilerplateMask(own);
+        own.forEach((text, i) => {
+          lines.push({
+            text: `${t.name.padEnd(12)} | ${text}`,
+            error: false,
+            kfp: kfp[i] ?? false,
+          });
+        });
         total += counts[t.task_id] ?? 0;
       }
       lines = lines.slice(-ALL_LIMIT);
@@ -71,35 +91,32 @@ export class LogPanel {
       }
       return div;
     };
-    this.pre.replaceChildren(...(query ? lines.map(render) : foldExecutorInput(lines, render)));
+    this.pre.replaceChildren(...(query ? lines.map(render) : foldBoilerplate(lines, render)));
     if (stick) {
       this.pre.scrollTop = this.pre.scrollHeight;
     }
   }
 }
 
-// KFP's executor logs its whole input as indented JSON at the start of every task: fold it.
-function foldExecutorInput(lines: Line[], render: (l: Line) => HTMLElement): HTMLElement[] {
+/** Runs of KFP's executor lines folded into one closed <details> each. */
+export function foldBoilerplate(lines: Line[], render: (l: Line) => HTMLElement): HTMLElement[] {
   const out: HTMLElement[] = [];
-  for (let i = 0; i < lines.length; i++) {
+  for (let i = 0; i < lines.length;) {
     const line = lines[i] as Line;
-    if (!line.text.endsWith("Got executor_input:")) {
+    if (!line.kfp) {
       out.push(render(line));
+      i++;
       continue;
     }
-    const prefix = line.text.slice(0, line.text.indexOf("[KFP Executor"));
-    let end = i + 1;
-    while (end < lines.length && lines[end]?.text !== `${prefix}}`) {
+    let end = i;
+    while (end < lines.length && lines[end]?.kfp) {
       end++;
     }
-    if (end >= lines.length) {
-      out.push(render(line));
-      continue;
-    }
     const details = h("details", { class: "kfpnb-fold" });
+    const count = end - i;
     details.append(
-      h("summary", {}, `${line.text} (${end - i} lines)`),
-      ...lines.slice(i + 1, end + 1).map(render),
+      h("summary", {}, `KFP executor · ${count} line${count === 1 ? "" : "s"}`),
+      ...lines.slice(i, end).map(render),
     );
     out.push(details);
     i = end;
