@@ -11,19 +11,19 @@ import argparse
 import json
 import os
 import secrets
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Callable, List
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from serve import serve  # noqa: E402
 
 from kfp_notebook._store.index import (  # noqa: E402
     INDEX_NAME,
@@ -130,54 +130,9 @@ def in_process(root: Path) -> None:
     print(f"  in process: page at run 9,500 {median_ms(lambda: page(cursor=deep_cursor)):7.2f} ms")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def over_http(root: Path, work: Path) -> float:
-    port, token = free_port(), secrets.token_hex(16)
-    config = {
-        "ServerApp": {
-            "jpserver_extensions": {"kfp_notebook": True},
-            "port": port,
-            "ip": "127.0.0.1",
-            "open_browser": False,
-            "root_dir": str(work),
-            "allow_root": True,
-        },
-        "IdentityProvider": {"token": token},
-        "KfpNotebookServer": {"roots": [str(root)], "registered_roots": False},
-    }
-    (work / "cfg.json").write_text(json.dumps(config))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "KFP_NOTEBOOK_HOME": str(work / "home")}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", f"--config={work / 'cfg.json'}"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(work / "server.log", "wb"),  # noqa: SIM115
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}/kfp-notebook/api"
-    headers = {"Authorization": f"token {token}"}
-
-    def get(path: str) -> bytes:
-        with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers)) as r:
-            return bytes(r.read())
-
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                roots = json.loads(get("/roots"))["roots"]
-                break
-            except OSError:
-                if time.time() > deadline or server.poll() is not None:
-                    log = (work / "server.log").read_text()[-3000:]
-                    raise SystemExit(f"jupyter server did not start:\n{log}") from None
-                time.sleep(0.2)
-        rid = roots[0]["id"]
+    with serve([root], work) as get:
+        rid = json.loads(get("/roots"))["roots"][0]["id"]
         cold_start = time.perf_counter()
         first = json.loads(get(f"/roots/{rid}/runs?limit=50"))
         cold = (time.perf_counter() - cold_start) * 1000
@@ -192,13 +147,6 @@ def over_http(root: Path, work: Path) -> float:
             f" token {tok:6.2f} ms, one run {detail:6.2f} ms"
         )
         return max(cold, warm)
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from kfp_notebook._api.compare import compare
     from kfp_notebook._api.run import Run
     from kfp_notebook._api.session import (
         DockerRunner,
@@ -33,6 +34,7 @@ __all__ = [
     "Session",
     "SubprocessRunner",
     "TaskState",
+    "compare",
     "delete_run",
     "dry_run",
     "get_run",
@@ -42,6 +44,7 @@ __all__ = [
 ]
 
 _WHERE = {
+    "compare": "kfp_notebook._api.compare",
     "DockerRunner": "kfp_notebook._api.session",
     "Session": "kfp_notebook._api.session",
     "SubprocessRunner": "kfp_notebook._api.session",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from datetime import datetime, timedelta
 
@@ -17,8 +18,12 @@ from kfp_notebook._spec.arguments import parse_cli_arguments
 from kfp_notebook._spec.ir import load_pipeline
 from kfp_notebook._store import operations
 from kfp_notebook._store.reader import StoreReader
+from kfp_notebook._views.compare import ComparisonError, compare_runs, select_runs
+from kfp_notebook._views.compare_tables import to_csv
+from kfp_notebook._views.compare_text import comparison_text, trend_text
 from kfp_notebook._views.printer import TerminalPrinter
 from kfp_notebook._views.shape import run_json, task_json
+from kfp_notebook._views.trend import trend
 
 __all__ = ["main"]
 
@@ -42,11 +47,21 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--from-task", help="resume the latest (or --run-id) run from this task")
     run.add_argument("--run-id", help="id of the new run, or of the run to resume")
     run.add_argument("--quiet", action="store_true", help="do not print task log lines")
+    run.add_argument("--experiment", help="group the run under this name (default: pipeline's)")
     runs = sub.add_parser("runs", help="list runs in a pipeline root, newest first")
     runs.add_argument("--pipeline-root", default="./local_outputs")
     runs.add_argument("--limit", type=int, default=20)
     runs.add_argument("--status", help="only runs in this state (e.g. FAILED)")
+    runs.add_argument("--experiment", help="only runs of this experiment")
     runs.add_argument("--json", action="store_true", help="print the runs as JSON")
+    compare = sub.add_parser("compare", help="2 to 10 runs side by side, or a metric's trend")
+    compare.add_argument("runs", nargs="*", metavar="RUN")
+    compare.add_argument("--pipeline-root", default="./local_outputs")
+    compare.add_argument("--experiment", help="compare this experiment's latest runs")
+    compare.add_argument("--last", type=int, help="how many of them (2 to 10; default 10)")
+    compare.add_argument("--trend", metavar="METRIC", help="the metric over the experiment")
+    compare.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    compare.add_argument("--csv", action="store_true", help="print one CSV row per run")
     show = sub.add_parser("show", help="one run with its tasks and artifacts")
     show.add_argument("run_id")
     show.add_argument("--pipeline-root", default="./local_outputs")
@@ -77,33 +92,49 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(BaseException):
+    """SIGTERM (timeout, docker stop, systemd, CI) arrived: a cancel, like Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one is enough; the cancel is under way
+    raise _Terminated
+
+
 def _run(args: argparse.Namespace) -> int:
     runner = "docker" if args.runner == "docker" else SubprocessRunner(use_venv=not args.no_venv)
-    session = Session(runner, args.pipeline_root, args.workers, args.cache, raise_on_error=False)
-    ir = load_pipeline(args.file)
+    ir = load_pipeline(args.file)  # a bad file or argument is refused before the root is made
     arguments = parse_cli_arguments(ir, args.param)
+    session = Session(runner, args.pipeline_root, args.workers, args.cache, raise_on_error=False)
     if args.dry_run:
         print(plan_run(ir, arguments, session.engine.executor))
         return 0
-    session.subscribe(TerminalPrinter(show_logs=not args.quiet))
+    printer = TerminalPrinter(show_logs=not args.quiet)
+    session.subscribe(printer)
     try:
         handle = session.run(
-            ir, arguments, wait=False, run_id=args.run_id, from_task=args.from_task
+            ir,
+            arguments,
+            wait=False,
+            run_id=args.run_id,
+            from_task=args.from_task,
+            experiment=args.experiment,
         )
         try:
             handle.wait()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, _Terminated) as stop:
             print("\ncancelling: stopping running tasks...", file=sys.stderr)
             handle.cancel()
-            return 130
+            return 143 if isinstance(stop, _Terminated) else 130
         return 0 if handle.status is RunState.SUCCEEDED else 1
     finally:
         session.close()
+        printer.close(timeout=5.0)  # an output nobody reads does not keep the CLI either
 
 
 def _runs(args: argparse.Namespace) -> int:
     store = StoreReader(args.pipeline_root)
-    records = store.list_runs(limit=args.limit, status=args.status)
+    records = store.list_runs(limit=args.limit, status=args.status, experiment=args.experiment)
     if args.json:
         print(json.dumps([run_json(r, store.root) for r in records], indent=1))
         return 0
@@ -180,6 +211,26 @@ def _cancel(args: argparse.Namespace) -> int:
     return 0 if run.status is RunState.CANCELLED else 1
 
 
+def _compare(args: argparse.Namespace) -> int:
+    if args.json and args.csv:
+        raise ComparisonError("choose one of --json and --csv")
+    store = StoreReader(args.pipeline_root)
+    if args.trend:
+        if not args.experiment or args.runs:
+            raise ComparisonError("--trend METRIC follows one experiment: --experiment E")
+        shown = trend(store, args.experiment, args.trend, last=args.last)
+        sys.stdout.write(json.dumps(shown, indent=1) + "\n" if args.json else trend_text(shown))
+        return 0
+    data = compare_runs(store, select_runs(store, args.runs, args.experiment, args.last))
+    if args.json:
+        print(json.dumps(data, indent=1, allow_nan=False))
+    elif args.csv:
+        sys.stdout.write(to_csv(data))
+    else:
+        sys.stdout.write(comparison_text(data))
+    return 0
+
+
 def _gc(args: argparse.Namespace) -> int:
     from kfp_notebook.executors.subprocess.envs import EnvironmentManager
 
@@ -204,8 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     # The CLI reads compiled IR only: KFP's runtime mode skips importing its DSL and compiler.
     os.environ.setdefault("_KFP_RUNTIME", "true")
     args = _parser().parse_args(argv)
+    if args.command == "run":
+        signal.signal(signal.SIGTERM, _terminate)
     handlers = {
         "run": _run, "runs": _runs, "show": _show, "logs": _logs, "cancel": _cancel, "gc": _gc,
+        "compare": _compare,
     }  # fmt: skip
     try:
         return handlers[args.command](args)
@@ -215,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
+    except _Terminated:  # before the run started, or while the session closed: nothing ran on
+        return 143
 
 
 if __name__ == "__main__":

@@ -121,3 +121,28 @@ def test_kfp_runs_show_logs_cancel(ip, root, capsys) -> None:
         ip.run_line_magic("kfp", "show nope")
     with pytest.raises(UsageError, match="define the pipeline first"):
         ip.run_line_magic("kfp", "compile missing out.yaml")
+
+
+def test_kfp_compare_and_experiments(ip, tmp_path, capsys) -> None:
+    ip.run_line_magic("kfp", f"init --pipeline-root {tmp_path / 'outputs'} --experiment tuned")
+    assert "experiment=tuned" in capsys.readouterr().out
+    ip.run_cell_magic("component", "", "def twice(n: int) -> int:\n    return 2 * n\n")
+    first = kfp_notebook.run(ip.user_ns["twice"], {"n": 1})
+    second = kfp_notebook.run(ip.user_ns["twice"], {"n": 2})
+    other = kfp_notebook.run(ip.user_ns["twice"], {"n": 3}, experiment="elsewhere")
+    assert [first.record.experiment, other.record.experiment] == ["tuned", "elsewhere"]
+    shown = ip.run_line_magic("kfp", f"compare {first.run_id} {second.run_id}")
+    assert shown.run_ids == [first.run_id, second.run_id]
+    assert shown.data["parameters"][0] == {"name": "n", "values": [1, 2], "differs": True}
+    assert "<table>" in shown._repr_html_()
+    latest = ip.run_line_magic("kfp", "compare --experiment tuned --last 2")
+    assert latest.run_ids == [first.run_id, second.run_id]
+    capsys.readouterr()
+    ip.run_line_magic("kfp", "runs --experiment elsewhere")
+    listed = capsys.readouterr().out
+    assert other.run_id in listed and first.run_id not in listed
+    with pytest.raises(UsageError, match="2 to 10"):
+        ip.run_line_magic("kfp", f"compare {first.run_id}")
+    with pytest.raises(UsageError, match="not both"):
+        ip.run_line_magic("kfp", f"compare {first.run_id} {second.run_id} --experiment tuned")
+    ip.run_line_magic("kfp", f"init --pipeline-root {tmp_path / 'outputs'}")  # no experiment

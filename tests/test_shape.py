@@ -1,7 +1,6 @@
 """One JSON shape for a run, a task and an artifact: the CLI's --json, the widget's traits and
 the server's answers all carry it, and the TypeScript copy is generated from it."""
 
-
 import json
 import subprocess
 import sys

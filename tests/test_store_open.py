@@ -1,7 +1,6 @@
 """Opening a store: reading changes nothing, a missing or read-only root is handled, and the
 index's schema is versioned with a migration from the first (unversioned) schema."""
 
-
 import json
 import os
 import sqlite3

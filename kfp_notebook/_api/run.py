@@ -41,7 +41,14 @@ class Run:
 
     @property
     def status(self) -> RunState:
-        return self.record.status
+        status = self.record.status
+        unrecorded = self._unrecorded_result()
+        return unrecorded.state if unrecorded is not None and not status.terminal else status
+
+    def _unrecorded_result(self) -> Any:
+        """The live run's result once it is over (the store may have failed to record it)."""
+        live = self._live
+        return live.result if live is not None and live.done.is_set() else None
 
     @property
     def done(self) -> bool:
@@ -49,7 +56,10 @@ class Run:
 
     @property
     def error(self) -> str:
-        return self.record.message
+        record, unrecorded = self.record, self._unrecorded_result()
+        if unrecorded is not None and not record.status.terminal:
+            return str(unrecorded.message)
+        return record.message
 
     @property
     def tasks(self) -> dict[str, TaskRecord]:

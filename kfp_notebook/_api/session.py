@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kfp_notebook._api.experiments import kernel_experiment
 from kfp_notebook._api.run import Run
 from kfp_notebook._engine.dryrun import DryRunReport, plan_run
 from kfp_notebook._engine.engine import Engine
@@ -91,8 +92,10 @@ class Session:
         max_workers: int | None = None,
         cache: bool = False,
         raise_on_error: bool = True,
+        experiment: str | None = None,
     ) -> None:
         self.store = RunStore(Path(pipeline_root))
+        self.experiment = experiment
         self.bus = EventBus()
         self.raise_on_error = raise_on_error
         self.engine = Engine(
@@ -114,8 +117,14 @@ class Session:
         *,
         run_id: str | None = None,
         from_task: str | None = None,
+        experiment: str | None = None,
     ) -> Run:
-        live = self.engine.start(target, arguments, run_id=run_id, from_task=from_task)
+        """`experiment`: this run's, else the session's, else the notebook's file name in a
+        kernel, else the pipeline's name."""
+        experiment = experiment or self.experiment or kernel_experiment()
+        live = self.engine.start(
+            target, arguments, run_id=run_id, from_task=from_task, experiment=experiment
+        )
         handle = Run(self.store, live.run_id, live)
         if wait:
             handle.wait()
@@ -145,13 +154,16 @@ def init(
     max_workers: int | None = None,
     cache: bool = False,
     raise_on_error: bool = True,
+    experiment: str | None = None,
     *,
     explicit: bool = True,
 ) -> Session:
-    """Set how runs execute from now on (replaces the previous settings)."""
+    """Set how runs execute from now on (replaces the previous settings). `experiment` groups
+    the coming runs (default: the notebook's file name in a kernel, else the pipeline's name)."""
     global _session, _explicit
     with _session_lock:
-        old, _session = _session, Session(runner, pipeline_root, max_workers, cache, raise_on_error)
+        new = Session(runner, pipeline_root, max_workers, cache, raise_on_error, experiment)
+        old, _session = _session, new
         _explicit = explicit
     if old is not None:
         old.close()
@@ -185,9 +197,12 @@ def run(
     *,
     run_id: str | None = None,
     from_task: str | None = None,
+    experiment: str | None = None,
 ) -> Run:
     """Run a pipeline function, a component or a compiled pipeline file locally."""
-    return _current().run(target, arguments, wait, run_id=run_id, from_task=from_task)
+    return _current().run(
+        target, arguments, wait, run_id=run_id, from_task=from_task, experiment=experiment
+    )
 
 
 def dry_run(target: Any, arguments: dict[str, Any] | None = None) -> DryRunReport:
@@ -197,9 +212,15 @@ def dry_run(target: Any, arguments: dict[str, Any] | None = None) -> DryRunRepor
 
 
 def list_runs(
-    limit: int = 50, status: str | None = None, pipeline_name: str | None = None
+    limit: int = 50,
+    status: str | None = None,
+    pipeline_name: str | None = None,
+    experiment: str | None = None,
 ) -> list[RunRecord]:
-    return _current().store.list_runs(limit=limit, status=status, pipeline_name=pipeline_name)
+    store = _current().store
+    return store.list_runs(
+        limit=limit, status=status, pipeline_name=pipeline_name, experiment=experiment
+    )
 
 
 def get_run(run_id: str) -> Run:

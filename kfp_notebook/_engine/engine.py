@@ -6,16 +6,18 @@ load IR -> check arguments -> check executors -> open the run record -> prepare 
 
 from __future__ import annotations
 
+import errno
 import threading
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from kfp_notebook._engine.scheduler import Orchestrator, RunResult
 from kfp_notebook._engine.task_runner import TaskRunner
-from kfp_notebook._errors import KfpNotebookError, PipelineInputError
+from kfp_notebook._errors import KfpNotebookError, PipelineInputError, StoreError
 from kfp_notebook._model.events import (
     EventBus,
     LogLine,
@@ -27,6 +29,7 @@ from kfp_notebook._spec.arguments import check_arguments
 from kfp_notebook._spec.ir import PipelineIR, load_pipeline
 from kfp_notebook._spec.types import ContainerSpec
 from kfp_notebook._store.store import RunStore, TaskRecord
+from kfp_notebook._store.unwritten import disk_state
 from kfp_notebook.executors.base import TaskExecutor
 
 __all__ = ["SETUP_TASK", "Engine", "KubernetesSettingIgnored", "LiveRun"]
@@ -51,11 +54,18 @@ class LiveRun:
     result: RunResult | None = None
     done: threading.Event = field(default_factory=threading.Event)
     cancel_requested: threading.Event = field(default_factory=threading.Event)
+    fault: str = ""  # why the run must end FAILED whatever its tasks did (its store broke)
 
     def cancel(self) -> None:
         self.cancel_requested.set()
         if self.orchestrator is not None:
             self.orchestrator.cancel()
+
+    def fail(self, reason: str) -> None:
+        """Stop the run's tasks; it ends FAILED with `reason`. The stop runs on its own thread:
+        this is called from inside the event stream, by whatever thread emitted."""
+        self.fault = self.fault or reason
+        threading.Thread(target=self.cancel, name="kfpnb-fail", daemon=True).start()
 
 
 class Engine:
@@ -73,8 +83,14 @@ class Engine:
         self.store, self.executor = store, executor
         self.max_workers, self.cache = max(1, max_workers), cache
         self.bus = bus or EventBus()
-        self.bus.subscribe(store)
+        self.bus.subscribe(store, essential=True)
+        self.bus.on_fault(self._store_failed)
         self.live: dict[str, LiveRun] = {}
+
+    def _store_failed(self, run_id: str, exc: Exception) -> None:
+        live = self.live.get(run_id)
+        if live is not None:
+            live.fail(_store_fault(self.store.root, exc))
 
     # ------------------------------------------------------------------ template
     def start(
@@ -85,7 +101,9 @@ class Engine:
         run_id: str | None = None,
         from_task: str | None = None,
         on_done: Callable[[LiveRun], None] | None = None,
+        experiment: str | None = None,
     ) -> LiveRun:
+        """`experiment` groups runs for comparison; by default the pipeline's name."""
         ir = load_pipeline(target)
         reuse: dict[str, TaskRecord] = {}
         resumed = False
@@ -106,16 +124,28 @@ class Engine:
             )
         containers = self._check_executors(ir)
         run_id = run_id or self.store.new_run_id(ir.name)
+        try:  # before the run is registered: a root that cannot be written stops nothing
+            self.store.run_dir(run_id).mkdir(parents=True, exist_ok=True)
+            (self.store.run_dir(run_id) / "pipeline.yaml").write_text(ir.text, encoding="utf-8")
+            self.store.clear_cancel_request(run_id)
+        except OSError as exc:
+            raise StoreError(_store_fault(self.store.root, exc, started=False)) from None
         live = LiveRun(run_id, ir.name)
         self.live[run_id] = live
-        self.store.run_dir(run_id).mkdir(parents=True, exist_ok=True)
-        (self.store.run_dir(run_id) / "pipeline.yaml").write_text(ir.text, encoding="utf-8")
-        self.store.clear_cancel_request(run_id)
         self.bus.emit(
             RunStarted(
-                run_id, ir.name, str(self.store.root), args, resumed, runner=self.executor.name
+                run_id,
+                ir.name,
+                str(self.store.root),
+                args,
+                resumed,
+                runner=self.executor.name,
+                experiment=experiment or ir.name,
             )
         )
+        if run_id in self.bus.faults:  # not even the run's start could be recorded
+            self.live.pop(run_id, None)
+            raise StoreError(_store_fault(self.store.root, self.bus.faults[run_id], started=False))
         threading.Thread(
             target=self._watch_cancel_requests, args=(live,), name=f"kfpnb-cancel-{run_id}",
             daemon=True,
@@ -150,7 +180,7 @@ class Engine:
         on_done: Callable[[LiveRun], None] | None,
     ) -> None:
         try:
-            self._prepare(live.run_id, containers)
+            self._prepare(live.run_id, containers, live.cancel_requested)
             if live.cancel_requested.is_set():
                 result = RunResult(RunState.CANCELLED, message="cancelled before any task ran")
             else:
@@ -170,9 +200,14 @@ class Engine:
                     live.orchestrator.cancel()
                 result = live.orchestrator.run()
         except KfpNotebookError as exc:
-            result = RunResult(RunState.FAILED, message=str(exc))
+            if live.cancel_requested.is_set():  # a build stopped by the cancel, not a failure
+                result = RunResult(RunState.CANCELLED, message=f"cancelled: {exc}")
+            else:
+                result = RunResult(RunState.FAILED, message=str(exc))
         except BaseException as exc:  # keep the record honest even on a bug
             result = RunResult(RunState.FAILED, message=f"internal error: {exc!r}")
+        if live.fault:
+            result = RunResult(RunState.FAILED, message=live.fault)
         live.result = result
         outputs = {"parameters": result.params, "artifacts": result.artifacts}
         self.bus.emit(RunFinished(live.run_id, result.state, outputs, result.message))
@@ -191,14 +226,18 @@ class Engine:
                 containers.append(spec["container"])
         return containers
 
-    def _prepare(self, run_id: str, containers: list[ContainerSpec]) -> None:
-        """Build missing environments (in parallel) before the first task starts."""
+    def _prepare(
+        self, run_id: str, containers: list[ContainerSpec], cancelled: threading.Event
+    ) -> None:
+        """Build missing environments (in parallel) before the first task starts; a cancel
+        stops the builds."""
 
         def log(line: str) -> None:
             self.bus.emit(LogLine(run_id, SETUP_TASK, line))
 
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kfpnb-env") as pool:
-            for future in [pool.submit(self.executor.prepare, c, log) for c in containers]:
+            futures = [pool.submit(self.executor.prepare, c, log, cancelled) for c in containers]
+            for future in futures:
                 future.result()
 
     def _resume_plan(
@@ -235,3 +274,13 @@ class Engine:
             live.cancel()
             live.done.wait(30)
         self.executor.close()
+
+
+def _store_fault(root: Any, exc: Exception, started: bool = True) -> str:
+    what = "the run was stopped" if started else "nothing was run"
+    known = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS)
+    why = f"{exc}" if known else f"{exc}{disk_state(Path(root))}"
+    return (
+        f"the run store under {root} cannot be written ({why}); {what}."
+        " Free space or choose a writable --pipeline-root (pipeline_root=...)."
+    )

@@ -14,6 +14,12 @@ from typing import Any
 
 from kfp_notebook._engine.nodes import Artifacts, Node
 from kfp_notebook._engine.resolve import Inputs, build_executor_input, read_executor_output
+from kfp_notebook._engine.task_outputs import (
+    clear_outputs,
+    missing_outputs,
+    publish_artifacts,
+    stage_artifacts,
+)
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._model.events import (
     ArtifactProduced,
@@ -74,9 +80,9 @@ class TaskRunner:
             return self._import(node, inputs, spec["importer"])
         container = spec["container"]
         try:
-            env_identity = self.executor.prepare(container, self._logger(node))
+            env_identity = self.executor.prepare(container, self._logger(node), cancelled)
         except KfpNotebookError as exc:
-            return Outcome(S.FAILED, message=str(exc))
+            return Outcome(S.CANCELLED if cancelled.is_set() else S.FAILED, message=str(exc))
         cache_key = None
         if self.cache and node.task.get("cachingOptions", {}).get("enableCache", False):
             cache_key = _cache_key(node, container, inputs, env_identity)
@@ -106,6 +112,7 @@ class TaskRunner:
     ) -> Outcome:
         task_dir = self.store.task_dir(self.run_id, node.id)
         executor_input = build_executor_input(node, inputs, task_dir)
+        staged = stage_artifacts(executor_input)  # moved to their final paths on success
         retry = node.task.get("retryPolicy", {})
         attempts_allowed = 1 + int(retry.get("maxRetryCount", 0) or 0)
         env = {
@@ -113,11 +120,11 @@ class TaskRunner:
             for e in container.get("env", [])
         }
         tail: collections.deque[str] = collections.deque(maxlen=_TAIL)
-        code = 0
+        code, failure = 0, ""
         for attempt in range(1, attempts_allowed + 1):
             if cancelled.is_set():
                 return Outcome(S.CANCELLED, message="cancelled", attempts=attempt - 1)
-            _clear_outputs(executor_input)
+            clear_outputs(executor_input, staged)
 
             def started(pid: int | None, attempt: int = attempt) -> None:
                 self.bus.emit(TaskStarted(self.run_id, node.id, attempt, inputs.params, pid))
@@ -137,25 +144,30 @@ class TaskRunner:
             code = self.executor.execute(launch)
             if cancelled.is_set():
                 return Outcome(S.CANCELLED, message="cancelled while running", attempts=attempt)
+            failure = f"failed with exit status {code}"
             if code == 0:
+                params: IRDict | None = None
+                unreadable: list[str] = []
                 try:
                     params, artifacts = read_executor_output(node, executor_input)
                 except (OSError, ValueError) as exc:
-                    code, tail_msg = -1, f"its executor output is unreadable: {exc}"
-                    tail.append(tail_msg)
-                else:
+                    unreadable = [f"its outputs are unreadable ({exc})"]
+                problems = missing_outputs(node, container, executor_input, params) or unreadable
+                if params is not None and not problems:
+                    publish_artifacts(artifacts, staged)
                     self._announce(node, artifacts)
                     return Outcome(
                         S.SUCCEEDED, params, artifacts, attempts=attempt, cache_key=cache_key
                     )
+                failure = "exited 0 without its declared outputs: " + "; ".join(problems)
+                tail.append(f"[kfp-notebook] {failure}")
             if attempt < attempts_allowed:
                 delay = _backoff(retry, attempt)
                 self.bus.emit(
                     LogLine(
                         self.run_id,
                         node.id,
-                        f"[kfp-notebook] attempt {attempt} failed with exit status "
-                        f"{code}; retrying in {delay:g}s",
+                        f"[kfp-notebook] attempt {attempt} {failure}; retrying in {delay:g}s",
                     )
                 )
                 if cancelled.wait(delay):
@@ -163,7 +175,7 @@ class TaskRunner:
         log_path = self.store.log_path(self.run_id, node.id)
         lines = "\n".join(f"    {line}" for line in tail)
         message = (
-            f"task {node.name!r} failed with exit status {code} after "
+            f"task {node.name!r} {failure} after "
             f"{attempts_allowed} attempt(s).\n  last log lines:\n{lines}\n"
             f"  full log: {log_path}"
         )
@@ -233,14 +245,6 @@ class TaskRunner:
                         dict(art.get("metadata", {})),
                     )
                 )
-
-
-def _clear_outputs(executor_input: IRDict) -> None:
-    """No half-written output of an earlier attempt may pass for this attempt's."""
-    output_file = Path(executor_input["outputs"]["outputFile"])
-    output_file.unlink(missing_ok=True)
-    for spec in executor_input["outputs"].get("parameters", {}).values():
-        Path(spec["outputFile"]).unlink(missing_ok=True)
 
 
 def _backoff(retry: IRDict, attempt: int) -> float:

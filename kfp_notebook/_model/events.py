@@ -120,26 +120,51 @@ Listener = Callable[[Event], None]
 class EventBus:
     """Delivers each event to every listener, in subscription order, on the emitting thread.
 
-    A listener that raises is logged and skipped; it never breaks the run or other listeners.
+    A listener that raises is logged and skipped; it never breaks other listeners. An essential
+    listener (the run store) is different: its first failure for a run is kept in `faults` and
+    handed to every fault handler (the engine stops that run and ends it FAILED with the cause),
+    so a store that cannot be written is never swallowed.
     """
 
     def __init__(self) -> None:
-        self._listeners: list[Listener] = []
+        self._listeners: list[tuple[Listener, bool]] = []
+        self._fault_handlers: list[Callable[[str, Exception], None]] = []
+        self.faults: dict[str, Exception] = {}
         self._lock = threading.Lock()
 
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
+    def subscribe(self, listener: Listener, *, essential: bool = False) -> Callable[[], None]:
         with self._lock:
-            self._listeners = [*self._listeners, listener]
+            self._listeners = [*self._listeners, (listener, essential)]
 
         def unsubscribe() -> None:
             with self._lock:
-                self._listeners = [x for x in self._listeners if x is not listener]
+                self._listeners = [x for x in self._listeners if x[0] is not listener]
 
         return unsubscribe
 
+    def on_fault(self, handler: Callable[[str, Exception], None]) -> None:
+        """Call `handler(run_id, error)` when an essential listener first fails for a run."""
+        with self._lock:
+            self._fault_handlers = [*self._fault_handlers, handler]
+
     def emit(self, event: Event) -> None:
-        for listener in self._listeners:
+        for listener, essential in self._listeners:
             try:
                 listener(event)
+            except Exception as exc:
+                if essential:
+                    self._fault(event.run_id, exc)
+                else:
+                    _log.exception("event listener %r failed on %s", listener, type(event).__name__)
+
+    def _fault(self, run_id: str, exc: Exception) -> None:
+        with self._lock:
+            if run_id in self.faults:
+                return  # the run is already being stopped for the first one
+            self.faults[run_id] = exc
+            handlers = self._fault_handlers
+        for handler in handlers:
+            try:
+                handler(run_id, exc)
             except Exception:
-                _log.exception("event listener %r failed on %s", listener, type(event).__name__)
+                _log.exception("fault handler %r failed", handler)

@@ -35,7 +35,10 @@ def _display(widget: RunWidget) -> None:
 
 
 def start_with_widget(
-    target: Any, arguments: dict[str, Any] | None = None, session: Session | None = None
+    target: Any,
+    arguments: dict[str, Any] | None = None,
+    session: Session | None = None,
+    experiment: str | None = None,
 ) -> tuple[Run, RunWidget]:
     """Start a run and build its live widget (subscribed before the start: no event missed)."""
     session = session or _current()
@@ -44,7 +47,7 @@ def start_with_widget(
     view = RunView(run_id)
     unsubscribe = session.subscribe(view)
     try:
-        handle = session.run(ir, arguments, wait=False, run_id=run_id)
+        handle = session.run(ir, arguments, wait=False, run_id=run_id, experiment=experiment)
     except BaseException:
         unsubscribe()
         raise
@@ -60,10 +63,11 @@ def run_with_widget(
     arguments: dict[str, Any] | None = None,
     wait: bool = True,
     session: Session | None = None,
+    experiment: str | None = None,
 ) -> Run:
     """Start a run, display its live widget at once, then (by default) wait for it."""
     session = session or _current()
-    handle, widget = start_with_widget(target, arguments, session)
+    handle, widget = start_with_widget(target, arguments, session, experiment)
     _display(widget)
     if wait:
         handle.wait()

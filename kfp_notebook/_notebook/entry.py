@@ -31,13 +31,17 @@ def run(
     *,
     run_id: str | None = None,
     from_task: str | None = None,
+    experiment: str | None = None,
 ) -> Run:
-    """Run a pipeline function, a component or a compiled pipeline file locally."""
+    """Run a pipeline function, a component or a compiled pipeline file locally; `experiment`
+    groups runs to compare (default: the notebook's file name, else the pipeline's name)."""
     if in_kernel() and run_id is None and from_task is None:
         from kfp_notebook._notebook.display import run_with_widget
 
-        return run_with_widget(target, arguments, wait)
-    return api_run(target, arguments, wait, run_id=run_id, from_task=from_task)
+        return run_with_widget(target, arguments, wait, experiment=experiment)
+    return api_run(
+        target, arguments, wait, run_id=run_id, from_task=from_task, experiment=experiment
+    )
 
 
 @functools.wraps(api.init)

@@ -19,7 +19,7 @@ from kfp_notebook._notebook.display import show_run
 
 __all__ = ["KfpMagics", "load", "unload"]
 
-_COMMANDS = ("init", "runs", "show", "logs", "cancel", "compile")
+_COMMANDS = ("init", "runs", "show", "logs", "cancel", "compile", "compare")
 
 
 def _value(text: str) -> Any:
@@ -77,15 +77,19 @@ class KfpMagics(Magics):
 
     @magic_arguments()
     @argument("command", choices=_COMMANDS, help="what to do")
-    @argument("rest", nargs="*", help="RUN_ID [TASK], or PIPELINE OUT.yaml for compile")
+    @argument("rest", nargs="*", help="RUN_ID [TASK], PIPELINE OUT.yaml, or RUN RUN ... to compare")
     @argument("--runner", choices=("subprocess", "docker"), default="subprocess")
     @argument("--pipeline-root", default="./local_outputs")
     @argument("--workers", type=int, default=None)
     @argument("--cache", action="store_true")
     @argument("--limit", type=int, default=20)
+    @argument("--experiment", default=None, help="init: group the coming runs; runs, compare")
+    @argument("--last", type=int, default=None, help="compare an experiment's latest N runs")
+    @argument("--trend", default=None, metavar="METRIC", help="compare: a metric's trend")
     @line_magic
     def kfp(self, line: str) -> Any:
-        """%kfp init|runs|show RUN|logs RUN [TASK]|cancel RUN|compile PIPELINE OUT.yaml"""
+        """%kfp init|runs|show RUN|logs RUN [TASK]|cancel RUN|compile PIPELINE OUT.yaml|
+        compare RUN RUN ... (or --experiment E [--last N] [--trend METRIC])"""
         args = parse_argstring(self.kfp, line)
         try:
             return getattr(self, f"_{args.command}")(args)
@@ -99,11 +103,14 @@ class KfpMagics(Magics):
         return namespace
 
     def _init(self, args: Any) -> None:
-        api.init(args.runner, args.pipeline_root, args.workers, args.cache)
-        print(f"kfp-notebook: runner={args.runner}, pipeline_root={args.pipeline_root}")
+        api.init(
+            args.runner, args.pipeline_root, args.workers, args.cache, experiment=args.experiment
+        )
+        experiment = f", experiment={args.experiment}" if args.experiment else ""
+        print(f"kfp-notebook: runner={args.runner}, pipeline_root={args.pipeline_root}{experiment}")
 
     def _runs(self, args: Any) -> None:
-        records = api.list_runs(limit=args.limit)
+        records = api.list_runs(limit=args.limit, experiment=args.experiment)
         head = ("run", "pipeline", "status", "started", "tasks")
         rows = [
             (r.run_id, r.pipeline_name, r.status.value, _time(r.created), _counts(r.task_counts))
@@ -137,6 +144,14 @@ class KfpMagics(Magics):
         run = api.get_run(self._one(args, "run id"))
         run.cancel()
         print(f"{run.run_id}: {run.status.value}")
+
+    def _compare(self, args: Any) -> Any:
+        """The comparison object: the last line of a cell, it displays itself."""
+        from kfp_notebook._api.compare import compare
+
+        return compare(
+            args.rest, experiment=args.experiment, last=args.last, trend_metric=args.trend
+        )
 
     def _compile(self, args: Any) -> None:
         if len(args.rest) != 2:

@@ -5,11 +5,14 @@ Endpoints, under `<base_url>kfp-notebook/api`:
 - `GET roots`: registered and configured roots, each with an id and a change token
 - `GET roots/ID/token`: the change token alone (cheap; poll it)
 - `GET roots/ID/pipelines`: pipeline names with their run counts
-- `GET roots/ID/runs?limit=&cursor=&status=&pipeline=`: a page of runs, newest first
+- `GET roots/ID/experiments`: experiment names with their run counts
+- `GET roots/ID/runs?limit=&cursor=&status=&pipeline=&experiment=`: a page of runs, newest first
 - `GET roots/ID/runs/RUN`, `DELETE roots/ID/runs/RUN`: one run with its tasks; delete it
 - `POST roots/ID/runs/RUN/rerun` with `{"from_task": T}`: resume it from T in a new process
 - `GET roots/ID/runs/RUN/log[?task=]`: the end of the run's or a task's log
 - `GET roots/ID/runs/RUN/artifacts/preview|raw?task=&name=[&path=]`: preview, download
+- `GET roots/ID/compare?runs=A,B[,...]` or `?experiment=E&last=N`: runs side by side
+- `GET roots/ID/trend?experiment=E&metric=M`: one metric over an experiment's runs
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from jupyter_server.utils import url_path_join
 
 from kfp_notebook._server._artifacts import PreviewHandler, RawHandler
+from kfp_notebook._server._compare import CompareHandler, ExperimentsHandler, TrendHandler
 from kfp_notebook._server._config import KfpNotebookServer
 from kfp_notebook._server._handlers import (
     BaseHandler,
@@ -43,6 +47,9 @@ def routes(base: str) -> list[tuple[str, type[BaseHandler]]]:
         (base + r"/roots", RootsHandler),
         (root + r"/token", TokenHandler),
         (root + r"/pipelines", PipelinesHandler),
+        (root + r"/experiments", ExperimentsHandler),
+        (root + r"/compare", CompareHandler),
+        (root + r"/trend", TrendHandler),
         (root + r"/runs", RunsHandler),
         (run + r"/rerun", RerunHandler),
         (run + r"/cancel", CancelHandler),

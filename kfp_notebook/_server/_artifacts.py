@@ -17,7 +17,7 @@ from tornado.ioloop import IOLoop
 
 from kfp_notebook._server._handlers import BaseHandler
 from kfp_notebook._server._paths import PathRefused, Root, confine_uri
-from kfp_notebook._store.index import get_tasks
+from kfp_notebook._store.index import PARTIAL_DIR, get_tasks
 from kfp_notebook._store.records import ArtifactRecord
 from kfp_notebook._views.preview import preview_artifact
 
@@ -97,6 +97,8 @@ class _ArtifactHandler(BaseHandler):
             raise self.fail(404, f"the file of {name} is gone (deleted or never written)") from None
         if sub:
             target = self.confined(target, sub, root=root.path)
+        if PARTIAL_DIR in target.parts:  # written by a task that did not succeed: never offered
+            raise self.fail(404, f"{name} is incomplete: its task did not finish writing it")
         return root, found[0], target
 
 

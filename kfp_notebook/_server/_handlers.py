@@ -180,7 +180,7 @@ class PipelinesHandler(BaseHandler):
 
 class RunsHandler(BaseHandler):
     """Runs newest first: ?limit=50&cursor=...&status=FAILED,CANCELLED&pipeline=name&q=text
-    (q: a substring of the run id or pipeline name)."""
+    &experiment=name (q: a substring of the run id or pipeline name)."""
 
     @web.authenticated
     @authorized
@@ -199,6 +199,7 @@ class RunsHandler(BaseHandler):
             raise self.fail(400, f"unknown status {unknown[0]}; use one of {sorted(_STATES)}")
         pipeline = self.get_query_argument("pipeline", "") or None
         text = self.get_query_argument("q", "").strip() or None
+        experiment = self.get_query_argument("experiment", "") or None
         cursor = self.get_query_argument("cursor", "") or None
         with self.index(root) as db:
             if db is None:
@@ -206,7 +207,7 @@ class RunsHandler(BaseHandler):
                 return
             token = change_token(root.path, db)
             try:
-                page = page_runs(db, limit, cursor, statuses, pipeline, text)
+                page = page_runs(db, limit, cursor, statuses, pipeline, text, experiment)
             except ValueError:
                 raise self.fail(400, "cursor is not one this API returned") from None
         self.send_json(

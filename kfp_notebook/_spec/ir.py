@@ -142,6 +142,48 @@ def _check_schema(spec: IRDict, source: str) -> None:
         json_format.ParseDict(spec, pipeline_spec_pb2.PipelineSpec(), ignore_unknown_fields=True)
     except json_format.ParseError as exc:
         raise PipelineSpecError(f"{source} is not valid KFP IR: {exc}") from None
+    # Unknown fields are let through (a newer KFP may add some), and protobuf then drops unknown
+    # enum values silently too: those are checked here, so `parameterType: STRNG` is refused.
+    bad = _bad_enum(spec, pipeline_spec_pb2.PipelineSpec.DESCRIPTOR, "")
+    if bad is not None:
+        where, value, enum = bad
+        allowed = ", ".join(v.name for v in enum.values)
+        raise PipelineSpecError(
+            f"{source} is not valid KFP IR: {where} is {value!r}, which is not a "
+            f"{enum.name} (one of: {allowed}). Recompile the pipeline, or fix the value."
+        )
+
+
+def _bad_enum(value: Any, descriptor: Any, path: str) -> tuple[str, Any, Any] | None:
+    """The first enum-typed field (path, value, enum) whose value its enum does not define."""
+    if not isinstance(value, dict) or descriptor.full_name.startswith("google.protobuf."):
+        return None
+    for key, item in value.items():
+        field = descriptor.fields_by_camelcase_name.get(key) or descriptor.fields_by_name.get(key)
+        if field is None:
+            continue
+        where = f"{path}.{key}" if path else key
+        entry = field.message_type
+        if entry is not None and entry.GetOptions().map_entry:
+            inner = entry.fields_by_name["value"]
+            items = [(f"{where}[{k}]", v) for k, v in (item or {}).items()]
+        else:
+            inner = field
+            listed = (
+                item if isinstance(item, list) and field.label == field.LABEL_REPEATED else [item]
+            )
+            items = [(where, v) for v in listed]
+        for at, v in items:
+            if inner.enum_type is not None:
+                enum = inner.enum_type
+                known = (
+                    v in enum.values_by_name if isinstance(v, str) else v in enum.values_by_number
+                )
+                if not known:
+                    return at, v, enum
+            elif inner.message_type is not None and (found := _bad_enum(v, inner.message_type, at)):
+                return found
+    return None
 
 
 def _check_references(spec: IRDict, source: str) -> None:

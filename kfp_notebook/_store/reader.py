@@ -11,7 +11,7 @@ from pathlib import Path
 
 import kfp_notebook._store.index as _index
 from kfp_notebook._errors import StoreError
-from kfp_notebook._store.records import RunRecord, TaskRecord
+from kfp_notebook._store.records import RunRecord, TaskRecord, TaskSummary
 
 __all__ = ["StoreReader"]
 
@@ -56,10 +56,13 @@ class StoreReader:
         offset: int = 0,
         status: str | None = None,
         pipeline_name: str | None = None,
+        experiment: str | None = None,
     ) -> list[RunRecord]:
         with self._lock:
             db = self._index()
-            return [] if db is None else _index.list_runs(db, limit, offset, status, pipeline_name)
+            if db is None:
+                return []
+            return _index.list_runs(db, limit, offset, status, pipeline_name, experiment)
 
     def get_run(self, run_id: str) -> RunRecord | None:
         with self._lock:
@@ -70,6 +73,11 @@ class StoreReader:
         with self._lock:
             db = self._index()
             return [] if db is None else _index.get_tasks(db, run_id)
+
+    def leaf_summaries(self, run_id: str) -> list[TaskSummary]:
+        with self._lock:
+            db = self._index()
+            return [] if db is None else _index.leaf_summaries(db, run_id)
 
     def latest_run(self, pipeline_name: str) -> RunRecord | None:
         runs = self.list_runs(limit=1, pipeline_name=pipeline_name)

@@ -9,7 +9,7 @@ from typing import Any
 
 from kfp_notebook._model.states import RunState, TaskKind, TaskState
 
-__all__ = ["ArtifactRecord", "RunRecord", "TaskRecord"]
+__all__ = ["ArtifactRecord", "RunRecord", "TaskRecord", "TaskSummary"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,26 @@ class TaskRecord:
             cache_key=row["cache_key"],
             artifacts=artifacts,
         )
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    """What a comparison needs of a leaf task: no inputs, outputs or dependencies to decode."""
+
+    task_id: str
+    name: str
+    kind: TaskKind
+    component: str
+    status: TaskState
+    started: float | None
+    finished: float | None
+    artifacts: list[ArtifactRecord] = field(default_factory=list)
+
+    @property
+    def duration(self) -> float | None:
+        if self.started is None or self.finished is None:
+            return None
+        return self.finished - self.started
 
 
 @dataclass(frozen=True)

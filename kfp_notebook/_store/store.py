@@ -6,6 +6,7 @@ The store is the truth about runs: it is an event listener while a run goes on, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -15,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from kfp_notebook._errors import StoreError
 from kfp_notebook._model.events import (
@@ -30,7 +31,7 @@ from kfp_notebook._model.events import (
 )
 from kfp_notebook._model.states import LEAF_KINDS, RunState, TaskState
 from kfp_notebook._procs import process_start_ticks
-from kfp_notebook._store import operations
+from kfp_notebook._store import operations, unwritten
 from kfp_notebook._store.index import CANCEL_REQUEST, task_dir_name
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
@@ -56,8 +57,9 @@ class RunStore(StoreReader):
             db.execute("PRAGMA synchronous=NORMAL")
             migrate(db)
         except (OSError, sqlite3.Error) as exc:
+            why = f"{exc}{unwritten.disk_state(root)}"
             raise StoreError(
-                f"cannot record runs under {root}: {exc}; choose a writable --pipeline-root"
+                f"cannot record runs under {root}: {why}; choose a writable --pipeline-root"
             ) from exc
         super().__init__(root)
         if self._db is not None:
@@ -65,8 +67,10 @@ class RunStore(StoreReader):
         self._db = db
         self._logs: dict[tuple[str, str], IO[str]] = {}
         self._run_logs: dict[str, IO[str]] = {}
+        self._pending = unwritten.PendingEnds(self.root, self._record_end)
         register_root(self.root)
         self.reap_dead_runs()
+        self._pending.apply_kept(self.get_run)
 
     def _index(self) -> sqlite3.Connection:
         assert self._db is not None
@@ -158,30 +162,29 @@ class RunStore(StoreReader):
         )
 
     def _on_run_finished(self, event: RunFinished) -> None:
-        with self._tx() as db:
-            counts = db.execute(
-                f"SELECT status, COUNT(*) FROM tasks WHERE run_id=? AND kind IN ({_LEAVES})"
-                " GROUP BY status",
-                (event.run_id, *sorted(LEAF_KINDS)),
-            ).fetchall()
-            db.execute(
-                "UPDATE runs SET status=?, finished=?, outputs=?, message=?, task_counts=?"
-                " WHERE run_id=?",
-                (
-                    event.state.value,
-                    event.time,
-                    json.dumps(event.outputs, default=str),
-                    event.message,
-                    json.dumps({r[0]: r[1] for r in counts}),
-                    event.run_id,
-                ),
-            )
-        log = self._run_logs.pop(event.run_id, None)
-        if log is not None:
-            log.write(f"=== run {event.run_id} {event.state.value} ===\n")
-            log.close()
+        outcome = dict(state=event.state.value, time=event.time, outputs=event.outputs)
+        outcome["message"] = event.message
+        try:
+            self._record_end(event.run_id, outcome, settle_tasks=False)
+        except (OSError, sqlite3.Error):
+            self._pending.add(event.run_id, outcome)  # retried; applied by the next open else
+            raise
+        finally:
+            self._close_logs(event)
+
+    def _close_logs(self, event: RunFinished) -> None:
+        with contextlib.suppress(OSError):
+            log = self._run_logs.pop(event.run_id, None)
+            if log is not None:
+                with log:
+                    log.write(f"=== run {event.run_id} {event.state.value} ===\n")
         for key in [k for k in self._logs if k[0] == event.run_id]:
-            self._logs.pop(key).close()
+            with contextlib.suppress(OSError):
+                self._logs.pop(key).close()
+
+    def _record_end(self, run_id: str, outcome: dict[str, Any], settle_tasks: bool) -> None:
+        with self._tx() as db:
+            unwritten.apply_outcome(db, run_id, outcome, settle_tasks)
 
     def _on_task_created(self, event: TaskCreated) -> None:
         with self._tx() as db:
@@ -293,9 +296,11 @@ class RunStore(StoreReader):
             return operations.reap_dead_runs(self._index())
 
     def close(self) -> None:
+        self._pending.close()  # a last try
         with self._lock:
             for log in [*self._logs.values(), *self._run_logs.values()]:
-                log.close()
+                with contextlib.suppress(OSError):
+                    log.close()
             self._logs.clear()
             self._run_logs.clear()
         super().close()

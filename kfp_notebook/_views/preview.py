@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from kfp_notebook._model.jsonsafe import json_safe
+from kfp_notebook._store.index import PARTIAL_DIR
 
-__all__ = ["preview_artifact"]
+__all__ = ["preview_artifact", "preview_metadata"]
 
 Preview = dict[str, Any]
 _IMAGE_MAGIC = (
@@ -55,6 +56,8 @@ def preview_artifact(
         return _base(target, "metrics", items=items)
     if kind == "ClassificationMetrics":
         return _classification(target, meta)
+    if PARTIAL_DIR in target.parts:
+        return _base(target, "missing", hint="incomplete: its task did not finish writing it")
     if not target.exists():
         return _base(target, "missing", hint="the file is not there (deleted, or never written)")
     if target.is_dir():
@@ -85,6 +88,19 @@ def preview_artifact(
             return table
         return _base(target, "text", text=text, truncated=truncated)
     return _files(target)
+
+
+def preview_metadata(name: str, type_schema: str, metadata: dict[str, Any]) -> Preview | None:
+    """The preview of a Metrics or ClassificationMetrics artifact, which lives in its metadata,
+    made without touching any file (None for other types)."""
+    kind = type_schema.rsplit(".", 1)[-1].split("@")[0]
+    base = {"name": name, "size": 0, "truncated": False}
+    if kind == "Metrics":
+        items = [{"name": k, "value": json_safe(v)} for k, v in sorted(metadata.items())]
+        return {"kind": "metrics", **base, "items": items}
+    if kind == "ClassificationMetrics":
+        return {"kind": "classification", **base, **_classification_fields(metadata)}
+    return None
 
 
 def _base(target: Path, kind: str, **fields: Any) -> Preview:
@@ -264,6 +280,10 @@ def _parquet(target: Path, max_rows: int) -> Preview:
 
 
 def _classification(target: Path, meta: dict[str, Any]) -> Preview:
+    return _base(target, "classification", **_classification_fields(meta))
+
+
+def _classification_fields(meta: dict[str, Any]) -> dict[str, Any]:
     matrix = meta.get("confusionMatrix") or {}
     labels = [str(s.get("displayName", s.get("id", ""))) for s in matrix.get("annotationSpecs", [])]
     rows = [[json_safe(v) for v in r.get("row", [])] for r in matrix.get("rows", [])]
@@ -278,4 +298,4 @@ def _classification(target: Path, meta: dict[str, Any]) -> Preview:
     ]
     roc.sort(key=lambda p: (p["fpr"] or 0.0, p["tpr"] or 0.0))
     confusion = {"labels": labels, "matrix": rows} if rows else None
-    return _base(target, "classification", confusion_matrix=confusion, roc=roc)
+    return {"confusion_matrix": confusion, "roc": roc}

@@ -1,9 +1,18 @@
-"""Terminal view of a run: one listener on the event stream that prints status and log lines."""
+"""Terminal view of a run: one listener on the event stream that prints status and log lines.
+
+Printing never holds the run up: the listener only queues lines, and one writer thread writes
+them. When the output is not read (a pipe nobody drains), the writer blocks, not the scheduler;
+log lines beyond a bound are dropped and a note says how many (status lines are always kept)."""
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import io
+import os
 import sys
 import threading
+import time
 from typing import TextIO
 
 from kfp_notebook._model.events import (
@@ -33,30 +42,80 @@ class TerminalPrinter:
     """Prints `▶ task` when a task starts, `task | line` for its output, `✓ task 0.4s` at its end,
     and a summary when the run ends. Colours only on a terminal."""
 
-    def __init__(self, out: TextIO | None = None, show_logs: bool = True) -> None:
+    def __init__(
+        self, out: TextIO | None = None, show_logs: bool = True, max_pending: int = 10_000
+    ) -> None:
         self.out = out or sys.stdout
         self.color = self.out.isatty()
+        self.max_pending = max_pending
+        self._pending: collections.deque[str] = collections.deque()
+        self._dropped = 0
+        self._busy = False
+        self._ready = threading.Condition()
+        self._writer: threading.Thread | None = None
         self.show_logs = show_logs
         self._kinds: dict[str, str] = {}
         self._started: dict[str, float] = {}
         self._counts: dict[TaskState, int] = {}
         self._run_start = 0.0
         self._width = 12
-        self._lock = threading.Lock()
 
     def _paint(self, text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if self.color else text
 
-    def _print(self, text: str) -> None:
-        with self._lock:
-            self.out.write(text + "\n")
+    def _print(self, text: str, droppable: bool = False) -> None:
+        with self._ready:
+            if droppable and len(self._pending) >= self.max_pending:
+                self._dropped += 1
+                return
+            self._pending.append(text)
+            self._ready.notify()
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write, name="kfpnb-print", daemon=True)
+                self._writer.start()
+
+    def _write(self) -> None:
+        try:
+            fd: int | None = self.out.fileno()
             self.out.flush()
+        except (AttributeError, OSError, io.UnsupportedOperation):
+            fd = None
+        while True:
+            with self._ready:
+                self._busy = False
+                self._ready.notify_all()
+                self._ready.wait_for(lambda: bool(self._pending))
+                lines, self._pending = list(self._pending), collections.deque()
+                dropped, self._dropped = self._dropped, 0
+                self._busy = True
+            if dropped:
+                lines.append(
+                    f"[kfp-notebook] {dropped} log line(s) not printed: the output was not read "
+                    "fast enough (the full logs are in the run store: kfp-notebook logs RUN_ID)"
+                )
+            data = "".join(f"{line}\n" for line in lines)
+            with contextlib.suppress(OSError, ValueError):
+                if fd is None:
+                    self.out.write(data)
+                    self.out.flush()
+                    continue
+                view = memoryview(data.encode("utf-8", errors="replace"))
+                while view:  # raw writes: a blocked one holds no lock anyone else needs
+                    view = view[os.write(fd, view) :]
+
+    def close(self, timeout: float = 5.0) -> bool:
+        """Wait up to `timeout` s for the queued lines to be written; False if they were not."""
+        deadline = time.monotonic() + timeout
+        with self._ready:
+            return self._ready.wait_for(
+                lambda: not self._pending and not self._busy, max(0.0, deadline - time.monotonic())
+            )
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, LogLine):
             if self.show_logs:
                 label = event.task_id.ljust(self._width)
-                self._print(f"{self._paint(label, '90')} | {event.text}")
+                self._print(f"{self._paint(label, '90')} | {event.text}", droppable=True)
         elif isinstance(event, TaskCreated):
             self._kinds[event.task_id] = event.kind
             if event.kind in LEAF_KINDS:

@@ -16,10 +16,12 @@ from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
 __all__ = [
     "ArtifactJSON",
     "ArtifactPreviewJSON",
+    "ComparisonJSON",
     "PreviewJSON",
     "RunJSON",
     "TaskJSON",
     "TaskOutputsJSON",
+    "TrendJSON",
     "artifact_json",
     "run_json",
     "task_json",
@@ -170,6 +172,73 @@ class TaskOutputsJSON(TypedDict):
     message: str
     outputs: dict[str, Any]
     artifacts: list[ArtifactPreviewJSON]
+
+
+class ComparedParameter(TypedDict):
+    name: str
+    values: list[Any]  # one per compared run, in order; null where the run has no such argument
+    differs: bool
+
+
+class ComparedMetric(TypedDict):
+    key: str  # "TASK/METRIC", or "TASK/ARTIFACT/METRIC" when a task logs several Metrics
+    task_id: str
+    artifact: str
+    name: str
+    values: list[float | None]  # one per run; null where the run has no such metric
+    higher_is_better: bool  # guessed from the name: loss, error, mse, time... are lower-better
+    best: list[int]  # indexes of the runs with the best value (empty when none has one)
+    differs: bool
+
+
+class ComparedArtifact(TypedDict):
+    """One artifact of one task (aligned by task id) in every run: classification metrics,
+    Markdown or HTML, each run's preview side by side."""
+
+    task_id: str
+    name: str
+    type: str  # system.ClassificationMetrics, system.Markdown, system.HTML
+    previews: list[PreviewJSON | None]  # one per run; null where the run has no such artifact
+
+
+class ComparedTask(TypedDict):
+    task_id: str
+    name: str
+    component: str
+    statuses: list[TaskState | None]  # one per run; null where the run has no such task
+    durations: list[float | None]
+    cached: list[bool]
+    digests: list[str | None]  # of the component's image, command and args (code, packages)
+    code_changed: bool  # the digests differ between runs that have the task
+
+
+class ComparisonJSON(TypedDict):
+    """2 to 10 runs side by side, of one pipeline or several (tasks aligned by task id)."""
+
+    runs: list[RunJSON]
+    same_pipeline: bool
+    parameters: list[ComparedParameter]
+    metrics: list[ComparedMetric]
+    classification: list[ComparedArtifact]
+    documents: list[ComparedArtifact]  # Markdown and HTML
+    tasks: list[ComparedTask]
+    changed_components: list[str]  # components whose code or packages differ between runs
+
+
+class TrendPoint(TypedDict):
+    run_id: str
+    created: float
+    status: RunState
+    value: float | None
+
+
+class TrendJSON(TypedDict):
+    """One metric over an experiment's runs, oldest first."""
+
+    experiment: str
+    metric: str
+    higher_is_better: bool
+    points: list[TrendPoint]
 
 
 def run_json(run: RunRecord, root: Path | str) -> RunJSON:

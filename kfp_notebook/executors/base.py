@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +44,15 @@ class TaskExecutor(Protocol):
     def check(self, container: ContainerSpec, task_name: str) -> None:
         """Raise a KfpNotebookError now if this executor cannot run the task at all."""
 
-    def prepare(self, container: ContainerSpec, log: Callable[[str], None]) -> str:
-        """Build what the task needs (environment, image); return its identity for caching."""
+    def prepare(
+        self,
+        container: ContainerSpec,
+        log: Callable[[str], None],
+        cancelled: threading.Event | None = None,
+    ) -> str:
+        """Build what the task needs (environment, image); return its identity for caching.
+        When `cancelled` is set, stop building within a few seconds and raise a
+        KfpNotebookError; never leave a half-built environment that looks complete."""
 
     def execute(self, launch: Launch) -> int:
         """Run one attempt to the end, streaming log lines; return the exit status."""

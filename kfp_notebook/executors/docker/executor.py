@@ -63,7 +63,12 @@ class DockerExecutor:
                 f"task {task_name!r} names no image; set base_image= on the component."
             )
 
-    def prepare(self, container: ContainerSpec, log: Callable[[str], None]) -> str:
+    def prepare(
+        self,
+        container: ContainerSpec,
+        log: Callable[[str], None],
+        cancelled: threading.Event | None = None,
+    ) -> str:
         command = parse_lightweight(container)
         if command is not None:
             return f"image:{self.images.derived(command, _kfp(command), log)}"

@@ -23,8 +23,9 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from kfp_notebook._errors import EnvironmentBuildError
+from kfp_notebook.executors.subprocess.build_steps import BuildCancelled, held, run_step
 
-__all__ = ["EnvInfo", "EnvSpec", "EnvironmentManager", "make_env_spec"]
+__all__ = ["BuildCancelled", "EnvInfo", "EnvSpec", "EnvironmentManager", "make_env_spec"]
 
 MARKER = ".kfp-notebook-env.json"
 LAST_USED = ".last-used"
@@ -152,23 +153,39 @@ class EnvironmentManager:
     def path(self, spec: EnvSpec) -> Path:
         return self.root / spec.key
 
-    def ensure(self, spec: EnvSpec, log: Callable[[str], None] | None = None) -> Path:
-        """The python executable of the environment for `spec`, built first if needed."""
+    def ensure(
+        self,
+        spec: EnvSpec,
+        log: Callable[[str], None] | None = None,
+        cancelled: threading.Event | None = None,
+    ) -> Path:
+        """The python executable of the environment for `spec`, built first if needed. Setting
+        `cancelled` stops the build (or the wait for another builder) within a second."""
         env = self.path(spec)
         python = env / "bin" / "python"
         if (env / MARKER).exists():
             (env / LAST_USED).touch()
             return python
+        log = log or (lambda line: None)
         with self._guard:
             lock = self._locks.setdefault(spec.key, threading.Lock())
         self.root.mkdir(parents=True, exist_ok=True)
-        with lock, FileLock(str(self.root / f"{spec.key}.lock")):
+        with (
+            held(lock, cancelled, spec.key),
+            held(FileLock(str(self.root / f"{spec.key}.lock")), cancelled, spec.key, log),
+        ):
             if not (env / MARKER).exists():
-                self._build(spec, env, log or (lambda line: None))
+                self._build(spec, env, log, cancelled)
         (env / LAST_USED).touch()
         return python
 
-    def _build(self, spec: EnvSpec, env: Path, log: Callable[[str], None]) -> None:
+    def _build(
+        self,
+        spec: EnvSpec,
+        env: Path,
+        log: Callable[[str], None],
+        cancelled: threading.Event | None,
+    ) -> None:
         shutil.rmtree(env, ignore_errors=True)
         started = time.monotonic()
         log(
@@ -176,23 +193,29 @@ class EnvironmentManager:
             f"{', '.join(spec.requirements + spec.no_deps_requirements)}"
         )
         try:
-            self._run(
+            run_step(
                 [self.base_python, "-m", "virtualenv", "--no-download", "--quiet", str(env)],
                 spec,
                 log,
+                cancelled,
             )
             if spec.requirements:
-                self._install(spec, env, list(spec.requirements), log)
+                self._install(spec, env, list(spec.requirements), log, cancelled)
             if spec.no_deps_requirements:
-                self._install(spec, env, ["--no-deps", *spec.no_deps_requirements], log)
+                self._install(spec, env, ["--no-deps", *spec.no_deps_requirements], log, cancelled)
         except BaseException:
-            shutil.rmtree(env, ignore_errors=True)
+            shutil.rmtree(env, ignore_errors=True)  # the marker was never written
             raise
         (env / MARKER).write_text(json.dumps(asdict(spec), indent=1))
         log(f"[kfp-notebook] environment {spec.key} ready in {time.monotonic() - started:.1f}s")
 
     def _install(
-        self, spec: EnvSpec, env: Path, args: list[str], log: Callable[[str], None]
+        self,
+        spec: EnvSpec,
+        env: Path,
+        args: list[str],
+        log: Callable[[str], None],
+        cancelled: threading.Event | None,
     ) -> None:
         index: list[str] = []
         for i, url in enumerate(spec.index_urls):
@@ -204,10 +227,10 @@ class EnvironmentManager:
 
             insecure = [o for h in spec.trusted_hosts for o in ("--allow-insecure-host", h)]
             command = [find_uv_bin(), "pip", "install", "--python", str(env / "bin" / "python")]
-            self._run([*command, *index, *insecure, *args], spec, log)
+            run_step([*command, *index, *insecure, *args], spec, log, cancelled)
         except (ImportError, FileNotFoundError):
             trusted = [o for h in spec.trusted_hosts for o in ("--trusted-host", h)]
-            self._run(
+            run_step(
                 [
                     str(env / "bin" / "python"),
                     "-m",
@@ -220,29 +243,7 @@ class EnvironmentManager:
                 ],
                 spec,
                 log,
-            )
-
-    def _run(self, command: list[str], spec: EnvSpec, log: Callable[[str], None]) -> None:
-        proc = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
-        tail: list[str] = []
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            line = line.rstrip()
-            tail = [*tail[-19:], line]
-            log(line)
-        if proc.wait() != 0:
-            lines = "\n".join(f"    {t}" for t in tail)
-            raise EnvironmentBuildError(
-                f"could not build the environment for {', '.join(spec.requirements) or 'kfp'} "
-                f"({Path(command[0]).name} exited {proc.returncode}):\n{lines}\n"
-                "Check the package names and versions in packages_to_install and the index "
-                "URL, then run again."
+                cancelled,
             )
 
     def hold(self, python: Path) -> int:

@@ -32,6 +32,7 @@ from kfp_notebook._spec.placeholders import resolve_command
 from kfp_notebook._spec.types import ContainerSpec
 from kfp_notebook.executors.base import Launch
 from kfp_notebook.executors.subprocess.envs import EnvironmentManager, make_env_spec
+from kfp_notebook.executors.subprocess.warden import Warden
 from kfp_notebook.executors.subprocess.zygote import ForkedTask, Zygote, ZygoteUnavailable
 
 __all__ = ["SubprocessExecutor"]
@@ -66,6 +67,7 @@ class SubprocessExecutor:
         self._procs: dict[str, subprocess.Popen[bytes] | ForkedTask] = {}
         self._zygotes: dict[str, Zygote] = {}
         self._held: list[int] = []
+        self._warden = Warden()
         self._closed = False
         self._lock = threading.Lock()
 
@@ -96,7 +98,12 @@ class SubprocessExecutor:
     def _kfp(command: LightweightCommand) -> str:
         return command.kfp_requirement or _host_kfp_requirement()
 
-    def prepare(self, container: ContainerSpec, log: Callable[[str], None]) -> str:
+    def prepare(
+        self,
+        container: ContainerSpec,
+        log: Callable[[str], None],
+        cancelled: threading.Event | None = None,
+    ) -> str:
         key = _digest(container)
         with self._lock:
             known = self._pythons.get(key)
@@ -113,7 +120,7 @@ class SubprocessExecutor:
                 index_urls=command.index_urls,
                 trusted_hosts=command.trusted_hosts,
             )
-            python = self.envs.ensure(spec, log)
+            python = self.envs.ensure(spec, log, cancelled)
             fd = self.envs.hold(python)
             with self._lock:
                 self._held.append(fd)
@@ -175,6 +182,7 @@ class SubprocessExecutor:
         with self._lock:
             self._procs[launch.task_id] = proc
         try:
+            self._warden.watch(proc.pid)  # stops the task's group if this process dies
             launch.on_start(proc.pid)
             assert proc.stdout is not None
             reader = threading.Thread(
@@ -195,6 +203,7 @@ class SubprocessExecutor:
             if proc.poll() is None:
                 stop_process_group(proc.pid, self.grace_period)
                 proc.wait()
+            self._warden.release(proc.pid)
 
     def _task_env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -241,6 +250,7 @@ class SubprocessExecutor:
         self.cancel()
         for zygote in zygotes:
             zygote.close()
+        self._warden.close()
         for fd in held:
             os.close(fd)
 

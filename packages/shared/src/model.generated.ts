@@ -149,4 +149,64 @@ export interface TaskOutputsJSON {
   artifacts: ArtifactPreviewJSON[];
 }
 
+export interface ComparedParameter {
+  name: string;
+  values: unknown[];
+  differs: boolean;
+}
+
+export interface ComparedMetric {
+  key: string;
+  task_id: string;
+  artifact: string;
+  name: string;
+  values: (number | null)[];
+  higher_is_better: boolean;
+  best: number[];
+  differs: boolean;
+}
+
+export interface ComparedArtifact {
+  task_id: string;
+  name: string;
+  type: string;
+  previews: (TablePreview | ImagePreview | TextPreview | HtmlPreview | MetricsPreview | ClassificationPreview | FilesPreview | NotePreview | null)[];
+}
+
+export interface ComparedTask {
+  task_id: string;
+  name: string;
+  component: string;
+  statuses: (TaskState | null)[];
+  durations: (number | null)[];
+  cached: boolean[];
+  digests: (string | null)[];
+  code_changed: boolean;
+}
+
+export interface ComparisonJSON {
+  runs: RunJSON[];
+  same_pipeline: boolean;
+  parameters: ComparedParameter[];
+  metrics: ComparedMetric[];
+  classification: ComparedArtifact[];
+  documents: ComparedArtifact[];
+  tasks: ComparedTask[];
+  changed_components: string[];
+}
+
+export interface TrendPoint {
+  run_id: string;
+  created: number;
+  status: RunState;
+  value: number | null;
+}
+
+export interface TrendJSON {
+  experiment: string;
+  metric: string;
+  higher_is_better: boolean;
+  points: TrendPoint[];
+}
+
 export type PreviewJSON = TablePreview | ImagePreview | TextPreview | HtmlPreview | MetricsPreview | ClassificationPreview | FilesPreview | NotePreview;

@@ -92,15 +92,40 @@ def _child(request: dict, log_fd: int, closing: list) -> None:
         os._exit(code)
 
 
+def _group_runs(pgid: int) -> bool:
+    """Whether a process of group `pgid` still runs (zombies do not count)."""
+    try:
+        os.killpg(pgid, 0)
+    except OSError:
+        return False
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        rest = stat[stat.rfind(b")") + 2 :].split()
+        if len(rest) > 2 and int(rest[2]) == pgid and rest[0] != b"Z":
+            return True
+    return False
+
+
 def _stop_children(children: set) -> None:
+    """SIGTERM each task's process group, wait up to 2 s for the groups to empty, then SIGKILL
+    what is left. Reaping empties `children`; the groups to stop are fixed before, so processes
+    a task started (same group) get the SIGKILL even when the task itself ended at SIGTERM."""
+    groups = set(children)
     for sig, wait in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 0.0)):
-        for pid in children:
+        for pgid in groups:
             with contextlib.suppress(OSError):
-                os.killpg(pid, sig)
+                os.killpg(pgid, sig)
         deadline = time.monotonic() + wait
-        while children and time.monotonic() < deadline:
+        while time.monotonic() < deadline and any(_group_runs(g) for g in groups):
             _reap(children, None)
             time.sleep(0.05)
+    _reap(children, None)
 
 
 def _reap(children: set, control: "socket.socket | None") -> None:
