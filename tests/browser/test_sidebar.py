@@ -104,7 +104,7 @@ def test_sidebar_follows_a_run_previews_and_deletes(jupyterlab, page, screenshot
     shot(page, "dataset-preview")
 
     sidebar.locator(".kfpsb-artifact[data-artifact='notes']").click()
-    heading = page.locator(".kfpsb-preview-body[data-kind='markdown'] .kfpsb-markdown h1")
+    heading = page.locator(".kfpsb-preview-body[data-kind='markdown'] .kfpnb-markdown h1")
     heading.wait_for(timeout=15_000)
     assert heading.inner_text().strip() == "Weekly notes"
     page.wait_for_timeout(500)

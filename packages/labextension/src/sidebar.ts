@@ -1,0 +1,388 @@
+/**
+ * The left-panel browser: pipeline roots -> runs -> tasks -> artifacts. While it is visible it
+ * polls `/roots` (one cheap request: every root's change token) and re-reads only the roots and
+ * expanded runs whose token moved; running durations tick locally in between.
+ */
+import { Notification } from "@jupyterlab/apputils";
+import { Widget } from "@lumino/widgets";
+
+import {
+  elapsed,
+  formatDuration,
+  formatTime,
+  TERMINAL_STATES,
+  type ArtifactJSON,
+  type RootJSON,
+  type RunDetailJSON,
+  type RunJSON,
+  type TaskJSON,
+} from "@kfp-notebook/shared";
+
+import { api } from "./api";
+import { actionButton, el, statusIcon } from "./format";
+
+const PAGE = 50;
+const POLL_MS = 1500;
+
+export interface ISidebarActions {
+  preview(root: RootJSON, runId: string, artifact: ArtifactJSON): void;
+  openInLab(path: string, isDir: boolean): void;
+  copyPath(text: string): void;
+  logs(root: RootJSON, runId: string, task?: string): void;
+  rerun(root: RootJSON, run: RunJSON, task: TaskJSON): Promise<void>;
+  deleteRun(root: RootJSON, run: RunJSON): Promise<boolean>;
+}
+
+interface IRootState {
+  runs: RunJSON[];
+  cursor: string | null;
+  total: number;
+  token: string;
+}
+
+export class RunsSidebar extends Widget {
+  private roots: RootJSON[] = [];
+  private rootState = new Map<string, IRootState>();
+  private details = new Map<string, RunDetailJSON>();
+  private open = new Set<string>();
+  private filterText = "";
+  private statusFilter = "";
+  private tree = el("div", "kfpsb-tree");
+  private timer = 0;
+  private busy = false;
+
+  constructor(private actions: ISidebarActions) {
+    super();
+    this.id = "kfp-notebook-sidebar";
+    this.addClass("kfpsb-sidebar");
+    this.title.caption = "Pipeline runs (kfp-notebook)";
+    this.node.append(this.header(), this.tree);
+  }
+
+  private header(): HTMLElement {
+    const head = el("div", "kfpsb-header");
+    head.append(el("div", "kfpsb-title", "Pipeline runs"));
+    const row = el("div", "kfpsb-filters");
+    const input = el("input", "kfpsb-filter");
+    input.placeholder = "Filter runs by id or pipeline";
+    input.setAttribute("aria-label", "Filter runs");
+    let debounce = 0;
+    input.addEventListener("input", () => {
+      window.clearTimeout(debounce);
+      debounce = window.setTimeout(() => {
+        this.filterText = input.value.trim();
+        void this.reloadAll();
+      }, 250);
+    });
+    const status = el("select", "kfpsb-status-filter");
+    status.setAttribute("aria-label", "Filter by status");
+    for (const s of ["", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED"]) {
+      const option = el("option", "", s || "any status");
+      option.value = s;
+      status.append(option);
+    }
+    status.addEventListener("change", () => {
+      this.statusFilter = status.value;
+      void this.reloadAll();
+    });
+    row.append(
+      input,
+      status,
+      actionButton("⟳", "Refresh", () => void this.reloadAll()),
+    );
+    head.append(row);
+    return head;
+  }
+
+  protected override onAfterShow(): void {
+    void this.tick();
+  }
+
+  protected override onAfterAttach(): void {
+    void this.tick();
+  }
+
+  protected override onBeforeHide(): void {
+    window.clearTimeout(this.timer);
+  }
+
+  override dispose(): void {
+    window.clearTimeout(this.timer);
+    super.dispose();
+  }
+
+  /** One poll: read the tokens, re-read what changed, redraw, and schedule the next poll. */
+  private async tick(): Promise<void> {
+    window.clearTimeout(this.timer);
+    if (!this.busy) {
+      this.busy = true;
+      try {
+        const { roots } = await api.roots();
+        this.roots = roots;
+        for (const root of roots) {
+          const state = this.rootState.get(root.id);
+          if (this.open.has(root.id) && (!state || state.token !== root.token)) {
+            await this.loadRoot(root, state ? Math.max(state.runs.length, PAGE) : PAGE);
+            await this.reloadOpenRuns(root);
+          }
+        }
+        this.render();
+      } catch (error) {
+        this.tree.replaceChildren(el("div", "kfpsb-error", `Cannot reach the server: ${error}`));
+      } finally {
+        this.busy = false;
+      }
+    }
+    if (this.isVisible && !this.isDisposed) {
+      this.timer = window.setTimeout(() => void this.tick(), POLL_MS);
+    }
+  }
+
+  private async reloadAll(): Promise<void> {
+    this.rootState.clear();
+    await this.tick();
+  }
+
+  private async loadRoot(root: RootJSON, limit: number): Promise<void> {
+    const filter = { status: this.statusFilter, q: this.filterText };
+    const page = await api.runs(root.id, limit, null, filter);
+    this.rootState.set(root.id, { ...page, cursor: page.next_cursor });
+  }
+
+  private async loadMore(root: RootJSON): Promise<void> {
+    const state = this.rootState.get(root.id);
+    if (!state?.cursor) {
+      return;
+    }
+    const filter = { status: this.statusFilter, q: this.filterText };
+    const page = await api.runs(root.id, PAGE, state.cursor, filter);
+    state.runs.push(...page.runs);
+    state.cursor = page.next_cursor;
+    this.render();
+  }
+
+  private async reloadOpenRuns(root: RootJSON): Promise<void> {
+    const runs = this.rootState.get(root.id)?.runs ?? [];
+    for (const run of runs) {
+      const key = `${root.id}/${run.run_id}`;
+      if (this.open.has(key)) {
+        this.details.set(key, await api.run(root.id, run.run_id));
+      }
+    }
+  }
+
+  private async toggle(key: string, load?: () => Promise<void>): Promise<void> {
+    if (this.open.has(key)) {
+      this.open.delete(key);
+    } else {
+      this.open.add(key);
+      if (load) {
+        await load();
+      }
+    }
+    this.render();
+  }
+
+  private render(): void {
+    const nodes: HTMLElement[] = [];
+    if (!this.roots.length) {
+      nodes.push(
+        el("div", "kfpsb-note", "No pipeline roots yet: run a pipeline with kfp_notebook."),
+      );
+    }
+    for (const root of this.roots) {
+      nodes.push(this.rootRow(root));
+      if (this.open.has(root.id)) {
+        nodes.push(...this.runRows(root));
+      }
+    }
+    this.tree.replaceChildren(...nodes);
+  }
+
+  private row(depth: number, key: string | null, className: string): HTMLElement {
+    const row = el("div", `kfpsb-row ${className}`);
+    row.style.paddingLeft = `${4 + depth * 14}px`;
+    if (key !== null) {
+      row.append(el("span", "kfpsb-caret", this.open.has(key) ? "▾" : "▸"));
+    } else {
+      row.append(el("span", "kfpsb-caret", ""));
+    }
+    return row;
+  }
+
+  private rootRow(root: RootJSON): HTMLElement {
+    const row = this.row(0, root.id, "kfpsb-root");
+    row.dataset.root = root.path;
+    row.title = root.path;
+    row.append(
+      el("span", "kfpsb-label", root.name || root.path),
+      el("span", "kfpsb-meta", `${root.runs} runs`),
+    );
+    row.addEventListener("click", () => void this.toggle(root.id, () => this.loadRoot(root, PAGE)));
+    return row;
+  }
+
+  private runRows(root: RootJSON): HTMLElement[] {
+    const state = this.rootState.get(root.id);
+    if (!state) {
+      return [];
+    }
+    const out: HTMLElement[] = [];
+    for (const run of state.runs) {
+      const key = `${root.id}/${run.run_id}`;
+      const row = this.row(1, key, "kfpsb-run");
+      row.dataset.runId = run.run_id;
+      row.dataset.status = run.status;
+      row.title = `${run.pipeline_name}, started ${formatTime(run.created)}${run.message ? `\n${run.message}` : ""}`;
+      row.append(
+        statusIcon(run.status),
+        el("span", "kfpsb-label", run.run_id),
+        el("span", "kfpsb-meta", formatDuration(elapsed(run.created, run.finished))),
+        actionButton("log", "Open the run log", () => this.actions.logs(root, run.run_id)),
+      );
+      if (run.status === "RUNNING") {
+        row.append(
+          actionButton("■", "Cancel this run", async () => {
+            try {
+              await api.cancelRun(root.id, run.run_id);
+            } catch (error) {
+              Notification.error(`Cancel failed: ${error}`);
+            }
+          }),
+        );
+      }
+      if (TERMINAL_STATES.has(run.status)) {
+        row.append(
+          actionButton("✕", "Delete this run", async () => {
+            if (await this.actions.deleteRun(root, run)) {
+              this.open.delete(key);
+              await this.reloadAll();
+            }
+          }),
+        );
+      }
+      row.addEventListener(
+        "click",
+        () =>
+          void this.toggle(key, async () => {
+            this.details.set(key, await api.run(root.id, run.run_id));
+          }),
+      );
+      out.push(row);
+      const detail = this.details.get(key);
+      if (this.open.has(key) && detail) {
+        out.push(...this.taskRows(root, detail));
+      }
+    }
+    if (state.cursor) {
+      const more = this.row(1, null, "kfpsb-more");
+      more.append(el("span", "kfpsb-label", `Load more (${state.runs.length} of ${state.total})`));
+      more.addEventListener("click", () => void this.loadMore(root));
+      out.push(more);
+    } else if (!state.runs.length) {
+      const none = this.row(1, null, "kfpsb-note");
+      none.append(
+        el("span", "", this.filterText || this.statusFilter ? "No matching runs" : "No runs"),
+      );
+      out.push(none);
+    }
+    return out;
+  }
+
+  private taskRows(root: RootJSON, detail: RunDetailJSON): HTMLElement[] {
+    const depthOf = new Map<string, number>();
+    const out: HTMLElement[] = [];
+    for (const task of detail.tasks) {
+      const depth = task.parent_id ? (depthOf.get(task.parent_id) ?? 0) + 1 : 0;
+      depthOf.set(task.task_id, depth);
+      const key = `${root.id}/${detail.run.run_id}/${task.task_id}`;
+      const hasArtifacts = task.artifacts.length > 0;
+      const row = this.row(
+        2 + depth,
+        hasArtifacts ? key : null,
+        `kfpsb-task kfpsb-kind-${task.kind}`,
+      );
+      row.dataset.taskId = task.task_id;
+      row.dataset.status = task.status;
+      row.title = [
+        `${task.kind} ${task.task_id}`,
+        task.message,
+        paramsText("inputs", task.inputs),
+        paramsText("outputs", task.outputs),
+      ]
+        .filter(Boolean)
+        .join("\n");
+      row.append(
+        statusIcon(task.status),
+        el("span", "kfpsb-label", task.name),
+        el("span", "kfpsb-meta", formatDuration(elapsed(task.started, task.finished))),
+      );
+      if (task.kind === "container" || task.kind === "importer") {
+        row.append(
+          actionButton("log", "Open the task log", () =>
+            this.actions.logs(root, detail.run.run_id, task.task_id),
+          ),
+        );
+        if (TERMINAL_STATES.has(detail.run.status)) {
+          row.append(
+            actionButton(
+              "↻",
+              "Re-run the pipeline from this task",
+              () => void this.actions.rerun(root, detail.run, task).then(() => this.reloadAll()),
+            ),
+          );
+        }
+      }
+      if (hasArtifacts) {
+        row.addEventListener("click", () => void this.toggle(key));
+      }
+      out.push(row);
+      if (this.open.has(key)) {
+        for (const art of task.artifacts) {
+          out.push(this.artifactRow(root, detail.run.run_id, art, 3 + depth));
+        }
+      }
+    }
+    return out;
+  }
+
+  private artifactRow(
+    root: RootJSON,
+    runId: string,
+    art: ArtifactJSON,
+    depth: number,
+  ): HTMLElement {
+    const row = this.row(depth, null, "kfpsb-artifact");
+    row.dataset.artifact = art.name;
+    row.title = `${art.type}\n${art.uri}`;
+    row.append(
+      el("span", "kfpsb-art-icon", art.is_dir ? "▤" : "◇"),
+      el("span", "kfpsb-label", art.name),
+      el("span", "kfpsb-meta", art.type.replace(/^system\./, "")),
+    );
+    row.append(actionButton("copy", "Copy the path", () => this.actions.copyPath(art.uri)));
+    if (art.server_path !== null) {
+      const serverPath = art.server_path;
+      row.append(
+        actionButton("open", "Open in JupyterLab", () =>
+          this.actions.openInLab(serverPath, art.is_dir),
+        ),
+      );
+    }
+    if (art.path !== null) {
+      row.addEventListener("click", () => this.actions.preview(root, runId, art));
+    }
+    return row;
+  }
+}
+
+function paramsText(label: string, values: Record<string, unknown>): string {
+  const entries = Object.entries(values ?? {});
+  if (!entries.length) {
+    return "";
+  }
+  return `${label}: ${entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}`.slice(
+    0,
+    500,
+  );
+}

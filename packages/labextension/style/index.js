@@ -1,0 +1,2 @@
+import "@kfp-notebook/shared/style/previews.css";
+import "./index.css";

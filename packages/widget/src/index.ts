@@ -1,0 +1,113 @@
+// The kfp-notebook run widget (anywidget entry point): header with status, progress, elapsed
+// time and cancel; the task graph; logs and outputs of the selected task. No JupyterLab import:
+// it runs in JupyterLab, Notebook 7 and VS Code alike.
+import "@kfp-notebook/shared/style/previews.css";
+import "./widget.css";
+
+import {
+  KfpApi,
+  elapsed,
+  formatDuration,
+  h,
+  pageServerOptions,
+  statusColour,
+} from "@kfp-notebook/shared";
+
+import { TaskGraph } from "./graph";
+import { outputsOf, type Model } from "./model";
+import { LogPanel, renderOutputs } from "./panels";
+import { progress } from "./progress";
+
+const EVENTS = [
+  "change:run",
+  "change:tasks",
+  "change:logs",
+  "change:selected",
+  "change:selected_outputs",
+];
+
+function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
+  const root = h("div", { class: "kfpnb-root" });
+  const title = h("span", { class: "kfpnb-title" });
+  const badge = h("span", { class: "kfpnb-badge" });
+  const count = h("span", { class: "kfpnb-progress" });
+  const clock = h("span", { class: "kfpnb-elapsed" });
+  const cancel = h("button", { class: "kfpnb-cancel", type: "button" }, "Cancel");
+  const allLogs = h("button", { class: "kfpnb-all", type: "button" }, "All logs");
+  const message = h("div", { class: "kfpnb-run-message" });
+  const select = (taskId: string) => {
+    model.set("selected", taskId);
+    model.save_changes();
+  };
+  const graph = new TaskGraph(select);
+  const logs = new LogPanel(() => refresh());
+  const outputs = h("div", { class: "kfpnb-outputs-box" });
+  root.append(
+    h("div", { class: "kfpnb-header" }, title, badge, count, clock, allLogs, cancel),
+    message,
+    graph.el,
+    h("div", { class: "kfpnb-panels" }, logs.el, outputs),
+  );
+  el.append(root);
+
+  cancel.addEventListener("click", () => {
+    model.send({ action: "cancel" }); // handled at once when the kernel is idle
+    cancel.textContent = "Cancelling…";
+    cancel.setAttribute("disabled", "");
+    const run = model.get("run");
+    void new KfpApi(pageServerOptions()).requestCancel(run.root, run.run_id).then((sent) => {
+      window.setTimeout(() => {
+        if (model.get("run").status === "RUNNING") {
+          message.textContent = sent
+            ? "Cancel requested; waiting for the engine to stop the tasks…"
+            : "The kernel is busy waiting for this run: interrupt the kernel (■) to cancel it now.";
+        }
+      }, 2000);
+    });
+  });
+  allLogs.addEventListener("click", () => select(""));
+
+  function refresh(): void {
+    const run = model.get("run");
+    const tasks = model.get("tasks") ?? [];
+    const selected = model.get("selected") ?? "";
+    const now = run.status === "RUNNING" ? Date.now() / 1000 : (run.finished ?? Date.now() / 1000);
+    title.textContent = `${run.pipeline_name || "run"} · ${run.run_id}`;
+    badge.textContent = run.status;
+    badge.setAttribute("data-status", run.status);
+    badge.style.background = statusColour(run.status).stroke;
+    root.setAttribute("data-status", run.status);
+    const { done, total } = progress(tasks);
+    count.textContent = `${done} of ${total} tasks`;
+    clock.textContent = run.created ? formatDuration(elapsed(run.created, now, now)) : "";
+    if (run.status !== "RUNNING") {
+      cancel.setAttribute("disabled", "");
+      const failed = run.status === "FAILED" || run.status === "CANCELLED";
+      message.textContent = failed ? run.message : "";
+    }
+    graph.update(tasks, selected, now);
+    logs.update(tasks, model.get("logs") ?? {}, model.get("log_counts") ?? {}, selected);
+    const task = tasks.find((t) => t.task_id === selected);
+    const out = outputsOf(model.get("selected_outputs"), selected);
+    outputs.replaceChildren(renderOutputs(out, task));
+  }
+
+  for (const e of EVENTS) {
+    model.on(e, refresh);
+  }
+  const timer = window.setInterval(() => {
+    if (model.get("run").status === "RUNNING") {
+      refresh();
+    }
+  }, 500);
+  requestAnimationFrame(refresh);
+  return () => {
+    window.clearInterval(timer);
+    graph.dispose();
+    for (const e of EVENTS) {
+      model.off(e, refresh);
+    }
+  };
+}
+
+export default { render };

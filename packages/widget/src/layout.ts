@@ -1,0 +1,158 @@
+// The task graph's layout: ELK's layered algorithm on the compound graph of the run (loops,
+// iterations, conditions, nested pipelines and exit handlers are groups holding their tasks), so
+// a group sits next to the tasks it depends on. Coordinates come back absolute (root-relative).
+import ELK from "elkjs/lib/elk.bundled.js";
+import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
+import { isLeafKind, type TaskJSON } from "@kfp-notebook/shared";
+
+export const NODE_W = 150;
+export const NODE_H = 38;
+const GROUP_PADDING = "[top=26,left=10,bottom=10,right=10]";
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface GraphLayout {
+  boxes: Map<string, Box>;
+  edges: { from: string; to: string; points: Point[] }[];
+  width: number;
+  height: number;
+}
+
+const ROOT_OPTIONS: Record<string, string> = {
+  "elk.algorithm": "layered",
+  "elk.direction": "RIGHT",
+  "elk.hierarchyHandling": "INCLUDE_CHILDREN",
+  "elk.edgeRouting": "ORTHOGONAL",
+  "elk.spacing.nodeNode": "14",
+  "elk.spacing.edgeNode": "10",
+  "elk.layered.spacing.nodeNodeBetweenLayers": "36",
+  "elk.layered.spacing.edgeNodeBetweenLayers": "12",
+  "elk.layered.nodePlacement.strategy": "NETWORK_SIMPLEX",
+  "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES",
+  "elk.padding": "[top=8,left=8,bottom=8,right=8]",
+  "elk.json.shapeCoords": "ROOT",
+  "elk.json.edgeCoords": "ROOT",
+};
+
+/** The ELK graph of the tasks: each task a node inside its parent's node. */
+export function elkGraph(tasks: TaskJSON[]): ElkNode {
+  const byId = new Map(tasks.map((t) => [t.task_id, t]));
+  const nodes = new Map<string, ElkNode>();
+  for (const t of tasks) {
+    const leaf = isLeafKind(t.kind);
+    nodes.set(t.task_id, {
+      id: t.task_id,
+      ...(leaf ? { width: NODE_W, height: NODE_H } : {}),
+      layoutOptions: leaf ? {} : { "elk.padding": GROUP_PADDING },
+      children: [],
+    });
+  }
+  const root: ElkNode = { id: "\u0000root", layoutOptions: ROOT_OPTIONS, children: [], edges: [] };
+  for (const t of tasks) {
+    const node = nodes.get(t.task_id) as ElkNode;
+    const parent = t.parent_id !== null ? nodes.get(t.parent_id) : undefined;
+    (parent ?? root).children?.push(node);
+  }
+  for (const node of nodes.values()) {
+    if (!node.children?.length && node.width === undefined) {
+      node.width = NODE_W; // a group with no tasks yet (a loop before it expands)
+      node.height = NODE_H;
+    }
+  }
+  const edges: ElkExtendedEdge[] = [];
+  for (const t of tasks) {
+    for (const dep of t.dependencies) {
+      if (byId.has(dep) && dep !== t.task_id) {
+        edges.push({ id: `${dep}\u0000${t.task_id}`, sources: [dep], targets: [t.task_id] });
+      }
+    }
+  }
+  root.edges = edges;
+  return root;
+}
+
+const elk = new ELK();
+
+export async function layoutTasks(tasks: TaskJSON[]): Promise<GraphLayout> {
+  const laid = await elk.layout(elkGraph(tasks));
+  const boxes = new Map<string, Box>();
+  const visit = (node: ElkNode) => {
+    for (const child of node.children ?? []) {
+      const { x = 0, y = 0, width = NODE_W, height = NODE_H } = child;
+      boxes.set(child.id, { x, y, width, height });
+      visit(child);
+    }
+  };
+  visit(laid);
+  const edges: GraphLayout["edges"] = [];
+  const collect = (node: ElkNode) => {
+    for (const e of node.edges ?? []) {
+      for (const s of e.sections ?? []) {
+        const points = [s.startPoint, ...(s.bendPoints ?? []), s.endPoint];
+        edges.push({ from: e.sources[0], to: e.targets[0], points });
+      }
+    }
+    node.children?.forEach(collect);
+  };
+  collect(laid);
+  const layout = { boxes, edges, width: laid.width ?? 0, height: laid.height ?? 0 };
+  orderIterations(layout, tasks);
+  return layout;
+}
+
+const byIndex = (a: string, b: string) => a.localeCompare(b, "en", { numeric: true });
+
+/**
+ * Stacks each loop's iterations top to bottom in index order (ELK orders unconnected groups as
+ * it likes), keeping the stack's top and gaps; an iteration moves with its tasks and edges.
+ */
+export function orderIterations(layout: GraphLayout, tasks: TaskJSON[]): void {
+  const loops = new Map<string, string[]>();
+  for (const t of tasks) {
+    if (t.kind === "iteration" && t.parent_id !== null) {
+      loops.set(t.parent_id, [...(loops.get(t.parent_id) ?? []), t.task_id]);
+    }
+  }
+  for (const ids of loops.values()) {
+    const slots = ids.map((id) => layout.boxes.get(id));
+    if (ids.length < 2 || slots.some((b) => b === undefined)) {
+      continue;
+    }
+    const boxes = slots as Box[];
+    const byY = [...boxes].sort((a, b) => a.y - b.y);
+    const first = byY[0] as Box;
+    const last = byY[byY.length - 1] as Box;
+    const heights = boxes.reduce((sum, b) => sum + b.height, 0);
+    const gap = (last.y + last.height - first.y - heights) / (boxes.length - 1);
+    let y = first.y;
+    for (const id of [...ids].sort(byIndex)) {
+      const box = layout.boxes.get(id) as Box;
+      shift(layout, id, y - box.y);
+      y += box.height + gap;
+    }
+  }
+}
+
+function shift(layout: GraphLayout, id: string, dy: number): void {
+  const within = (other: string) => other === id || other.startsWith(`${id}/`);
+  for (const [other, box] of layout.boxes) {
+    if (within(other)) {
+      box.y += dy;
+    }
+  }
+  for (const edge of layout.edges) {
+    if (within(edge.from)) {
+      edge.points = edge.points.map((p) => ({ x: p.x, y: p.y + dy }));
+    }
+  }
+}
