@@ -184,7 +184,7 @@ def test_each_failure_is_one_clear_error(url):
     with pytest.raises(RemoteRunNotFoundError, match="no run nope"):
         conn.get_run("nope")
     with pytest.raises(RemoteSpecRejectedError, match="Invalid pipeline spec"):
-        conn.submit({"pipelineInfo": {"name": "x"}}, {}, "bad")
+        conn.submit({"pipelineInfo": {"name": "x"}}, {}, "bad", "Default")
 
 
 def test_the_endpoint_comes_from_KF_PIPELINES_ENDPOINT_like_kfp_client(monkeypatch, url):
