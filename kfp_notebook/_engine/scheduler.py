@@ -64,7 +64,8 @@ class Orchestrator:
         self.from_task = from_task
         self.ir, self.run_id, self.bus, self.runner = ir, run_id, bus, runner
         self.arguments = arguments
-        self.context = RunContext(run_id, str(runner.store.root))
+        store = getattr(runner, "store", None)  # None when a test drives the scheduler alone
+        self.context = RunContext(run_id, str(store.root) if store is not None else "")
         self._executors = ir.executors
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="kfpnb-task")
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
