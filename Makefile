@@ -27,3 +27,7 @@ bench-docker: install
 
 bench-widget: install
 	$(PYTHON) bench/widget.py
+
+.PHONY: conformance
+conformance: install
+	$(PYTHON) bench/conformance.py --kfp-src $(KFP_SRC)
