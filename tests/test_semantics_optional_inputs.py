@@ -119,3 +119,28 @@ def test_a_nil_level_in_between_passes_nothing(session) -> None:
     run = session.run(top)
     assert run.status is RunState.SUCCEEDED, run.error
     assert run.tasks["middle/grandchild/show-int"].outputs["Output"] == "3"
+
+
+@dsl.component(base_image=IMAGE)
+def show_text(x: Optional[str] = None) -> str:
+    return repr(x)
+
+
+@dsl.pipeline
+def groups_over_nil(x: Optional[str] = None):
+    with dsl.If(x == "a"):
+        show_text(x=x)
+    with dsl.ParallelFor([1, 2]):
+        show_text(x=x)
+
+
+def test_an_unset_optional_input_passes_through_conditions_and_loops(session) -> None:
+    """Conditions and loops are DAGs the compiler made, whose inputs are never optional: an
+    unset optional pipeline input reaches them as null, not as a missing value."""
+    run = session.run(groups_over_nil)
+    assert run.status is RunState.SUCCEEDED, run.error
+    assert run.tasks["condition-1/show-text"].status.value == "SKIPPED"
+    assert run.tasks["for-loop-3[0]/show-text-2"].outputs["Output"] == "None"
+    run = session.run(groups_over_nil, {"x": "a"})
+    assert run.tasks["condition-1/show-text"].outputs["Output"] == "'a'"
+    assert run.tasks["for-loop-3[1]/show-text-2"].outputs["Output"] == "'a'"

@@ -124,7 +124,7 @@ def resolve_inputs(node: Node, frame: Frame, context: RunContext) -> Inputs:
             else:
                 missing[name] = f"the enclosing DAG has no artifact {key!r}"
     if not node.is_leaf:
-        return Inputs(_dag_defaults(node, params, missing), artifacts)
+        return Inputs(_dag_defaults(node, params), artifacts)
     return Inputs(
         _apply_definitions(node, params, missing), _check_artifacts(node, artifacts, missing)
     )
@@ -174,9 +174,11 @@ def _apply_definitions(node: Node, params: IRDict, missing: dict[str, str]) -> I
     return params
 
 
-def _dag_defaults(node: Node, params: IRDict, missing: dict[str, str]) -> IRDict:
+def _dag_defaults(node: Node, params: IRDict) -> IRDict:
     """A DAG's inputs not passed to it: the declared default, else null (the DAG driver's rule
-    in backend/src/v2/driver/resolve.go). A loop's item input comes with each iteration."""
+    in backend/src/v2/driver/resolve.go). A loop's item input comes with each iteration. An
+    input of a group the compiler made (a condition's or a loop's channel) is never optional;
+    null goes on there too, so the tasks inside fall back to their own defaults."""
     definitions = node.component.get("inputDefinitions", {}).get("parameters", {})
     item = node.task.get("parameterIterator", {}).get("itemInput")
     for name, definition in definitions.items():
@@ -184,11 +186,8 @@ def _dag_defaults(node: Node, params: IRDict, missing: dict[str, str]) -> IRDict
             continue
         if "defaultValue" in definition:
             params[name] = coerce(definition["defaultValue"], definition.get("parameterType", ""))
-        elif definition.get("isOptional"):
-            params[name] = None
         else:
-            why = missing.get(name, "nothing was passed to it")
-            raise InputError(f"task {node.name!r}: input {name!r} has no value ({why}).")
+            params[name] = None
     return params
 
 
