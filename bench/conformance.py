@@ -42,21 +42,30 @@ COMPILE = r"""
 import ast, json, runpy, sys
 from pathlib import Path
 from kfp import compiler
+from kfp.dsl.base_component import BaseComponent
 from kfp.dsl.graph_component import GraphComponent
 src, out = Path(sys.argv[1]), sys.argv[2]
 sys.path[:0] = [str(src.parent), sys.argv[3]]
-names = []
+names, parameters = [], {}
 for node in ast.walk(ast.parse(src.read_text())):
     if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "compile":
         args = [k.value for k in node.keywords if k.arg == "pipeline_func"] + node.args[:1]
         names += [a.id for a in args if isinstance(a, ast.Name)]
+        given = [k.value for k in node.keywords if k.arg == "pipeline_parameters"]
+        if given and not parameters:
+            try:
+                parameters = ast.literal_eval(given[0])
+            except ValueError:
+                pass
 found = runpy.run_path(str(src), run_name="kfpnb_conformance")
-pipelines = [n for n in names if isinstance(found.get(n), GraphComponent)]
+pipelines = [n for n in names if isinstance(found.get(n), BaseComponent)]
 pipelines += [n for n, v in found.items() if isinstance(v, GraphComponent)][-1:]
 if not pipelines:
     print("KFPNB-CONFORMANCE-RESULT " + json.dumps({"status": "NOT_A_PIPELINE"}))
     sys.exit(0)
-compiler.Compiler().compile(found[pipelines[0]], package_path=out)
+compiler.Compiler().compile(
+    found[pipelines[0]], package_path=out, pipeline_parameters=parameters or None
+)
 print("KFPNB-CONFORMANCE-RESULT " + json.dumps({"status": "COMPILED", "name": pipelines[0]}))
 """
 OURS = r"""

@@ -116,3 +116,21 @@ def test_opted_in_other_containers_are_still_refused(tmp_path, component, why) -
 def test_an_unknown_mode_is_refused(tmp_path) -> None:
     with pytest.raises(ExecutorUnavailableError, match=r"'refuse' .* or 'local'"):
         Session(runner=SubprocessRunner(containers="docker"), pipeline_root=tmp_path)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("image", "python"),
+    [
+        ("python:3.11", True),
+        ("docker.io/library/python:3.12-slim", True),
+        ("registry.access.redhat.com/ubi9/python-311:latest", True),  # KFP's test data uses it
+        ("python@sha256:0123", True),
+        ("alpine:3.19", False),
+        ("pythonista:1", False),
+        ("my/python-ml:1", False),
+    ],
+)
+def test_what_counts_as_a_python_image(image, python) -> None:
+    from kfp_notebook.executors.subprocess.local_container import _is_python_image
+
+    assert _is_python_image(image) is python

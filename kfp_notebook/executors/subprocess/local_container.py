@@ -44,9 +44,10 @@ def _image(container: Mapping[str, Any]) -> str:
 
 
 def _is_python_image(image: str) -> bool:
-    """python:3.11, python:3.11-slim, docker.io/library/python:3.12, python@sha256:..."""
-    last = image.rsplit("/", 1)[-1]
-    return re.split(r"[:@]", last, maxsplit=1)[0] == "python"
+    """python:3.11, python:3.11-slim, docker.io/library/python:3.12, python@sha256:...,
+    registry.access.redhat.com/ubi9/python-311, python3.12..."""
+    name = re.split(r"[:@]", image.rsplit("/", 1)[-1], maxsplit=1)[0]
+    return re.fullmatch(r"python([-_.]?\d[\w.-]*)?", name) is not None
 
 
 def _kind(container: Mapping[str, Any]) -> str | None:
