@@ -217,10 +217,17 @@ def run_unit(unit: Unit, args: argparse.Namespace, work: Path, local_python: str
         _keep_kfp(local_python)
         theirs = [local_python, "-c", KFP_LOCAL, str(target), str(folder / "kfp-local")]
         unit.runs["kfp.local"] = _child(theirs, args.timeout, folder)
-    text = target.read_text(encoding="utf-8", errors="replace")
+    classify_runs(unit, target.read_text(encoding="utf-8", errors="replace"))
+    return unit
+
+
+def classify_runs(unit: Unit, compiled: str = "") -> None:
+    """Each run's verdict, from its error and from the pipeline's sources in the checkout."""
+    text = compiled + "".join(
+        p.read_text(encoding="utf-8", errors="replace") for p in (unit.py, unit.yaml) if p
+    )
     for run in unit.runs.values():
         run["verdict"], run["why"] = classify(unit, run, text)
-    return unit
 
 
 def classify(unit: Unit, run: dict[str, str], pipeline_text: str) -> tuple[str, str]:
@@ -236,7 +243,7 @@ def classify(unit: Unit, run: dict[str, str], pipeline_text: str) -> tuple[str, 
         return "needs Docker", short
     if re.search(r"platforms:\s*\n\s*kubernetes:", pipeline_text):
         return "Kubernetes-only", short
-    if "needs a value for" in error or ("missing" in error.lower() and "argument" in error):
+    if "needs a value for" in error or "the enclosing DAG has no artifact" in error:
         return "needs arguments", short
     if run["status"] == "SUCCEEDED":
         return "gap", "succeeded where the backend's e2e test expects FAILED"
@@ -276,6 +283,10 @@ def report(units: list[Unit], runners: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _path(text: str | None) -> Path | None:
+    return Path(text) if text else None
+
+
 def _passes(unit: Unit, runner: str) -> bool:
     return unit.runs[runner]["verdict"] == "pass"
 
@@ -289,7 +300,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--containers", choices=["refuse", "local"], default="refuse")
     parser.add_argument("--skip-kfp-local", action="store_true")
     parser.add_argument("--json", type=Path, help="write every result here")
+    parser.add_argument("--from-json", type=Path, help="report on the results saved there")
     args = parser.parse_args(argv)
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        units = [Unit(**{**u, "py": _path(u["py"]), "yaml": _path(u["yaml"])}) for u in saved]
+        for u in units:
+            classify_runs(u)
+        print(report(units, sorted({n for u in units for n in u.runs} - {"compile"})))
+        return 0
     root = args.kfp_src / "test_data" / "sdk_compiled_pipelines"
     if not root.is_dir():
         parser.error(f"{root} is not a folder: pass a kubeflow/pipelines checkout as --kfp-src")
