@@ -62,3 +62,7 @@ bench-docker: install-dev
 
 bench-widget: install-dev
 	$(PYTHON) bench/widget.py
+
+.PHONY: conformance
+conformance: install
+	$(PYTHON) bench/conformance.py --kfp-src $(KFP_SRC)

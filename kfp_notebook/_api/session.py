@@ -23,6 +23,7 @@ from kfp_notebook._spec.ir import load_pipeline
 from kfp_notebook._store.store import RunRecord, RunStore
 from kfp_notebook.executors.base import TaskExecutor
 from kfp_notebook.executors.subprocess.executor import SubprocessExecutor
+from kfp_notebook.executors.subprocess.local_container import ContainersMode
 
 __all__ = [
     "DockerRunner",
@@ -43,11 +44,17 @@ class SubprocessRunner:
     """Run lightweight Python components as local processes, each requirement set in its own
     cached virtual environment (`use_venv=False`: in this interpreter). With `prefork` (the
     default) tasks fork from a process per environment that has KFP and the environment's
-    packages imported already; `prefork=False` starts a fresh interpreter for every task."""
+    packages imported already; `prefork=False` starts a fresh interpreter for every task.
+
+    Container components have no image to run in here: they are refused (`containers="refuse"`,
+    the default) unless `containers="local"`, which runs one whose image is a Python image and
+    whose command is `python ...` or `sh -c ...` as a local process, with this interpreter as
+    `python` and a warning that the image is not used."""
 
     use_venv: bool = True
     grace_period: float = 3.0
     prefork: bool = True
+    containers: ContainersMode = "refuse"
 
 
 class DockerRunner:
@@ -71,7 +78,10 @@ def _make_executor(runner: Any) -> TaskExecutor:
         runner = DockerRunner()
     if isinstance(runner, SubprocessRunner):
         return SubprocessExecutor(
-            use_venv=runner.use_venv, grace_period=runner.grace_period, prefork=runner.prefork
+            use_venv=runner.use_venv,
+            grace_period=runner.grace_period,
+            prefork=runner.prefork,
+            containers=runner.containers,
         )
     if isinstance(runner, DockerRunner):
         from kfp_notebook.executors.docker.executor import DockerExecutor

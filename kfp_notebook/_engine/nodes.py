@@ -74,6 +74,20 @@ class Node:
         strategy = self.task.get("triggerPolicy", {}).get("strategy", "")
         return bool(strategy == "ALL_UPSTREAM_TASKS_COMPLETED")
 
+    @property
+    def runs_after_failures(self) -> bool:
+        """Exit handlers and ignore_upstream_failure tasks run after a failure elsewhere, and so
+        does everything inside them (the tasks of an exit task that is a pipeline)."""
+        current: Node | None = self
+        while current is not None:
+            if current.waits_for_completion:
+                return True
+            if current.loop is not None:
+                current = current.loop
+            else:
+                current = current.frame.owner if current.frame is not None else None
+        return False
+
 
 def node_kind(
     task: TaskSpec, component: ComponentSpec, executors: dict[str, ExecutorSpec]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,14 +14,13 @@ from kfp_notebook._engine.nodes import Artifacts, Frame, Node
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._spec.cel import evaluate_selector
 from kfp_notebook._spec.params import coerce
+from kfp_notebook._spec.placeholders import RunContext, runtime_constant
 from kfp_notebook._spec.types import IRDict
 
 __all__ = [
     "InputError",
     "Inputs",
     "build_executor_input",
-    "dag_outputs",
-    "loop_items",
     "read_executor_output",
     "resolve_inputs",
 ]
@@ -38,15 +38,28 @@ class Inputs:
     artifacts: Artifacts
 
 
-def _final_status(producer: Node, run_id: str) -> IRDict:
-    state = {"SUCCEEDED": "SUCCEEDED", "CACHED": "SUCCEEDED", "SKIPPED": "SUCCEEDED"}.get(
-        producer.state.value, producer.state.value
-    )
+# The producer's state as the backend reports it: its ML Metadata execution state
+# (backend/src/v2/driver/resolve.go, TaskFinalStatus case; a task not triggered is CANCELED).
+_MLMD_STATE = {
+    "SUCCEEDED": "COMPLETE",
+    "CACHED": "CACHED",
+    "FAILED": "FAILED",
+    "CANCELLED": "CANCELED",
+    "SKIPPED": "CANCELED",
+}
+
+
+def _final_status(producer: Node, context: RunContext) -> IRDict:
+    """dsl.PipelineTaskFinalStatus as the backend's driver fills it: the task name is the
+    producer's key in its DAG (an exit handler's `exit-handler-1`, whatever its display name),
+    as the backend's executions record it. Its `error` is left empty there (a TODO in the
+    driver), so error_code and error_message arrive as None; why a task failed is in its record
+    and its log."""
     return {
-        "state": state,
-        "pipelineJobResourceName": run_id,
+        "state": _MLMD_STATE.get(producer.state.value, producer.state.value),
+        "pipelineJobResourceName": context.run_id,
         "pipelineTaskName": producer.name,
-        "error": {} if state == "SUCCEEDED" else {"code": 1, "message": producer.message},
+        "error": {},
     }
 
 
@@ -57,15 +70,22 @@ def _why_missing(frame: Frame, producer_name: str, key: str) -> str:
     return f"upstream task {producer_name!r} produced no output {key!r}"
 
 
-def resolve_inputs(node: Node, frame: Frame, run_id: str) -> Inputs:
-    """Values for every input of `node`, with defaults applied and types checked."""
+def resolve_inputs(node: Node, frame: Frame, context: RunContext) -> Inputs:
+    """Values for every input of `node`, with defaults applied and types checked.
+
+    An input bound to an enclosing DAG's input that has no value, or a null one, is not passed
+    (backend/src/v2/driver/resolve.go: ErrResolvedParameterNull): the task's own default
+    applies. A nested DAG gets its declared default for every input not passed to it, else a
+    null, so along a chain of nested pipelines a value passed at any level wins, otherwise the
+    innermost declared default."""
     params: IRDict = {}
     missing: dict[str, str] = {}
     for name, spec in node.task.get("inputs", {}).get("parameters", {}).items():
         present, value = False, None
         if "componentInputParameter" in spec:
             key = spec["componentInputParameter"]
-            present, value = key in frame.params, frame.params.get(key)
+            value = frame.params.get(key)
+            present = value is not None
             if not present:
                 missing[name] = f"the enclosing DAG has no value for {key!r}"
         elif "taskOutputParameter" in spec:
@@ -77,10 +97,11 @@ def resolve_inputs(node: Node, frame: Frame, run_id: str) -> Inputs:
             if not present:
                 missing[name] = _why_missing(frame, ref["producerTask"], key)
         elif "runtimeValue" in spec:
-            present, value = True, spec["runtimeValue"].get("constant")
+            value = spec["runtimeValue"].get("constant")
+            present, value = True, runtime_constant(value, context, node.name, node.id)
         elif "taskFinalStatus" in spec:
             producer = frame.children[spec["taskFinalStatus"]["producerTask"]]
-            present, value = True, _final_status(producer, run_id)
+            present, value = True, _final_status(producer, context)
         if present and spec.get("parameterExpressionSelector"):
             value = evaluate_selector(spec["parameterExpressionSelector"], value)
         if present:
@@ -103,7 +124,7 @@ def resolve_inputs(node: Node, frame: Frame, run_id: str) -> Inputs:
             else:
                 missing[name] = f"the enclosing DAG has no artifact {key!r}"
     if not node.is_leaf:
-        return Inputs(params, artifacts)
+        return Inputs(_dag_defaults(node, params), artifacts)
     return Inputs(
         _apply_definitions(node, params, missing), _check_artifacts(node, artifacts, missing)
     )
@@ -153,6 +174,23 @@ def _apply_definitions(node: Node, params: IRDict, missing: dict[str, str]) -> I
     return params
 
 
+def _dag_defaults(node: Node, params: IRDict) -> IRDict:
+    """A DAG's inputs not passed to it: the declared default, else null (the DAG driver's rule
+    in backend/src/v2/driver/resolve.go). A loop's item input comes with each iteration. An
+    input of a group the compiler made (a condition's or a loop's channel) is never optional;
+    null goes on there too, so the tasks inside fall back to their own defaults."""
+    definitions = node.component.get("inputDefinitions", {}).get("parameters", {})
+    item = node.task.get("parameterIterator", {}).get("itemInput")
+    for name, definition in definitions.items():
+        if name in params or name == item:
+            continue
+        if "defaultValue" in definition:
+            params[name] = coerce(definition["defaultValue"], definition.get("parameterType", ""))
+        else:
+            params[name] = None
+    return params
+
+
 def _check_artifacts(node: Node, artifacts: Artifacts, missing: dict[str, str]) -> Artifacts:
     definitions = node.component.get("inputDefinitions", {}).get("artifacts", {})
     for name, definition in definitions.items():
@@ -160,81 +198,6 @@ def _check_artifacts(node: Node, artifacts: Artifacts, missing: dict[str, str]) 
             why = missing.get(name, "nothing was passed to it")
             raise InputError(f"task {node.name!r}: input artifact {name!r} is missing ({why}).")
     return artifacts
-
-
-def dag_outputs(frame: Frame) -> tuple[IRDict, Artifacts]:
-    """The outputs a DAG declares, taken from the first producer that has them (OneOf)."""
-    outputs = frame.component.get("dag", {}).get("outputs", {})
-    params: IRDict = {}
-    for name, spec in outputs.get("parameters", {}).items():
-        selectors = (
-            [spec["valueFromParameter"]]
-            if "valueFromParameter" in spec
-            else spec.get("valueFromOneof", {}).get("parameterSelectors", [])
-        )
-        for sel in selectors:
-            producer = frame.children.get(sel["producerSubtask"])
-            if producer and producer.state.ok and sel["outputParameterKey"] in producer.params:
-                params[name] = producer.params[sel["outputParameterKey"]]
-                break
-    artifacts: Artifacts = {}
-    for name, spec in outputs.get("artifacts", {}).items():
-        for sel in spec.get("artifactSelectors", []):
-            producer = frame.children.get(sel["producerSubtask"])
-            if producer and producer.state.ok and sel["outputArtifactKey"] in producer.artifacts:
-                artifacts[name] = producer.artifacts[sel["outputArtifactKey"]]
-                break
-    return params, artifacts
-
-
-def collect_iterations(loop: Node) -> tuple[IRDict, Artifacts]:
-    """dsl.Collected: each declared loop output as the list of the iterations' values."""
-    declared = loop.component.get("outputDefinitions", {})
-    done = [it for it in loop.iterations if it.state.ok]
-    params = {
-        name: [it.params[name] for it in done if name in it.params]
-        for name in declared.get("parameters", {})
-    }
-    artifacts = {
-        name: [a for it in done for a in it.artifacts.get(name, [])]
-        for name in declared.get("artifacts", {})
-    }
-    return params, artifacts
-
-
-def loop_items(loop: Node, inputs: Inputs) -> list[Any]:
-    """The items a ParallelFor iterates over: a raw JSON list, a parameter or artifacts."""
-    if "parameterIterator" in loop.task:
-        items_spec = loop.task["parameterIterator"]["items"]
-        if "raw" in items_spec:
-            items = (
-                json.loads(items_spec["raw"])
-                if isinstance(items_spec["raw"], str)
-                else (items_spec["raw"])
-            )
-        else:
-            key = items_spec["inputParameter"]
-            if key not in inputs.params:
-                raise InputError(f"loop {loop.name!r}: its item list {key!r} has no value.")
-            items = inputs.params[key]
-            if isinstance(items, str):
-                items = json.loads(items)
-        if not isinstance(items, list):
-            raise InputError(
-                f"loop {loop.name!r} iterates over a {type(items).__name__}, not a list."
-            )
-        return items
-    key = loop.task["artifactIterator"]["items"]["inputArtifact"]
-    return [[a] for a in inputs.artifacts.get(key, [])]
-
-
-def iteration_inputs(loop: Node, inputs: Inputs, item: Any) -> Inputs:
-    params, artifacts = dict(inputs.params), dict(inputs.artifacts)
-    if "parameterIterator" in loop.task:
-        params[loop.task["parameterIterator"]["itemInput"]] = item
-    else:
-        artifacts[loop.task["artifactIterator"]["itemInput"]] = item
-    return Inputs(params, artifacts)
 
 
 def build_executor_input(node: Node, inputs: Inputs, task_dir: Path) -> IRDict:
@@ -293,5 +256,28 @@ def read_executor_output(node: Node, executor_input: IRDict) -> tuple[IRDict, Ar
         merged = dict(declared_art)
         if got:
             merged.update({k: v for k, v in got[0].items() if k in ("uri", "metadata")})
+            if got[0].get("custom_path"):
+                _upload(name, Path(got[0]["custom_path"]), merged["uri"])
         artifacts[name] = [merged]
     return params, artifacts
+
+
+def _upload(name: str, written: Path, uri: str) -> None:
+    """An output written to a custom path (`Artifact.set_path`) is copied to its URI, as the
+    backend's launcher uploads it from there (backend/src/v2/component/launcher_v2.go,
+    retrieveArtifactPath), so consumers read it from the artifact like any other."""
+    if "://" in uri:
+        return
+    target = Path(uri)
+    if written.resolve() == target.resolve():
+        return
+    if not written.exists():
+        raise OSError(
+            f"output artifact {name!r} was written to its custom path {written}, which does not "
+            "exist on this machine (with the Docker runner it stays inside the container)."
+        )
+    if written.is_dir():
+        shutil.copytree(written, target, dirs_exist_ok=True)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(written, target)

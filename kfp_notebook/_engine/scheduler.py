@@ -14,15 +14,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from kfp_notebook._engine.nodes import Artifacts, Frame, Node, node_kind
-from kfp_notebook._engine.resolve import (
-    Inputs,
+from kfp_notebook._engine.groups import (
     collect_iterations,
     dag_outputs,
     iteration_inputs,
     loop_items,
-    resolve_inputs,
 )
+from kfp_notebook._engine.nodes import Artifacts, Frame, Node, node_kind
+from kfp_notebook._engine.resolve import Inputs, resolve_inputs
 from kfp_notebook._engine.task_runner import Outcome, TaskRunner
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._model.events import (
@@ -35,6 +34,7 @@ from kfp_notebook._model.states import RunState, TaskKind
 from kfp_notebook._model.states import TaskState as S
 from kfp_notebook._spec.cel import evaluate_condition
 from kfp_notebook._spec.ir import PipelineIR
+from kfp_notebook._spec.placeholders import RunContext
 from kfp_notebook._spec.types import IRDict
 
 __all__ = ["Orchestrator", "RunResult"]
@@ -64,6 +64,8 @@ class Orchestrator:
         self.from_task = from_task
         self.ir, self.run_id, self.bus, self.runner = ir, run_id, bus, runner
         self.arguments = arguments
+        store = getattr(runner, "store", None)  # None when a test drives the scheduler alone
+        self.context = RunContext(run_id, str(store.root) if store is not None else "")
         self._executors = ir.executors
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="kfpnb-task")
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
@@ -169,7 +171,7 @@ class Orchestrator:
             return
         if not node.waits_for_completion:
             broken = [u.name for u in upstream if u.failure]
-            if broken or self._failing:
+            if broken or (self._failing and not node.runs_after_failures):
                 why = (
                     f"upstream task {broken[0]!r} did not succeed"
                     if broken
@@ -185,7 +187,7 @@ class Orchestrator:
                 return
         node.started = True
         try:
-            inputs = resolve_inputs(node, frame, self.run_id)
+            inputs = resolve_inputs(node, frame, self.context)
             condition = node.task.get("triggerPolicy", {}).get("condition")
             if condition and not evaluate_condition(condition, inputs.params):
                 self._finish(
@@ -373,7 +375,7 @@ class Orchestrator:
             it = loop.iterations[loop.next_iteration]
             loop.next_iteration += 1
             loop.active_iterations += 1
-            if self._cancelled.is_set() or self._failing:
+            if self._cancelled.is_set() or (self._failing and not loop.runs_after_failures):
                 cancelled = self._cancelled.is_set()
                 self._finish(
                     it,

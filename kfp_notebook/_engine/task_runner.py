@@ -276,6 +276,9 @@ def _digest_path(path: Path, h: Any) -> None:
 
 
 def _cache_key(node: Node, container: ContainerSpec, inputs: Inputs, env_identity: str) -> str:
+    """Content-keyed: an input artifact counts by its type, metadata and bytes, never by where
+    it lies (nor by how its record spells the type), so a run fed by cached outputs keys like
+    the run that made them. A remote artifact, whose bytes are not here, counts by its URI."""
     h = hashlib.sha256()
     h.update(
         json.dumps(
@@ -284,7 +287,9 @@ def _cache_key(node: Node, container: ContainerSpec, inputs: Inputs, env_identit
     )
     for name in sorted(inputs.artifacts):
         for art in inputs.artifacts[name]:
-            h.update(f"{name}:{art.get('type')}".encode())
+            title = art.get("type", {}).get("schemaTitle", "system.Artifact")
+            metadata = json.dumps(art.get("metadata", {}), sort_keys=True, default=str)
+            h.update(f"{name}:{title}:{metadata}".encode())
             uri = art["uri"]
             if "://" in uri:
                 h.update(uri.encode())

@@ -1,15 +1,67 @@
-"""Container command/args placeholders resolved against an executor input (KFP's form)."""
+"""Placeholders: container command/args resolved against an executor input (KFP's form), and
+the run-time constants (`dsl.PIPELINE_*_PLACEHOLDER`) a task input may be given."""
 
 from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from kfp_notebook._errors import PipelineSpecError
 
-__all__ = ["resolve_command"]
+__all__ = ["RunContext", "resolve_command", "runtime_constant"]
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a run knows about itself, for the run-time placeholders and task final statuses.
+
+    As on the KFP backend: the job (resource) name is the run's id, which starts with the
+    pipeline's name and a dash; the job id is a UUID (derived from the run id, so a resumed run
+    keeps it); times are RFC 3339 in UTC, and a run started by hand is scheduled when created."""
+
+    run_id: str
+    pipeline_root: str = ""
+    created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def job_uuid(self) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"kfp-notebook:run:{self.run_id}"))
+
+    def task_uuid(self, task_id: str) -> str:
+        return str(uuid.uuid5(uuid.UUID(self.job_uuid), task_id))
+
+    @property
+    def create_time(self) -> str:
+        return self.created.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def runtime_constant(value: Any, context: RunContext, task_name: str, task_id: str) -> Any:
+    """A task input's constant with its run-time placeholder filled. Like the backend's driver
+    (backend/src/v2/driver/resolve.go, the RuntimeValue case) a placeholder is replaced only when
+    it is the whole value. `{{$.pipeline_root}}`, which the driver leaves as it is, becomes the
+    local pipeline root wherever it appears, as in kfp.local (its only meaning here)."""
+    if not isinstance(value, str) or "{{$." not in value:
+        return value
+    whole = {
+        "{{$.pipeline_job_name}}": context.run_id,
+        "{{$.pipeline_job_resource_name}}": context.run_id,
+        "{{$.pipeline_job_uuid}}": context.job_uuid,
+        "{{$.pipeline_task_name}}": task_name,
+        "{{$.pipeline_task_uuid}}": context.task_uuid(task_id),
+        "{{$.pipeline_job_create_time_utc}}": context.create_time,
+        "{{$.pipeline_job_schedule_time_utc}}": context.create_time,
+    }
+    if value in whole:
+        return whole[value]
+    if context.pipeline_root:
+        return value.replace("{{$.pipeline_root}}", context.pipeline_root)
+    return value
+
 
 _PLACEHOLDER = re.compile(
     r"\{\{\$(?:\.(inputs|outputs)\.(parameters|artifacts)\['([^']+)'\]"

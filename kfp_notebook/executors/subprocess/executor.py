@@ -32,6 +32,14 @@ from kfp_notebook._spec.placeholders import resolve_command
 from kfp_notebook._spec.types import ContainerSpec
 from kfp_notebook.executors.base import Launch
 from kfp_notebook.executors.subprocess.envs import EnvironmentManager, make_env_spec
+from kfp_notebook.executors.subprocess.local_container import (
+    MODES,
+    ContainersMode,
+    check_container,
+    container_argv,
+    container_env,
+    container_identity,
+)
 from kfp_notebook.executors.subprocess.warden import Warden
 from kfp_notebook.executors.subprocess.zygote import ForkedTask, Zygote, ZygoteUnavailable
 
@@ -57,7 +65,13 @@ class SubprocessExecutor:
         env_manager: EnvironmentManager | None = None,
         grace_period: float = 3.0,
         prefork: bool = True,
+        containers: ContainersMode = "refuse",
     ) -> None:
+        if containers not in MODES:
+            raise ExecutorUnavailableError(
+                f"containers={containers!r}: use 'refuse' (the default) or 'local'."
+            )
+        self.containers = containers
         self.use_venv = use_venv
         self.prefork = prefork
         self.envs = env_manager or EnvironmentManager()
@@ -83,6 +97,9 @@ class SubprocessExecutor:
         return command
 
     def check(self, container: ContainerSpec, task_name: str) -> None:
+        if parse_lightweight(container) is None:
+            check_container(container, task_name, self.containers)
+            return
         command = self._command(container, task_name)
         if self.use_venv:
             make_env_spec(
@@ -104,6 +121,8 @@ class SubprocessExecutor:
         log: Callable[[str], None],
         cancelled: threading.Event | None = None,
     ) -> str:
+        if self.containers == "local" and parse_lightweight(container) is None:
+            return container_identity(container)
         key = _digest(container)
         with self._lock:
             known = self._pythons.get(key)
@@ -157,6 +176,8 @@ class SubprocessExecutor:
 
     # ------------------------------------------------------------------ execution
     def execute(self, launch: Launch) -> int:
+        if self.containers == "local" and parse_lightweight(launch.container) is None:
+            return self._watch(self._start_container(launch), launch)
         command = self._command(launch.container, launch.task_name)
         self.prepare(launch.container, launch.on_log)
         python = self._pythons[_digest(launch.container)][0]
@@ -179,6 +200,25 @@ class SubprocessExecutor:
                 env={**self._task_env(), **launch.env, "KFP_NOTEBOOK_ENGINE_PID": str(os.getpid())},
                 start_new_session=True,
             )
+        return self._watch(proc, launch)
+
+    def _start_container(self, launch: Launch) -> subprocess.Popen[bytes]:
+        """A container component's command as a local process (containers="local")."""
+        launch.task_dir.mkdir(parents=True, exist_ok=True)
+        image = launch.container.get("image", "?")
+        launch.on_log(f"[kfp-notebook] container component run locally; image {image} not used")
+        return subprocess.Popen(
+            container_argv(launch.container, launch.executor_input),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=launch.task_dir,
+            env=container_env({**self._task_env(), **launch.env}),
+            start_new_session=True,
+        )
+
+    def _watch(self, proc: subprocess.Popen[bytes] | ForkedTask, launch: Launch) -> int:
+        """Stream the task's output to its log until it ends; stop what it leaves behind."""
         with self._lock:
             self._procs[launch.task_id] = proc
         try:
