@@ -12,6 +12,7 @@ from kfp import dsl
 from kfp.dsl import Artifact, Dataset, Output
 
 from kfp_notebook import DockerRunner, KfpNotebookError, RunState, Session, TaskState
+from kfp_notebook._store.index import PARTIAL_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.docker
@@ -97,7 +98,9 @@ def test_container_component_with_placeholders(docker_session) -> None:
     assert tasks["greet"].outputs["greeting"] == "hello docker"
     assert tasks["greet-2"].outputs["greeting"] == "hello again"
     report = tasks["greet"].artifacts[0]
-    assert Path(report.uri).read_text() == f"{report.uri}|no-suffix"
+    final = Path(report.uri)  # the task wrote to its staging path; moved here on success
+    staged = final.parent / PARTIAL_DIR / final.name
+    assert final.read_text() == f"{staged}|no-suffix"
     assert Path(tasks["greet-2"].artifacts[0].uri).read_text().endswith("|!")
 
 

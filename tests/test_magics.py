@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from IPython import get_ipython
 from IPython.core.error import UsageError
 from IPython.testing.globalipapp import start_ipython
 
@@ -14,7 +15,7 @@ from kfp_notebook import RunState
 
 @pytest.fixture(scope="module")
 def ip():
-    shell = start_ipython()
+    shell = start_ipython() or get_ipython()  # once per process
     shell.run_line_magic("load_ext", "kfp_notebook")
     yield shell
     shell.run_line_magic("unload_ext", "kfp_notebook")

@@ -230,12 +230,13 @@ def test_cli_run_with_an_endpoint_runs_there_and_records_it(tmp_path, url):
 
 
 def test_magic_init_and_the_live_widget_follow_a_remote_run(tmp_path, url, capsys):
+    from IPython import get_ipython
     from IPython.testing.globalipapp import start_ipython
 
     from kfp_notebook._api import session as api
     from kfp_notebook._notebook.display import start_with_widget
 
-    ip = start_ipython()
+    ip = start_ipython() or get_ipython()  # once per process
     ip.run_line_magic("load_ext", "kfp_notebook")
     try:
         ip.run_line_magic(

@@ -75,7 +75,7 @@ def test_after_a_failure_only_exit_handlers_and_tolerant_tasks_run(pipeline_root
     assert sorted(ran) == ["cleanup", "fail", "work", "work-2"]  # not `after`
     status = next(launch for launch in executor.launches if launch.task_name == "cleanup")
     final = status.executor_input["inputs"]["parameterValues"]["status"]
-    assert final["state"] in ("FAILED", "SYSTEM_ERROR") and final["error"]
+    assert final["state"] == "FAILED"  # error left empty, as the backend's driver does
     session.close()
 
 
