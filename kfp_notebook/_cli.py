@@ -8,22 +8,16 @@ import os
 import signal
 import sys
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from kfp_notebook._api.run import Run
-from kfp_notebook._api.session import Session, SubprocessRunner
-from kfp_notebook._engine.dryrun import plan_run
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._model.states import RunState
-from kfp_notebook._spec.arguments import parse_cli_arguments
-from kfp_notebook._spec.ir import load_pipeline
-from kfp_notebook._store import operations
-from kfp_notebook._store.reader import StoreReader
-from kfp_notebook._views.compare import ComparisonError, compare_runs, select_runs
-from kfp_notebook._views.compare_tables import to_csv
-from kfp_notebook._views.compare_text import comparison_text, trend_text
-from kfp_notebook._views.printer import TerminalPrinter
-from kfp_notebook._views.shape import run_json, task_json
-from kfp_notebook._views.trend import trend
+
+if TYPE_CHECKING:
+    from kfp_notebook._store.reader import StoreReader
+
+# Each command imports what it uses when it runs: `run` pays neither for the comparison views
+# nor for the reader-only commands, and they pay nothing for the engine.
 
 __all__ = ["main"]
 
@@ -102,11 +96,25 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    runner = "docker" if args.runner == "docker" else SubprocessRunner(use_venv=not args.no_venv)
+    from kfp_notebook._spec.arguments import parse_cli_arguments
+    from kfp_notebook._spec.ir import load_pipeline
+
     ir = load_pipeline(args.file)  # a bad file or argument is refused before the root is made
     arguments = parse_cli_arguments(ir, args.param)
+    runner: object = "docker"
+    if args.runner != "docker":
+        from kfp_notebook.executors.subprocess.executor import SubprocessExecutor
+
+        runner = SubprocessExecutor(use_venv=not args.no_venv)
+        if not args.dry_run:  # the environments' zygotes load while the engine starts up
+            runner.prestart([s["container"] for s in ir.executors.values() if "container" in s])
+    from kfp_notebook._api.session import Session
+    from kfp_notebook._views.printer import TerminalPrinter
+
     session = Session(runner, args.pipeline_root, args.workers, args.cache, raise_on_error=False)
     if args.dry_run:
+        from kfp_notebook._engine.dryrun import plan_run
+
         print(plan_run(ir, arguments, session.engine.executor))
         return 0
     printer = TerminalPrinter(show_logs=not args.quiet)
@@ -132,8 +140,16 @@ def _run(args: argparse.Namespace) -> int:
         printer.close(timeout=5.0)  # an output nobody reads does not keep the CLI either
 
 
+def _reader(pipeline_root: str) -> StoreReader:
+    from kfp_notebook._store.reader import StoreReader
+
+    return StoreReader(pipeline_root)
+
+
 def _runs(args: argparse.Namespace) -> int:
-    store = StoreReader(args.pipeline_root)
+    from kfp_notebook._views.shape import run_json
+
+    store = _reader(args.pipeline_root)
     records = store.list_runs(limit=args.limit, status=args.status, experiment=args.experiment)
     if args.json:
         print(json.dumps([run_json(r, store.root) for r in records], indent=1))
@@ -156,7 +172,9 @@ def _recorded(store: StoreReader, run_id: str) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
-    store = StoreReader(args.pipeline_root)
+    from kfp_notebook._views.shape import run_json, task_json
+
+    store = _reader(args.pipeline_root)
     _recorded(store, args.run_id)
     record = store.get_run(args.run_id)
     assert record is not None
@@ -182,7 +200,9 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _logs(args: argparse.Namespace) -> int:
-    store = StoreReader(args.pipeline_root)
+    from kfp_notebook._api.run import Run
+
+    store = _reader(args.pipeline_root)
     _recorded(store, args.run_id)
     output = Run(store, args.run_id).logs(args.task, follow=args.follow)
     if isinstance(output, str):
@@ -194,7 +214,10 @@ def _logs(args: argparse.Namespace) -> int:
 
 
 def _cancel(args: argparse.Namespace) -> int:
-    store = StoreReader(args.pipeline_root)
+    from kfp_notebook._api.run import Run
+    from kfp_notebook._store import operations
+
+    store = _reader(args.pipeline_root)
     _recorded(store, args.run_id)
     if not operations.request_cancel(store.root, args.run_id):
         record = store.get_run(args.run_id)
@@ -212,9 +235,14 @@ def _cancel(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from kfp_notebook._views.compare import ComparisonError, compare_runs, select_runs
+    from kfp_notebook._views.compare_tables import to_csv
+    from kfp_notebook._views.compare_text import comparison_text, trend_text
+    from kfp_notebook._views.trend import trend
+
     if args.json and args.csv:
         raise ComparisonError("choose one of --json and --csv")
-    store = StoreReader(args.pipeline_root)
+    store = _reader(args.pipeline_root)
     if args.trend:
         if not args.experiment or args.runs:
             raise ComparisonError("--trend METRIC follows one experiment: --experiment E")
