@@ -42,7 +42,9 @@ class InProcessExecutor:
     def check(self, container: Any, task_name: str) -> None:
         pass
 
-    def prepare(self, container: Any, log: Callable[[str], None]) -> str:
+    def prepare(
+        self, container: Any, log: Callable[[str], None], cancelled: threading.Event | None = None
+    ) -> str:
         return "in-process"
 
     def execute(self, launch: Launch) -> int:
