@@ -14,7 +14,6 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
 
 from packaging.requirements import InvalidRequirement, Requirement
 
@@ -26,6 +25,7 @@ from kfp_notebook._spec.types import ContainerSpec
 from kfp_notebook.executors.base import Launch
 from kfp_notebook.executors.subprocess.containers import ParsedContainers
 from kfp_notebook.executors.subprocess.envs import EnvironmentManager, EnvSpec, make_env_spec
+from kfp_notebook.executors.subprocess.logpump import LogPump
 from kfp_notebook.executors.subprocess.warden import Warden
 from kfp_notebook.executors.subprocess.zygote import ForkedTask, Zygote, ZygoteUnavailable
 
@@ -64,6 +64,7 @@ class SubprocessExecutor:
         self._zygotes: dict[str, Zygote] = {}
         self._held: list[int] = []
         self._warden = Warden()
+        self._logs = LogPump()  # one thread reads every task's output
         self._closed = False
         self._lock = threading.Lock()
         self._containers = ParsedContainers()
@@ -202,17 +203,13 @@ class SubprocessExecutor:
             self._warden.watch(proc.pid)  # stops the task's group if this process dies
             launch.on_start(proc.pid)
             assert proc.stdout is not None
-            reader = threading.Thread(
-                target=_pump, args=(proc.stdout, launch.on_log), name="kfpnb-log", daemon=True
-            )
-            reader.start()
+            output_ended = self._logs.add(proc.stdout, launch.on_log)
             code = proc.wait()
-            reader.join(_DRAIN_SECONDS)
-            if reader.is_alive():
+            if not output_ended.wait(_DRAIN_SECONDS):
                 # Something the task started still holds its output. As when a container's main
                 # process ends, the task is over: stop what it left behind.
                 stop_process_group(proc.pid, self.grace_period)
-                reader.join()
+                output_ended.wait()
             return code
         finally:
             with self._lock:
@@ -271,14 +268,9 @@ class SubprocessExecutor:
         for zygote in zygotes:
             zygote.close()
         self._warden.close()
+        self._logs.close()
         for fd in held:
             os.close(fd)
-
-
-def _pump(stream: IO[bytes], on_log: Callable[[str], None]) -> None:
-    with stream:
-        for raw in stream:
-            on_log(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
 
 
 def _requirement_name(text: str) -> str | None:
