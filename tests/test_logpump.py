@@ -44,3 +44,21 @@ def test_closing_the_pump_ends_streams_still_open() -> None:
     assert done.wait(5), "a task would wait forever for the output of a closed executor"
     os.close(write_end)
     pump.close()  # twice is harmless
+
+
+def test_a_failing_callback_does_not_stop_the_reading() -> None:
+    pump = LogPump()
+    seen: list[str] = []
+
+    def fussy(line: str) -> None:
+        seen.append(line)
+        raise ValueError("a listener bug")
+
+    code = "print('a'); print('b')"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    done = pump.add(proc.stdout, fussy)
+    assert proc.wait() == 0
+    assert done.wait(10)
+    assert seen == ["a", "b"]
+    pump.close()

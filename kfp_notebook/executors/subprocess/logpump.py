@@ -4,6 +4,7 @@ that is set at end of file. No thread is started per task, and none waits per ta
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import selectors
 import threading
@@ -13,6 +14,7 @@ from typing import IO
 __all__ = ["LogPump"]
 
 _CHUNK = 1 << 16
+_log = logging.getLogger(__name__)
 
 
 class _Stream:
@@ -24,11 +26,17 @@ class _Stream:
     def feed(self, chunk: bytes) -> None:
         *lines, self.partial = (self.partial + chunk).split(b"\n")
         for raw in lines:
+            self._deliver(raw)
+
+    def _deliver(self, raw: bytes) -> None:
+        try:
             self.on_log(raw.decode("utf-8", errors="replace").rstrip("\r"))
+        except Exception:  # one failing callback must not stop the reading of every task
+            _log.exception("log callback %r failed", self.on_log)
 
     def end(self) -> None:
         if self.partial:
-            self.on_log(self.partial.decode("utf-8", errors="replace").rstrip("\r"))
+            self._deliver(self.partial)
         with contextlib.suppress(OSError):
             self.stream.close()
         self.done.set()
