@@ -1,4 +1,7 @@
-"""`kfp-notebook`: run compiled pipelines, list and show runs, read logs, clean environments."""
+"""`kfp-notebook`: run compiled pipelines, list and show runs, read logs, clean environments.
+
+Each command imports what it uses when it runs: `run` pays neither for the comparison views nor
+for the reader-only commands, and they pay nothing for the engine."""
 
 from __future__ import annotations
 
@@ -8,16 +11,10 @@ import os
 import signal
 import sys
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._model.states import RunState
-
-if TYPE_CHECKING:
-    from kfp_notebook._store.reader import StoreReader
-
-# Each command imports what it uses when it runs: `run` pays neither for the comparison views
-# nor for the reader-only commands, and they pay nothing for the engine.
+from kfp_notebook._store.reader import StoreReader  # `run` needs it too (its store is one)
 
 __all__ = ["main"]
 
@@ -121,13 +118,9 @@ def _run(args: argparse.Namespace) -> int:
     session.subscribe(printer)
     try:
         handle = session.run(
-            ir,
-            arguments,
-            wait=False,
-            run_id=args.run_id,
-            from_task=args.from_task,
+            ir, arguments, False, run_id=args.run_id, from_task=args.from_task,
             experiment=args.experiment,
-        )
+        )  # fmt: skip
         try:
             handle.wait()
         except (KeyboardInterrupt, _Terminated) as stop:
@@ -140,16 +133,10 @@ def _run(args: argparse.Namespace) -> int:
         printer.close(timeout=5.0)  # an output nobody reads does not keep the CLI either
 
 
-def _reader(pipeline_root: str) -> StoreReader:
-    from kfp_notebook._store.reader import StoreReader
-
-    return StoreReader(pipeline_root)
-
-
 def _runs(args: argparse.Namespace) -> int:
     from kfp_notebook._views.shape import run_json
 
-    store = _reader(args.pipeline_root)
+    store = StoreReader(args.pipeline_root)
     records = store.list_runs(limit=args.limit, status=args.status, experiment=args.experiment)
     if args.json:
         print(json.dumps([run_json(r, store.root) for r in records], indent=1))
@@ -174,7 +161,7 @@ def _recorded(store: StoreReader, run_id: str) -> None:
 def _show(args: argparse.Namespace) -> int:
     from kfp_notebook._views.shape import run_json, task_json
 
-    store = _reader(args.pipeline_root)
+    store = StoreReader(args.pipeline_root)
     _recorded(store, args.run_id)
     record = store.get_run(args.run_id)
     assert record is not None
@@ -202,7 +189,7 @@ def _show(args: argparse.Namespace) -> int:
 def _logs(args: argparse.Namespace) -> int:
     from kfp_notebook._api.run import Run
 
-    store = _reader(args.pipeline_root)
+    store = StoreReader(args.pipeline_root)
     _recorded(store, args.run_id)
     output = Run(store, args.run_id).logs(args.task, follow=args.follow)
     if isinstance(output, str):
@@ -217,7 +204,7 @@ def _cancel(args: argparse.Namespace) -> int:
     from kfp_notebook._api.run import Run
     from kfp_notebook._store import operations
 
-    store = _reader(args.pipeline_root)
+    store = StoreReader(args.pipeline_root)
     _recorded(store, args.run_id)
     if not operations.request_cancel(store.root, args.run_id):
         record = store.get_run(args.run_id)
@@ -242,7 +229,7 @@ def _compare(args: argparse.Namespace) -> int:
 
     if args.json and args.csv:
         raise ComparisonError("choose one of --json and --csv")
-    store = _reader(args.pipeline_root)
+    store = StoreReader(args.pipeline_root)
     if args.trend:
         if not args.experiment or args.runs:
             raise ComparisonError("--trend METRIC follows one experiment: --experiment E")
