@@ -1,5 +1,7 @@
 """Benchmark pipelines: (b) eight independent 1 s sleeps then a join; a chain of trivial tasks."""
 
+from typing import Any
+
 from kfp import dsl
 
 IMAGE = "python:3.11"
@@ -55,3 +57,19 @@ def chatty(lines: int) -> int:
     for i in range(lines):
         print(f"log line {i} of a chatty task")
     return lines
+
+
+@dsl.component(base_image=IMAGE)
+def noop(x: int) -> int:
+    return x
+
+
+def many_tasks(count: int) -> Any:
+    """One ParallelFor of `count` trivial tasks."""
+
+    @dsl.pipeline(name=f"tasks-{count}")
+    def pipeline() -> None:
+        with dsl.ParallelFor(list(range(count))) as x:
+            noop(x=x)
+
+    return pipeline

@@ -1,17 +1,26 @@
-"""Side-by-side benchmark: kfp-notebook vs kfp.local (SubprocessRunner, use_venv True/False).
+"""Side-by-side benchmark: kfp-notebook vs kfp.local (SubprocessRunner), in one run.
 
-Each measurement runs in a fresh process (kfp.local keeps a global config), on
-(a) the seed 004 pipeline (numpy, 4 chained tasks) and (b) eight 1 s sleeps then a join.
-Prints wall times and ratios. Usage: python bench/run.py [--skip-venv]
+Each measurement is a fresh process, timed from outside (interpreter start included), repeated
+and reported as the median (with the spread). Measured:
+  (a) the seed 004 pipeline (numpy, 4 chained tasks) from the CLI, warm and cold;
+  (b) eight independent 1 s sleeps then a join, `--workers 8`;
+  (c) a ParallelFor of 1,000 trivial tasks with the default worker bound: tasks/s and the
+      engine's peak resident memory (and the same for 100 tasks: memory stays flat);
+  (d) a trivial component called directly in a warm Jupyter kernel (bench/kernel.py);
+  and kfp.local `use_venv=False` (and `use_venv=True` unless --skip-venv) on (a), (b), (d).
+Prints the git commit, the load average before and after, every median and the ratios.
+Usage: python bench/run.py [--repeat 5] [--skip-venv] [--skip-kernel]
 """
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -19,26 +28,35 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "examples"))
 sys.path.insert(0, str(HERE))
 
+_HOME = tempfile.mkdtemp(prefix="bench-home-")
 
-def _timed(code: str, env: dict[str, str] | None = None) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=HERE,
-        capture_output=True,
-        text=True,
-        env=env or os.environ.copy(),
-    )
-    took = time.perf_counter() - start
+# The engine process reports its own peak RSS (KiB on Linux) on stderr when it exits.
+_ENGINE = (
+    "import resource, sys\n"
+    "from kfp_notebook._cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print(f'PEAK_RSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def _check(done: "subprocess.CompletedProcess[str]", what: str) -> None:
     if done.returncode != 0:
-        raise SystemExit(f"benchmark step failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        raise SystemExit(f"{what} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+
+
+def _wall(command: list[str], what: str, env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=HERE, capture_output=True, text=True, env=env)
+    took = time.perf_counter() - start
+    _check(done, what)
     return took
 
 
 def kfp_local(target: str, use_venv: bool) -> float:
     module, func = target.split(":")
     root = tempfile.mkdtemp(prefix="bench-kfplocal-")
-    return _timed(f"""
+    code = textwrap.dedent(f"""
         import sys, warnings
         warnings.filterwarnings("ignore")
         sys.path[:0] = [{str(ROOT / "examples")!r}, {str(HERE)!r}]
@@ -47,128 +65,184 @@ def kfp_local(target: str, use_venv: bool) -> float:
         local.init(runner=local.SubprocessRunner(use_venv={use_venv}), pipeline_root={root!r})
         {func}()
     """)
+    return _wall([sys.executable, "-c", code], f"kfp.local {target}")
 
 
-def ours_cli(yaml_path: Path, *extra: str, env_dir: str | None = None) -> float:
-    env = os.environ.copy()
+def ours(yaml_path: Path, *extra: str, env_dir: str | None = None) -> tuple[float, int]:
+    """Wall seconds of `kfp-notebook run` and the engine's peak RSS in KiB."""
+    env = {**os.environ, "KFP_NOTEBOOK_HOME": _HOME}  # the user's roots registry stays as it was
     if env_dir:
         env["KFP_NOTEBOOK_ENV_DIR"] = env_dir
     root = tempfile.mkdtemp(prefix="bench-ours-")
+    command = [sys.executable, "-c", _ENGINE, "run", str(yaml_path), "--pipeline-root", root]
     start = time.perf_counter()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kfp_notebook._cli",
-            "run",
-            str(yaml_path),
-            "--pipeline-root",
-            root,
-            "--quiet",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    done = subprocess.run([*command, "--quiet", *extra], capture_output=True, text=True, env=env)
     took = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"kfp-notebook failed:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}")
-    return took
+    _check(done, f"kfp-notebook run {yaml_path.name}")
+    peak = int(done.stderr.rsplit("PEAK_RSS_KB ", 1)[1].split()[0])
+    return took, peak
+
+
+def median_of(repeat: int, measure: Callable[[], float]) -> tuple[float, float, float]:
+    """(median, min, max) of `repeat` measurements."""
+    values = [measure() for _ in range(repeat)]
+    return statistics.median(values), min(values), max(values)
 
 
 def compile_all(tmp: Path) -> dict[str, Path]:
     from kfp import compiler
-    from pipelines import eight_sleeps, trivial_chain
+    from pipelines import eight_sleeps, many_tasks
     from seed_pipeline import seed_pipeline
 
     paths = {}
-    for name, func in [("seed", seed_pipeline), ("sleeps", eight_sleeps), ("chain", trivial_chain)]:
+    funcs = [("seed", seed_pipeline), ("sleeps", eight_sleeps)]
+    funcs += [("tasks100", many_tasks(100)), ("tasks1000", many_tasks(1000))]
+    for name, func in funcs:
         paths[name] = tmp / f"{name}.yaml"
         compiler.Compiler().compile(func, str(paths[name]))
     return paths
 
 
-def task_overhead(chain_yaml: Path, prefork: bool) -> tuple[float, float]:
-    """Mean trivial task wall time (start -> outputs recorded) and the env interpreter start."""
-    from kfp_notebook import Session, SubprocessRunner
+_TASK_IMPORTS = "import numpy, kfp.dsl.executor"
+_RUNTIME = {**os.environ, "_KFP_RUNTIME": "true"}
 
-    session = Session(
-        SubprocessRunner(prefork=prefork),
-        pipeline_root=tempfile.mkdtemp(prefix="bench-chain-"),
-        max_workers=1,
+
+def _environment_python(seed: Path) -> str:
+    """The interpreter of the seed pipeline's cached environment (built here if missing)."""
+    from kfp_notebook._spec.ir import load_pipeline
+    from kfp_notebook.executors.subprocess.executor import SubprocessExecutor
+
+    executor = SubprocessExecutor(prefork=False)
+    container = next(iter(load_pipeline(seed).executors.values()))["container"]
+    identity = executor.prepare(container, lambda line: None)
+    executor.close()
+    return str(executor.envs.root / identity.removeprefix("env:") / "bin" / "python")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _commit() -> str:
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty", "--abbrev=10"],
+        capture_output=True,
+        text=True,
     )
-    session.run(chain_yaml)
-    run = session.run(chain_yaml)
-    durations = [t.duration for t in run.tasks.values() if t.kind == "container"]
-    python = next(
-        Path(session.engine.executor._pythons[k][0]) for k in session.engine.executor._pythons
-    )
-    session.close()
-    starts = []
-    for _ in range(5):
-        t = time.perf_counter()
-        subprocess.run([str(python), "-c", "pass"], check=True)
-        starts.append(time.perf_counter() - t)
-    return sum(d for d in durations if d) / len(durations), min(starts)
+    return done.stdout.strip() or "unknown"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument(
-        "--skip-venv", action="store_true", help="skip kfp.local use_venv=True (slow: minutes)"
-    )
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
+    parser.add_argument("--skip-venv", action="store_true", help="skip kfp.local use_venv=True")
+    parser.add_argument("--skip-kernel", action="store_true", help="skip the kernel measurement")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
-    paths = compile_all(tmp)
-    rows: list[tuple[str, float]] = []
+    n = args.repeat
+    n_local = max(3, n // 2)  # kfp.local takes seconds per run: fewer runs, still a median
+    print(f"commit {_commit()}, {os.cpu_count()} CPUs, load average before: {_load()}")
+    paths = compile_all(Path(tempfile.mkdtemp(prefix="bench-")))
+    rows: list[tuple[str, tuple[float, float, float], str]] = []
 
-    cold_dir = tempfile.mkdtemp(prefix="bench-envs-")
-    rows.append(
-        ("(a) seed, kfp-notebook cold (env not built)", ours_cli(paths["seed"], env_dir=cold_dir))
-    )
-    ours_cli(paths["seed"])
-    warm = min(ours_cli(paths["seed"]) for _ in range(3))
-    rows.append(("(a) seed, kfp-notebook warm", warm))
-    local_novenv = kfp_local("seed_pipeline:seed_pipeline", use_venv=False)
-    rows.append(("(a) seed, kfp.local use_venv=False", local_novenv))
-    local_venv = None
-    if not args.skip_venv:
-        local_venv = kfp_local("seed_pipeline:seed_pipeline", use_venv=True)
-        rows.append(("(a) seed, kfp.local use_venv=True", local_venv))
-    ours_cli(paths["sleeps"], "--workers", "8")
-    sleeps = min(ours_cli(paths["sleeps"], "--workers", "8") for _ in range(3))
-    rows.append(("(b) 8 x 1 s sleeps + join, kfp-notebook --workers 8", sleeps))
-    sleeps_local = kfp_local("pipelines:eight_sleeps", use_venv=False)
-    rows.append(("(b) 8 x 1 s sleeps + join, kfp.local use_venv=False", sleeps_local))
-    sleeps_local_venv = None
-    if not args.skip_venv:
-        sleeps_local_venv = kfp_local("pipelines:eight_sleeps", use_venv=True)
-        rows.append(("(b) 8 x 1 s sleeps + join, kfp.local use_venv=True", sleeps_local_venv))
-    per_task, interpreter = task_overhead(paths["chain"], prefork=True)
-    per_task_fresh, _ = task_overhead(paths["chain"], prefork=False)
+    def row(name: str, stats: tuple[float, float, float], unit: str = "s") -> float:
+        rows.append((name, stats, unit))
+        print(f"  {name:<60} {stats[0]:9.3f} {unit}", flush=True)
+        return stats[0]
 
-    print(f"\n{'measurement':<58} {'wall':>9}")
-    for name, seconds in rows:
-        print(f"{name:<58} {seconds:>8.2f}s")
-    print("\nratios (kfp.local / kfp-notebook):")
-    print(f"  (a) warm vs use_venv=False: {local_novenv / warm:6.1f}x   (target >= 4x)")
-    if local_venv is not None:
-        print(f"  (a) warm vs use_venv=True:  {local_venv / warm:6.1f}x   (target >= 40x)")
-        print(f"  (a) cold vs use_venv=True:  {local_venv / rows[0][1]:6.1f}x   (target >= 3x)")
-    print(
-        f"  (b) vs use_venv=False:      {sleeps_local / sleeps:6.1f}x   "
-        f"(ours {sleeps:.2f}s, target < 2 s)"
+    floor = row(
+        "interpreter start (python -c pass)",
+        median_of(n, lambda: _wall([sys.executable, "-c", "pass"], "python")),
     )
-    if sleeps_local_venv is not None:
-        print(f"  (b) vs use_venv=True:       {sleeps_local_venv / sleeps:6.1f}x")
-    print(
-        f"\ntrivial task: {per_task * 1000:.0f} ms wall forked from the environment's zygote, "
-        f"{per_task_fresh * 1000:.0f} ms with prefork=False; the environment's interpreter "
-        f"alone starts in {interpreter * 1000:.0f} ms -> engine overhead "
-        f"{(per_task_fresh - interpreter) * 1000:.0f} ms per task in a fresh interpreter "
-        "(target < 150 ms)"
+    env_python = _environment_python(paths["seed"])
+    imports = row(
+        "seed's task environment: python -c 'import numpy, kfp.dsl.executor'",
+        median_of(n, lambda: _wall([env_python, "-c", _TASK_IMPORTS], "imports", _RUNTIME)),
     )
+    cold = row(
+        "(a) seed, kfp-notebook cold (env not built, uv cache warm)",
+        median_of(1, lambda: ours(paths["seed"], env_dir=tempfile.mkdtemp())[0]),
+    )
+    ours(paths["seed"])  # warm: the environment exists
+    warm = row("(a) seed, kfp-notebook warm", median_of(n, lambda: ours(paths["seed"])[0]))
+    seed_local = row(
+        "(a) seed, kfp.local use_venv=False",
+        median_of(n_local, lambda: kfp_local("seed_pipeline:seed_pipeline", False)),
+    )
+    seed_venv = None
+    if not args.skip_venv:
+        seed_venv = row(
+            "(a) seed, kfp.local use_venv=True",
+            median_of(1, lambda: kfp_local("seed_pipeline:seed_pipeline", True)),
+        )
+    ours(paths["sleeps"], "--workers", "8")
+    sleeps = row(
+        "(b) 8 x 1 s sleeps + join, kfp-notebook --workers 8",
+        median_of(n, lambda: ours(paths["sleeps"], "--workers", "8")[0]),
+    )
+    sleeps_local = row(
+        "(b) 8 x 1 s sleeps + join, kfp.local use_venv=False",
+        median_of(n_local, lambda: kfp_local("pipelines:eight_sleeps", False)),
+    )
+    peaks: dict[str, list[int]] = {"tasks100": [], "tasks1000": []}
+
+    def many(name: str) -> float:
+        took, peak = ours(paths[name])
+        peaks[name].append(peak)
+        return took
+
+    many("tasks100")
+    row(
+        "(c) 100 trivial tasks, kfp-notebook, default workers",
+        median_of(n_local, lambda: many("tasks100")),
+    )
+    thousand = row(
+        "(c) 1,000 trivial tasks, kfp-notebook, default workers",
+        median_of(n_local, lambda: many("tasks1000")),
+    )
+    kernel = kernel_local = None
+    if not args.skip_kernel:
+        from kernel import call_times
+
+        kernel = row(
+            "(d) trivial component in a warm kernel, kfp-notebook (widget)",
+            (lambda t: (statistics.median(t), min(t), max(t)))(call_times("kfp-notebook", 60)),
+        )
+        kernel_local = row(
+            "(d) trivial component in a warm kernel, kfp.local use_venv=False",
+            (lambda t: (statistics.median(t), min(t), max(t)))(call_times("kfp.local", 10)),
+        )
+    print(
+        f"\nload average after: {_load()}; commit {_commit()}; medians of {n} "
+        f"(kfp.local: {n_local}) fresh processes\n"
+    )
+    print(f"{'measurement':<66} {'median':>9} {'min':>9} {'max':>9}")
+    for name, (med, lo, hi), unit in rows:
+        print(f"{name:<66} {med:>8.3f}{unit} {lo:>8.3f}{unit} {hi:>8.3f}{unit}")
+    print("\nratios and targets:")
+    print(
+        f"  (a) warm: {warm:.2f} s = {warm / (floor + imports):.1f}x the floor ({floor:.2f} s "
+        f"interpreter start + {imports:.2f} s the environment's imports, once); "
+        f"{seed_local / warm:.1f}x faster than kfp.local use_venv=False (target >= 10x)"
+    )
+    if seed_venv is not None:
+        print(
+            f"  (a) warm vs use_venv=True: {seed_venv / warm:.1f}x; "
+            f"cold vs use_venv=True: {seed_venv / cold:.1f}x"
+        )
+    print(
+        f"  (b) {sleeps:.2f} s (target < 1.3 s); {sleeps_local / sleeps:.1f}x faster than "
+        "kfp.local use_venv=False"
+    )
+    print(
+        f"  (c) {1000 / thousand:.0f} tasks/s for 1,000 tasks in {thousand:.2f} s "
+        f"(target < 5 s); engine peak RSS {statistics.median(peaks['tasks100']) / 1024:.0f} MB "
+        f"with 100 tasks, {statistics.median(peaks['tasks1000']) / 1024:.0f} MB with 1,000"
+    )
+    if kernel is not None and kernel_local is not None:
+        print(
+            f"  (d) {kernel * 1000:.1f} ms per call (target <= 25 ms); "
+            f"{kernel_local / kernel:.0f}x faster than kfp.local use_venv=False (target >= 40x)"
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,7 @@
-"""`kfp-notebook`: run compiled pipelines, list and show runs, read logs, clean environments."""
+"""`kfp-notebook`: run compiled pipelines, list and show runs, read logs, clean environments.
+
+Each command imports what it uses when it runs: `run` pays neither for the comparison views nor
+for the reader-only commands, and they pay nothing for the engine."""
 
 from __future__ import annotations
 
@@ -9,21 +12,9 @@ import signal
 import sys
 from datetime import datetime, timedelta
 
-from kfp_notebook._api.run import Run
-from kfp_notebook._api.session import Session, SubprocessRunner
-from kfp_notebook._engine.dryrun import plan_run
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._model.states import RunState
-from kfp_notebook._spec.arguments import parse_cli_arguments
-from kfp_notebook._spec.ir import load_pipeline
-from kfp_notebook._store import operations
-from kfp_notebook._store.reader import StoreReader
-from kfp_notebook._views.compare import ComparisonError, compare_runs, select_runs
-from kfp_notebook._views.compare_tables import to_csv
-from kfp_notebook._views.compare_text import comparison_text, trend_text
-from kfp_notebook._views.printer import TerminalPrinter
-from kfp_notebook._views.shape import run_json, task_json
-from kfp_notebook._views.trend import trend
+from kfp_notebook._store.reader import StoreReader  # `run` needs it too (its store is one)
 
 __all__ = ["main"]
 
@@ -126,24 +117,34 @@ def _terminate(signum: int, frame: object) -> None:
 def _run(args: argparse.Namespace) -> int:
     if args.endpoint:
         return _run_remote(args)
-    runner = "docker" if args.runner == "docker" else SubprocessRunner(use_venv=not args.no_venv)
+    from kfp_notebook._spec.arguments import parse_cli_arguments
+    from kfp_notebook._spec.ir import load_pipeline
+
     ir = load_pipeline(args.file)  # a bad file or argument is refused before the root is made
     arguments = {**_json_arguments(args.params_json), **parse_cli_arguments(ir, args.param)}
+    runner: object = "docker"
+    if args.runner != "docker":
+        from kfp_notebook.executors.subprocess.executor import SubprocessExecutor
+
+        runner = SubprocessExecutor(use_venv=not args.no_venv)
+        if not args.dry_run:  # the environments' zygotes load while the engine starts up
+            runner.prestart([s["container"] for s in ir.executors.values() if "container" in s])
+    from kfp_notebook._api.session import Session
+    from kfp_notebook._views.printer import TerminalPrinter
+
     session = Session(runner, args.pipeline_root, args.workers, args.cache, raise_on_error=False)
     if args.dry_run:
+        from kfp_notebook._engine.dryrun import plan_run
+
         print(plan_run(ir, arguments, session.engine.executor))
         return 0
     printer = TerminalPrinter(show_logs=not args.quiet, verbose=args.verbose)
     session.subscribe(printer)
     try:
         handle = session.run(
-            ir,
-            arguments,
-            wait=False,
-            run_id=args.run_id,
-            from_task=args.from_task,
+            ir, arguments, False, run_id=args.run_id, from_task=args.from_task,
             experiment=args.experiment,
-        )
+        )  # fmt: skip
         try:
             handle.wait()
         except (KeyboardInterrupt, _Terminated) as stop:
@@ -157,6 +158,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
+    from kfp_notebook._views.shape import run_json
+
     store = StoreReader(args.pipeline_root)
     records = store.list_runs(limit=args.limit, status=args.status, experiment=args.experiment)
     if args.json:
@@ -181,6 +184,8 @@ def _recorded(store: StoreReader, run_id: str) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from kfp_notebook._views.shape import run_json, task_json
+
     store = StoreReader(args.pipeline_root)
     _recorded(store, args.run_id)
     record = store.get_run(args.run_id)
@@ -208,6 +213,8 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _logs(args: argparse.Namespace) -> int:
+    from kfp_notebook._api.run import Run
+
     store = StoreReader(args.pipeline_root)
     _recorded(store, args.run_id)
     output = Run(store, args.run_id).logs(args.task, follow=args.follow)
@@ -220,6 +227,9 @@ def _logs(args: argparse.Namespace) -> int:
 
 
 def _cancel(args: argparse.Namespace) -> int:
+    from kfp_notebook._api.run import Run
+    from kfp_notebook._store import operations
+
     store = StoreReader(args.pipeline_root)
     _recorded(store, args.run_id)
     if not operations.request_cancel(store.root, args.run_id):
@@ -238,6 +248,11 @@ def _cancel(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from kfp_notebook._views.compare import ComparisonError, compare_runs, select_runs
+    from kfp_notebook._views.compare_tables import to_csv
+    from kfp_notebook._views.compare_text import comparison_text, trend_text
+    from kfp_notebook._views.trend import trend
+
     if args.json and args.csv:
         raise ComparisonError("choose one of --json and --csv")
     store = StoreReader(args.pipeline_root)
@@ -335,7 +350,10 @@ def _run_remote(args: argparse.Namespace) -> int:
     from kfp_notebook._model.events import EventBus
     from kfp_notebook._remote.connection import KubeflowRunner
     from kfp_notebook._remote.launch import RemoteStarter
+    from kfp_notebook._spec.arguments import parse_cli_arguments
+    from kfp_notebook._spec.ir import load_pipeline
     from kfp_notebook._store.store import RunStore
+    from kfp_notebook._views.printer import TerminalPrinter
 
     ir = load_pipeline(args.file)
     arguments = {**_json_arguments(args.params_json), **parse_cli_arguments(ir, args.param)}

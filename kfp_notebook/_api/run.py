@@ -11,6 +11,7 @@ import yaml
 
 from kfp_notebook._api.outputs import artifact_list_outputs, materialize
 from kfp_notebook._model.states import RunState
+from kfp_notebook._spec.ir import parse_documents
 from kfp_notebook._store import operations
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import RunRecord, TaskRecord
@@ -93,13 +94,15 @@ class Run:
     @property
     def outputs(self) -> dict[str, Any]:
         """Pipeline outputs: parameter values and kfp Artifact objects (`.path`, `.metadata`)."""
-        return materialize(self.record.outputs, self._artifact_lists())
+        outputs = self.record.outputs
+        lists = self._artifact_lists() if outputs.get("artifacts") else frozenset()
+        return materialize(outputs, lists)
 
     def _artifact_lists(self) -> frozenset[str]:
         if self._lists is None:
             try:
                 text = (self._store.run_dir(self.run_id) / "pipeline.yaml").read_text("utf-8")
-                spec = next(d for d in yaml.safe_load_all(text) if d)
+                spec = next(d for d in parse_documents(text) if d)
                 self._lists = artifact_list_outputs(spec.get("pipelineSpec", spec))
             except (OSError, StopIteration, yaml.YAMLError, AttributeError):
                 self._lists = frozenset()

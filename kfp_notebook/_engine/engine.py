@@ -235,6 +235,9 @@ class Engine:
         def log(line: str) -> None:
             self.bus.emit(LogLine(run_id, SETUP_TASK, line))
 
+        if len(containers) == 1:  # nothing to overlap: no pool to start
+            self.executor.prepare(containers[0], log, cancelled)
+            return
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kfpnb-env") as pool:
             futures = [pool.submit(self.executor.prepare, c, log, cancelled) for c in containers]
             for future in futures:

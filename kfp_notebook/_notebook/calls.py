@@ -15,6 +15,7 @@ from typing import Any
 import kfp_notebook._api.session as api
 from kfp_notebook._api.run import Run
 from kfp_notebook._notebook.entry import in_kernel
+from kfp_notebook._spec.ir import PipelineIR, load_pipeline
 
 __all__ = ["KfpLocalSettingsMapped", "install_call_hook", "uninstall_call_hook"]
 
@@ -67,13 +68,31 @@ def session_for_direct_calls() -> api.Session:
     return api._current()
 
 
+_compiled: dict[int, tuple[Any, PipelineIR]] = {}  # id(source) -> (source, its checked IR)
+_COMPILED_KEPT = 64
+
+
+def _checked_ir(task: Any) -> PipelineIR:
+    """The checked IR of what the task calls, compiled once per component (or pipeline) object:
+    KFP hands every call of one component the same spec object, and local calls take no
+    task-level settings, so the IR of a component does not change from call to call."""
+    source = task.pipeline_spec if task.pipeline_spec is not None else task.component_spec
+    known = _compiled.get(id(source))
+    if known is not None and known[0] is source:
+        return known[1]
+    spec = source if task.pipeline_spec is not None else source.to_pipeline_spec()
+    ir = load_pipeline(spec)
+    if len(_compiled) >= _COMPILED_KEPT:
+        _compiled.clear()
+    _compiled[id(source)] = (source, ir)
+    return ir
+
+
 def _execute_locally(task: Any, args: dict[str, Any]) -> None:
     """Replacement for kfp's PipelineTask._execute_locally: run through kfp-notebook."""
     from kfp.dsl.pipeline_task import TaskState
 
-    spec = task.pipeline_spec
-    if spec is None:
-        spec = task.component_spec.to_pipeline_spec()
+    spec = _checked_ir(task)
     session = session_for_direct_calls()
     run: Run
     if in_kernel():

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
+import ipywidgets
 import traitlets
 
 from kfp_notebook._views.run_view import RunView
@@ -17,6 +18,18 @@ __all__ = ["RunWidget"]
 
 _STATIC = Path(__file__).parent.parent / "static"
 FLUSH_SECONDS = 0.1
+
+
+_layout: ipywidgets.Layout | None = None
+
+
+def _shared_layout() -> ipywidgets.Layout:
+    """One (empty) Layout model for every run widget: a widget of its own would open a second
+    comm per run, for styles this widget never sets."""
+    global _layout
+    if _layout is None or _layout.comm is None:  # closed (e.g. Widget.close_all()): a new one
+        _layout = ipywidgets.Layout()
+    return _layout
 
 
 class RunWidget(anywidget.AnyWidget):
@@ -39,6 +52,7 @@ class RunWidget(anywidget.AnyWidget):
         live: bool = True,
         **kwargs: Any,
     ) -> None:
+        kwargs.setdefault("layout", _shared_layout())
         super().__init__(**kwargs)
         self.view = view
         self._on_cancel = on_cancel

@@ -7,8 +7,6 @@ import json
 import os
 from pathlib import Path
 
-from filelock import FileLock
-
 __all__ = ["known_roots", "register_root", "state_home"]
 
 
@@ -35,6 +33,8 @@ def register_root(root: Path) -> None:
     root = root.resolve()
     if root in known_roots():
         return
+    from filelock import FileLock  # only to add a root: most starts find theirs listed
+
     path = _roots_file()
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,13 +10,14 @@ import subprocess
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING, Protocol
 
 from kfp_notebook._errors import EnvironmentBuildError
 from kfp_notebook._model.logfold import strip_ansi
 from kfp_notebook._procs import stop_process_group
+
+if TYPE_CHECKING:  # imported when a lock is taken: a warm start takes none
+    from filelock import FileLock
 
 __all__ = ["BuildCancelled", "held", "run_step"]
 
@@ -100,6 +101,8 @@ def held(
 ) -> Iterator[None]:
     """Hold `lock` (a thread lock, or the cross-process file lock), waiting for it in steps so
     that a cancel is honoured while another thread or process builds the same environment."""
+    from filelock import FileLock, Timeout
+
     told = False
     while True:
         if isinstance(lock, FileLock):

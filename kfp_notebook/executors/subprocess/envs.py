@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from filelock import FileLock, Timeout
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
@@ -153,6 +152,9 @@ class EnvironmentManager:
     def path(self, spec: EnvSpec) -> Path:
         return self.root / spec.key
 
+    def is_built(self, spec: EnvSpec) -> bool:
+        return (self.path(spec) / MARKER).exists()
+
     def ensure(
         self,
         spec: EnvSpec,
@@ -170,6 +172,8 @@ class EnvironmentManager:
         with self._guard:
             lock = self._locks.setdefault(spec.key, threading.Lock())
         self.root.mkdir(parents=True, exist_ok=True)
+        from filelock import FileLock  # imported for a build only: a warm start takes no lock
+
         with (
             held(lock, cancelled, spec.key),
             held(FileLock(str(self.root / f"{spec.key}.lock")), cancelled, spec.key, log),
@@ -286,6 +290,8 @@ class EnvironmentManager:
     def gc(self, older_than: timedelta | None = None, dry_run: bool = False) -> list[EnvInfo]:
         """Remove incomplete environments and those unused for `older_than` (None: all);
         never one that a builder holds the lock of, or that a live process is using."""
+        from filelock import FileLock, Timeout
+
         removed = []
         cutoff = datetime.now() - older_than if older_than is not None else None
         for info in self.environments():

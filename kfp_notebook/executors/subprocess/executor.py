@@ -8,30 +8,23 @@ too large for the zygote, or a zygote that is gone gets a fresh interpreter inst
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
-from typing import IO
 
 from packaging.requirements import InvalidRequirement, Requirement
 
 from kfp_notebook._errors import EnvironmentBuildError, ExecutorUnavailableError
 from kfp_notebook._procs import stop_process_group
-from kfp_notebook._spec.lightweight import (
-    LightweightCommand,
-    parse_lightweight,
-    write_component_module,
-)
+from kfp_notebook._spec.lightweight import LightweightCommand, write_component_module
 from kfp_notebook._spec.placeholders import resolve_command
 from kfp_notebook._spec.types import ContainerSpec
 from kfp_notebook.executors.base import Launch
-from kfp_notebook.executors.subprocess.envs import EnvironmentManager, make_env_spec
+from kfp_notebook.executors.subprocess.containers import ParsedContainers
+from kfp_notebook.executors.subprocess.envs import EnvironmentManager, EnvSpec, make_env_spec
 from kfp_notebook.executors.subprocess.local_container import (
     MODES,
     ContainersMode,
@@ -40,6 +33,7 @@ from kfp_notebook.executors.subprocess.local_container import (
     container_env,
     container_identity,
 )
+from kfp_notebook.executors.subprocess.logpump import LogPump
 from kfp_notebook.executors.subprocess.warden import Warden
 from kfp_notebook.executors.subprocess.zygote import ForkedTask, Zygote, ZygoteUnavailable
 
@@ -51,6 +45,8 @@ _ISOLATING_VARS = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "
 
 
 def _host_kfp_requirement() -> str:
+    from importlib import metadata  # imported when used: it costs more than the rest here
+
     return f"kfp=={metadata.version('kfp')}"
 
 
@@ -82,12 +78,15 @@ class SubprocessExecutor:
         self._zygotes: dict[str, Zygote] = {}
         self._held: list[int] = []
         self._warden = Warden()
+        self._logs = LogPump()  # one thread reads every task's output
         self._closed = False
         self._lock = threading.Lock()
+        self._containers = ParsedContainers()
+        self._checked: set[str] = set()
 
     # ------------------------------------------------------------------ preparation
     def _command(self, container: ContainerSpec, task_name: str) -> LightweightCommand:
-        command = parse_lightweight(container)
+        command = self._containers.get(container)[0]
         if command is None:
             raise ExecutorUnavailableError(
                 f"task {task_name!r} is a container component (or a containerized Python "
@@ -97,19 +96,19 @@ class SubprocessExecutor:
         return command
 
     def check(self, container: ContainerSpec, task_name: str) -> None:
-        if parse_lightweight(container) is None:
+        if self._containers.get(container)[0] is None:
             check_container(container, task_name, self.containers)
             return
         command = self._command(container, task_name)
+        digest = self._containers.get(container)[1]
+        if digest in self._checked:  # same container, same answer
+            return
         if self.use_venv:
-            make_env_spec(
-                command.packages,
-                no_deps=[self._kfp(command)],
-                index_urls=command.index_urls,
-                trusted_hosts=command.trusted_hosts,
-            )
+            self._spec(command)
         else:
             self._check_installed(command, task_name)
+        with self._lock:
+            self._checked.add(digest)
 
     @staticmethod
     def _kfp(command: LightweightCommand) -> str:
@@ -121,9 +120,9 @@ class SubprocessExecutor:
         log: Callable[[str], None],
         cancelled: threading.Event | None = None,
     ) -> str:
-        if self.containers == "local" and parse_lightweight(container) is None:
+        parsed, key = self._containers.get(container)
+        if self.containers == "local" and parsed is None:
             return container_identity(container)
-        key = _digest(container)
         with self._lock:
             known = self._pythons.get(key)
         if known:
@@ -133,12 +132,7 @@ class SubprocessExecutor:
             self._check_installed(command, command.function_name)
             result = (sys.executable, f"interpreter:{sys.executable}")
         else:
-            spec = make_env_spec(
-                command.packages,
-                no_deps=[self._kfp(command)],
-                index_urls=command.index_urls,
-                trusted_hosts=command.trusted_hosts,
-            )
+            spec = self._spec(command)
             python = self.envs.ensure(spec, log, cancelled)
             fd = self.envs.hold(python)
             with self._lock:
@@ -146,9 +140,33 @@ class SubprocessExecutor:
             result = (str(python), f"env:{spec.key}")
         with self._lock:
             self._pythons[key] = result
+        if not container.get("env"):  # a task with its own variables starts fresh (execute)
+            self._zygote(result[0], command)  # it preloads while the run gets under way
         return result[1]
 
+    def prestart(self, containers: list[ContainerSpec]) -> None:
+        """Start the zygotes of environments that are built already, without waiting: they
+        import KFP and their packages while the caller does its own start-up work."""
+        if not self.prefork:
+            return
+        for container in containers:
+            with contextlib.suppress(Exception):  # an optimisation; prepare() reports problems
+                command = self._command(container, container.get("image", "?"))
+                if self.use_venv and not self.envs.is_built(self._spec(command)):
+                    continue
+                self.prepare(container, lambda line: None)
+
+    def _spec(self, command: LightweightCommand) -> EnvSpec:
+        return make_env_spec(
+            command.packages,
+            no_deps=[self._kfp(command)],
+            index_urls=command.index_urls,
+            trusted_hosts=command.trusted_hosts,
+        )
+
     def _check_installed(self, command: LightweightCommand, task_name: str) -> None:
+        from importlib import metadata
+
         missing = []
         for text in command.packages:
             try:
@@ -176,11 +194,11 @@ class SubprocessExecutor:
 
     # ------------------------------------------------------------------ execution
     def execute(self, launch: Launch) -> int:
-        if self.containers == "local" and parse_lightweight(launch.container) is None:
+        if self.containers == "local" and self._containers.get(launch.container)[0] is None:
             return self._watch(self._start_container(launch), launch)
         command = self._command(launch.container, launch.task_name)
         self.prepare(launch.container, launch.on_log)
-        python = self._pythons[_digest(launch.container)][0]
+        python = self._pythons[self._containers.get(launch.container)[1]][0]
         module = write_component_module(launch.run_dir, command)
         args = resolve_command(launch.container.get("args", []), launch.executor_input)
         task_args = ["--component_module_path", str(module), *args]
@@ -225,17 +243,13 @@ class SubprocessExecutor:
             self._warden.watch(proc.pid)  # stops the task's group if this process dies
             launch.on_start(proc.pid)
             assert proc.stdout is not None
-            reader = threading.Thread(
-                target=_pump, args=(proc.stdout, launch.on_log), name="kfpnb-log", daemon=True
-            )
-            reader.start()
+            output_ended = self._logs.add(proc.stdout, launch.on_log)
             code = proc.wait()
-            reader.join(_DRAIN_SECONDS)
-            if reader.is_alive():
+            if not output_ended.wait(_DRAIN_SECONDS):
                 # Something the task started still holds its output. As when a container's main
                 # process ends, the task is over: stop what it left behind.
                 stop_process_group(proc.pid, self.grace_period)
-                reader.join()
+                output_ended.wait()
             return code
         finally:
             with self._lock:
@@ -288,17 +302,15 @@ class SubprocessExecutor:
             zygotes, self._zygotes = list(self._zygotes.values()), {}
             held, self._held = self._held, []
         self.cancel()
+        for zygote in zygotes:  # all told first, then waited for: they wind down in parallel
+            zygote.shutdown()
+        self._warden.shutdown()
         for zygote in zygotes:
             zygote.close()
         self._warden.close()
+        self._logs.close()
         for fd in held:
             os.close(fd)
-
-
-def _pump(stream: IO[bytes], on_log: Callable[[str], None]) -> None:
-    with stream:
-        for raw in stream:
-            on_log(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
 
 
 def _requirement_name(text: str) -> str | None:
@@ -306,7 +318,3 @@ def _requirement_name(text: str) -> str | None:
         return Requirement(text).name
     except InvalidRequirement:
         return None
-
-
-def _digest(container: ContainerSpec) -> str:
-    return hashlib.sha256(json.dumps(container, sort_keys=True).encode()).hexdigest()

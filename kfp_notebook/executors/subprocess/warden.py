@@ -37,7 +37,7 @@ class Warden:
                     start_new_session=True,  # a Ctrl-C or SIGTERM to our group is not for it
                 )
             assert self._proc.stdin is not None
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, ValueError):  # ValueError: closed by shutdown()
                 self._proc.stdin.write(line.encode() + b"\n")
                 self._proc.stdin.flush()
 
@@ -51,15 +51,20 @@ class Warden:
                 return
         self._send(f"-{pgid}")
 
+    def shutdown(self) -> None:
+        """EOF without waiting: the warden stops whatever is still registered and exits."""
+        with self._lock:
+            if self._proc is not None and self._proc.stdin is not None:
+                with contextlib.suppress(OSError):
+                    self._proc.stdin.close()
+
     def close(self) -> None:
         """EOF: the warden stops whatever is still registered (nothing, normally) and exits."""
+        self.shutdown()
         with self._lock:
             proc, self._proc = self._proc, None
         if proc is None:
             return
-        assert proc.stdin is not None
-        with contextlib.suppress(OSError):
-            proc.stdin.close()
         try:
             proc.wait(self.grace + 3)
         except subprocess.TimeoutExpired:

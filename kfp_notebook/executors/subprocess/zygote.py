@@ -111,10 +111,14 @@ class Zygote:
                 return self._exits.pop(pid)
             return None if self._alive else -9
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Closing the socket tells the zygote to stop its tasks and exit."""
+    def shutdown(self) -> None:
+        """Tell the zygote to stop its tasks and exit (EOF on its socket), without waiting."""
         with contextlib.suppress(OSError):
             self._socket.shutdown(socket.SHUT_RDWR)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Tell the zygote to stop its tasks and exit, and wait until it has."""
+        self.shutdown()
         self._socket.close()
         try:
             self.process.wait(timeout)
