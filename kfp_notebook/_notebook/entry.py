@@ -4,14 +4,18 @@ the CLI, plain IPython) it is the API's run. The widget stack is imported only i
 from __future__ import annotations
 
 import functools
+import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import kfp_notebook._api.session as api
+from kfp_notebook._api.compare import compare as api_compare
 from kfp_notebook._api.run import Run
 from kfp_notebook._api.session import run as api_run
+from kfp_notebook._views.comparison import Comparison
 
-__all__ = ["in_kernel", "init", "run"]
+__all__ = ["compare", "in_kernel", "init", "run"]
 
 
 def in_kernel() -> bool:
@@ -53,3 +57,28 @@ def init(*args: Any, **kwargs: Any) -> api.Session:
 
     install_call_hook()
     return session
+
+
+def compare(
+    runs: Sequence[str | Run] | str | Run = (),
+    *,
+    experiment: str | None = None,
+    last: int | None = None,
+    pipeline_root: str | os.PathLike[str] | None = None,
+    trend_metric: str | None = None,
+) -> Comparison:
+    """Compare 2 to 10 runs (ids or `Run`s), or `experiment=E, last=N` (its latest N runs,
+    oldest first); see `kfp_notebook._api.compare.compare`. In a kernel the result displays as
+    the comparison widget (with its static HTML for front ends without widgets)."""
+    found = api_compare(
+        runs,
+        experiment=experiment,
+        last=last,
+        pipeline_root=pipeline_root,
+        trend_metric=trend_metric,
+    )
+    if not in_kernel():
+        return found
+    from kfp_notebook._notebook.compare_widget import NotebookComparison
+
+    return NotebookComparison(found.data, found.trend)

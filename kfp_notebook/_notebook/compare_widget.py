@@ -1,0 +1,50 @@
+"""The comparison widget: an anywidget whose synced traits hold a `ComparisonJSON` (and a
+`TrendJSON`), drawn by the shared comparison view (`static/compare.js`, a bundle of its own
+without the run widget's graph layout). `NotebookComparison` is the `Comparison` that
+`kfp_notebook.compare(...)` and `%kfp compare` return in a kernel: it displays this widget, with
+the static HTML of `_repr_html_` in the same output for front ends without widgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+from kfp_notebook._views.comparison import Comparison
+
+__all__ = ["CompareWidget", "NotebookComparison"]
+
+_STATIC = Path(__file__).parent.parent / "static"
+
+
+class CompareWidget(anywidget.AnyWidget):
+    """2 to 10 runs side by side: tables, ROC curves, confusion matrices, documents, trend."""
+
+    _esm = _STATIC / "compare.js"
+    _css = _STATIC / "compare.css"
+
+    comparison = traitlets.Dict().tag(sync=True)
+    trend = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, comparison: Comparison, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        with self.hold_sync():
+            self.comparison = dict(comparison.data)
+            self.trend = dict(comparison.trend) if comparison.trend is not None else {}
+
+
+class NotebookComparison(Comparison):
+    """A `Comparison` that shows itself as a widget in a kernel (`to_pandas()` and the other
+    exports are the same)."""
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        widget = CompareWidget(self)
+        found: Any = widget._repr_mimebundle_() or {}
+        bundle: dict[str, Any] = dict(found[0] if isinstance(found, tuple) else found)
+        bundle["text/html"] = self._repr_html_()  # for front ends without widgets
+        bundle["text/plain"] = repr(self)
+        display(bundle, raw=True)
