@@ -162,13 +162,37 @@ function documentCell(p: PreviewJSON, isStatic: boolean, title: string): Node[] 
     return [markdownElement(p.text)];
   }
   if (p.kind === "html") {
-    const frame = sandboxedHtml(p.html, title);
     if (isStatic) {
+      const frame = sandboxedHtml(p.html, title);
       frame.setAttribute("sandbox", ""); // the saved file runs no script at all
+      return [frame];
     }
-    return [frame];
+    return [sandboxedHtml(p.html, title)];
   }
   return [renderPreview(p)];
+}
+
+/**
+ * A slot that becomes `make()` once scrolled near the viewport: 10 runs' Markdown and HTML
+ * reports (each iframe a document) would hold the first paint for hundreds of milliseconds.
+ * Without IntersectionObserver (jsdom) the element is made at once.
+ */
+function whenVisible(make: () => HTMLElement): HTMLElement {
+  if (typeof IntersectionObserver === "undefined") {
+    return make();
+  }
+  const slot = h("div", { class: "kfpc-slot" });
+  const observer = new IntersectionObserver(
+    (entries) => {
+      if (entries.some((e) => e.isIntersecting)) {
+        observer.disconnect();
+        slot.replaceWith(make());
+      }
+    },
+    { rootMargin: "200px" },
+  );
+  observer.observe(slot);
+  return slot;
 }
 
 /** The static part of the view: everything but the trend and the toolbar. */
@@ -199,7 +223,11 @@ export function renderComparison(
     out.push(classification(data, item));
   }
   for (const item of data.documents) {
-    const body = sideBySide(data, item, (p) => documentCell(p, !!options.static, item.name));
+    const body = sideBySide(data, item, (p) =>
+      options.static
+        ? documentCell(p, true, item.name)
+        : [whenVisible(() => h("div", {}, ...documentCell(p, false, item.name)))],
+    );
     out.push(section(`${item.task_id} / ${item.name}`, body));
   }
   if (data.changed_components.length) {
