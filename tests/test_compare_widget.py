@@ -41,12 +41,15 @@ def test_display_publishes_the_widget_and_the_html_fallback(runs: Runs, shell: o
     shown = NotebookComparison(plain.data, plain.trend)
     with capture_output() as captured:
         shown._ipython_display_()
-    assert len(captured.outputs) == 1
+    assert len(captured.outputs) == 2
     data = captured.outputs[0].data
     assert data[WIDGET_VIEW]["model_id"]
     assert data["text/html"] == plain._repr_html_()
     assert data["text/plain"] == repr(plain)
     assert shown.to_csv() == plain.to_csv()  # the exports are the same object's
+    hint = captured.outputs[1].data["text/plain"]
+    assert hint.startswith("re-display this comparison with ")
+    assert hint.endswith("%kfp compare --experiment sweep --last 3 --trend accuracy")
 
     widget = CompareWidget(shown)
     assert widget.comparison == plain.data
@@ -60,5 +63,8 @@ def test_a_comparison_without_trend_sends_an_empty_trend(runs: Runs) -> None:
     plain = kfp_notebook.compare([runs.ids["a"], runs.ids["c"]], pipeline_root=runs.root)
     widget = CompareWidget(plain)
     assert widget.trend == {}
+    assert NotebookComparison(plain.data).redisplay_command() == (
+        f"%kfp compare {runs.ids['a']} {runs.ids['c']}"
+    )
     assert [r["run_id"] for r in widget.comparison["runs"]] == [runs.ids["a"], runs.ids["c"]]
     widget.close()

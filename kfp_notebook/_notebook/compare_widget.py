@@ -6,6 +6,7 @@ the static HTML of `_repr_html_` in the same output for front ends without widge
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,8 @@ class CompareWidget(anywidget.AnyWidget):
 
 class NotebookComparison(Comparison):
     """A `Comparison` that shows itself as a widget in a kernel (`to_pandas()` and the other
-    exports are the same)."""
+    exports are the same), and under it the line that re-displays it: a notebook saved without
+    widget state shows "model not found" in JupyterLab instead of the widget."""
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -48,3 +50,22 @@ class NotebookComparison(Comparison):
         bundle["text/html"] = self._repr_html_()  # for front ends without widgets
         bundle["text/plain"] = repr(self)
         display(bundle, raw=True)
+        command = html.escape(self.redisplay_command())
+        display(
+            {
+                "text/plain": f"re-display this comparison with {self.redisplay_command()}",
+                "text/html": '<div class="kfpc-hint" style="color:#6b7280;font-size:11px">'
+                f"re-display this comparison with <code>{command}</code></div>",
+            },
+            raw=True,
+        )
+
+    def redisplay_command(self) -> str:
+        """The magic that shows this comparison again (a saved notebook keeps no widget)."""
+        if self.trend is not None:
+            t = self.trend
+            last = len(self.data["runs"])
+            return (
+                f"%kfp compare --experiment {t['experiment']} --last {last} --trend {t['metric']}"
+            )
+        return "%kfp compare " + " ".join(self.run_ids)

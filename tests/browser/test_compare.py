@@ -175,3 +175,12 @@ def test_inline_widget_of_kfp_compare(jupyterlab, runs, page, screenshot) -> Non
     first.evaluate("el => el.scrollIntoView({block: 'start'})")
     screenshot(page, "compare-widget")
     screenshot(second.locator(".kfpc-trend-box"), "compare-widget-trend")
+
+    # saved and reopened without its kernel: the widget is gone, the line says how to get it back
+    hint = f"%kfp compare {runs.ids['a']} {runs.ids['b']} {runs.ids['c']}"
+    assert page.locator(".kfpc-hint", has_text=hint).count() == 1
+    page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_timeout(1000)
+    page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+    page.reload()
+    page.locator(".kfpc-hint", has_text=hint).wait_for(timeout=60_000)
