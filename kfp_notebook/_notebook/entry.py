@@ -1,5 +1,6 @@
-"""`kfp_notebook.run`: in a Jupyter kernel a fresh run shows its live widget; elsewhere (scripts,
-the CLI, plain IPython) it is the API's run. The widget stack is imported only in a kernel."""
+"""`kfp_notebook.run` and `kfp_notebook.compare`: in a Jupyter kernel a fresh run shows its live
+widget and a comparison its comparison widget; elsewhere (scripts, the CLI, plain IPython) they
+are the API's. The widget stack is imported only in a kernel."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import functools
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import kfp_notebook._api.session as api
-from kfp_notebook._api.compare import compare as api_compare
 from kfp_notebook._api.run import Run
 from kfp_notebook._api.session import run as api_run
-from kfp_notebook._views.comparison import Comparison
+
+if TYPE_CHECKING:
+    from kfp_notebook._views.comparison import Comparison
 
 __all__ = ["compare", "in_kernel", "init", "run"]
 
@@ -70,6 +72,8 @@ def compare(
     """Compare 2 to 10 runs (ids or `Run`s), or `experiment=E, last=N` (its latest N runs,
     oldest first); see `kfp_notebook._api.compare.compare`. In a kernel the result displays as
     the comparison widget (with its static HTML for front ends without widgets)."""
+    from kfp_notebook._api.compare import compare as api_compare  # not paid by run()
+
     found = api_compare(
         runs,
         experiment=experiment,
