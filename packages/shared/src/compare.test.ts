@@ -260,6 +260,36 @@ describe("comparison view", () => {
     );
   });
 
+  it("lists the tasks whose status, caching or code differ", () => {
+    const data = comparison();
+    const task = (id: string, statuses: ("SUCCEEDED" | "FAILED" | null)[], changed: boolean) => ({
+      task_id: id,
+      name: id,
+      component: `comp-${id}`,
+      statuses,
+      durations: [1.5, 2, null],
+      cached: [false, false, false],
+      digests: ["d1", changed ? "d2" : "d1", null],
+      code_changed: changed,
+    });
+    data.tasks = [
+      task("same", ["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"], false),
+      task("broke", ["SUCCEEDED", "FAILED", null], false),
+      task("edited", ["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"], true),
+    ];
+    const view = new ComparisonView(data);
+    const rows = [...view.el.querySelectorAll(".kfpc-tasks tbody tr")];
+    expect(rows.map((r) => r.getAttribute("data-task"))).toEqual(["broke", "edited"]);
+    expect([...rows[0].querySelectorAll("td")].map((td) => td.textContent)).toEqual([
+      "SUCCEEDED · 1.5 s",
+      "FAILED · 2.0 s",
+      "-",
+    ]);
+    expect(rows[1].querySelector(".kfpc-changed")).not.toBeNull();
+    data.tasks = [data.tasks[0]];
+    expect(new ComparisonView(data).el.querySelector(".kfpc-tasks")).toBeNull();
+  });
+
   it("quotes CSV cells and escapes Markdown pipes", () => {
     const data = comparison();
     data.parameters[0].values = ['a,"b"', "x|y", null];

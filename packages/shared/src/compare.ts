@@ -116,6 +116,49 @@ function metricsTable(
   return h("table", { class: "kfpc-table kfpc-metrics" }, h("thead", {}, runHead(data)), body);
 }
 
+const MAX_TASK_ROWS = 50;
+
+/** Tasks whose status, caching or code differ between the runs (at most 50 rows). */
+function tasksSection(data: ComparisonJSON): HTMLElement | null {
+  const differing = data.tasks.filter(
+    (t) =>
+      t.code_changed ||
+      new Set(t.statuses.map(String)).size > 1 ||
+      new Set(t.cached.map(String)).size > 1,
+  );
+  if (!differing.length) {
+    return null;
+  }
+  const body = h("tbody");
+  for (const t of differing.slice(0, MAX_TASK_ROWS)) {
+    const head = h("th", { title: t.component }, t.task_id);
+    if (t.code_changed) {
+      head.append(
+        " ",
+        h("span", { class: "kfpc-changed", title: "code or packages changed" }, "Δ"),
+      );
+    }
+    const row = h("tr", { "data-task": t.task_id }, head);
+    t.statuses.forEach((status, i) => {
+      const parts = [status ?? "-", formatDuration(t.durations[i])].filter(Boolean);
+      const cell = h("td", { class: status ? `kfpc-task-${status}` : "kfpc-missing" });
+      cell.textContent = parts.join(" · ");
+      if (t.digests[i]) {
+        cell.title = `component digest ${t.digests[i]}`;
+      }
+      row.append(cell);
+    });
+    body.append(row);
+  }
+  const more = differing.length - MAX_TASK_ROWS;
+  const caption = note(
+    "status and duration of the tasks that differ (Δ: code or packages changed)" +
+      (more > 0 ? `; ${more} more not shown` : ""),
+  );
+  const table = h("table", { class: "kfpc-table kfpc-tasks" }, h("thead", {}, runHead(data)), body);
+  return section("tasks that differ", caption, table);
+}
+
 function sideBySide(
   data: ComparisonJSON,
   item: ComparedArtifact,
@@ -229,6 +272,10 @@ export function renderComparison(
         : [whenVisible(() => h("div", {}, ...documentCell(p, false, item.name)))],
     );
     out.push(section(`${item.task_id} / ${item.name}`, body));
+  }
+  const tasks = tasksSection(data);
+  if (tasks) {
+    out.push(tasks);
   }
   if (data.changed_components.length) {
     out.push(section("components whose code changed", note(data.changed_components.join(", "))));
