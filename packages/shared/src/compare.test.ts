@@ -235,6 +235,9 @@ describe("comparison view", () => {
     expect(chart.querySelector(".kfpc-y-label")?.textContent).toBe("train/loss");
     const saved = new DOMParser().parseFromString(standaloneHtml(comparison(), trend), "text/html");
     expect(saved.querySelectorAll("svg.kfpc-trend circle.kfpc-point")).toHaveLength(3);
+    const sections = [...view.el.querySelectorAll(".kfpc-body > *")];
+    const metricsAt = sections.findIndex((s) => s.getAttribute("data-section") === "metrics");
+    expect(sections[metricsAt + 1].className).toBe("kfpc-trend-box");
     view.setTrend(null);
     expect(view.el.querySelector("svg.kfpc-trend")).toBeNull();
   });

@@ -262,6 +262,7 @@ export function renderComparison(
   } else {
     out.push(section("metrics", note("No run logged scalar metrics (a Metrics artifact).")));
   }
+  out[out.length - 1].dataset.section = "metrics";
   for (const item of data.classification) {
     out.push(classification(data, item));
   }
@@ -366,7 +367,9 @@ export class ComparisonView {
   private render(): void {
     const parts = renderComparison(this.data, this.directions, (k) => this.switchDirection(k));
     this.trendBox = h("div", { class: "kfpc-trend-box" });
-    this.body.replaceChildren(...parts, this.trendBox);
+    // the trend of a metric right under the metrics table
+    const at = parts.findIndex((p) => p.dataset.section === "metrics") + 1;
+    this.body.replaceChildren(...parts.slice(0, at), this.trendBox, ...parts.slice(at));
     this.renderTrend();
   }
 
