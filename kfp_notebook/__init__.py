@@ -9,7 +9,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kfp_notebook._api.compare import compare
     from kfp_notebook._api.run import Run
     from kfp_notebook._api.session import (
         DockerRunner,
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
     )
     from kfp_notebook._errors import KfpNotebookError, PipelineInputError, RunFailedError
     from kfp_notebook._model.states import RunState, TaskState
-    from kfp_notebook._notebook.entry import init, run
+    from kfp_notebook._notebook.entry import compare, init, run
 
 __all__ = [
     "DockerRunner",
@@ -46,7 +45,7 @@ __all__ = [
 ]
 
 _WHERE = {
-    "compare": "kfp_notebook._api.compare",
+    "compare": "kfp_notebook._notebook.entry",
     "DockerRunner": "kfp_notebook._api.session",
     "KubeflowRunner": "kfp_notebook._api.session",
     "Session": "kfp_notebook._api.session",

@@ -1,17 +1,23 @@
-"""`kfp_notebook.run`: in a Jupyter kernel a fresh run shows its live widget; elsewhere (scripts,
-the CLI, plain IPython) it is the API's run. The widget stack is imported only in a kernel."""
+"""`kfp_notebook.run` and `kfp_notebook.compare`: in a Jupyter kernel a fresh run shows its live
+widget and a comparison its comparison widget; elsewhere (scripts, the CLI, plain IPython) they
+are the API's. The widget stack is imported only in a kernel."""
 
 from __future__ import annotations
 
 import functools
+import os
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import kfp_notebook._api.session as api
 from kfp_notebook._api.run import Run
 from kfp_notebook._api.session import run as api_run
 
-__all__ = ["in_kernel", "init", "run"]
+if TYPE_CHECKING:
+    from kfp_notebook._views.comparison import Comparison
+
+__all__ = ["compare", "in_kernel", "init", "run"]
 
 
 def in_kernel() -> bool:
@@ -53,3 +59,30 @@ def init(*args: Any, **kwargs: Any) -> api.Session:
 
     install_call_hook()
     return session
+
+
+def compare(
+    runs: Sequence[str | Run] | str | Run = (),
+    *,
+    experiment: str | None = None,
+    last: int | None = None,
+    pipeline_root: str | os.PathLike[str] | None = None,
+    trend_metric: str | None = None,
+) -> Comparison:
+    """Compare 2 to 10 runs (ids or `Run`s), or `experiment=E, last=N` (its latest N runs,
+    oldest first); see `kfp_notebook._api.compare.compare`. In a kernel the result displays as
+    the comparison widget (with its static HTML for front ends without widgets)."""
+    from kfp_notebook._api.compare import compare as api_compare  # not paid by run()
+
+    found = api_compare(
+        runs,
+        experiment=experiment,
+        last=last,
+        pipeline_root=pipeline_root,
+        trend_metric=trend_metric,
+    )
+    if not in_kernel():
+        return found
+    from kfp_notebook._notebook.compare_widget import NotebookComparison
+
+    return NotebookComparison(found.data, found.trend)

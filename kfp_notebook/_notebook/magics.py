@@ -156,8 +156,8 @@ class KfpMagics(Magics):
         print(f"{run.run_id}: {run.status.value}")
 
     def _compare(self, args: Any) -> Any:
-        """The comparison object: the last line of a cell, it displays itself."""
-        from kfp_notebook._api.compare import compare
+        """The comparison object: the last line of a cell, it displays itself (a widget)."""
+        from kfp_notebook._notebook.entry import compare
 
         return compare(
             args.rest, experiment=args.experiment, last=args.last, trend_metric=args.trend

@@ -14,6 +14,7 @@ import { type Widget } from "@lumino/widgets";
 import type { ArtifactJSON, RootJSON, RunJSON, TaskJSON } from "@kfp-notebook/shared";
 
 import { api } from "./api";
+import { CompareView } from "./compare-view";
 import { LogView } from "./logs";
 import { PreviewView } from "./preview";
 import { RunsSidebar } from "./sidebar";
@@ -75,6 +76,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
           }
         }
       },
+      compare: (root: RootJSON, runs: string[]) =>
+        openTab(app, new CompareView({ root: root.id, runs })),
+      trend: (root: RootJSON, experiment: string) =>
+        openTab(app, new CompareView({ root: root.id, experiment })),
       deleteRun: async (root: RootJSON, run: RunJSON) => {
         const answer = await showDialog({
           title: "Delete this run?",

@@ -19,7 +19,9 @@ import {
 } from "@kfp-notebook/shared";
 
 import { api } from "./api";
+import { ExperimentFilter } from "./experiments";
 import { actionButton, el, statusIcon } from "./format";
+import { RunSelection } from "./selection";
 
 const PAGE = 50;
 const POLL_MS = 1500;
@@ -31,6 +33,8 @@ export interface ISidebarActions {
   logs(root: RootJSON, runId: string, task?: string): void;
   rerun(root: RootJSON, run: RunJSON, task: TaskJSON): Promise<void>;
   deleteRun(root: RootJSON, run: RunJSON): Promise<boolean>;
+  compare(root: RootJSON, runIds: string[]): void;
+  trend(root: RootJSON, experiment: string): void;
 }
 
 interface IRootState {
@@ -50,6 +54,14 @@ export class RunsSidebar extends Widget {
   private tree = el("div", "kfpsb-tree");
   private timer = 0;
   private busy = false;
+  private selection = new RunSelection(
+    () => this.render(),
+    (rootId, ids) => {
+      const root = this.roots.find((r) => r.id === rootId);
+      if (root) this.actions.compare(root, ids);
+    },
+  );
+  private experiments = new ExperimentFilter(() => void this.reloadAll());
 
   constructor(private actions: ISidebarActions) {
     super();
@@ -91,6 +103,9 @@ export class RunsSidebar extends Widget {
       actionButton("⟳", "Refresh", () => void this.reloadAll()),
     );
     head.append(row);
+    const compareRow = el("div", "kfpsb-filters kfpsb-compare-row");
+    compareRow.append(this.experiments.select, this.selection.button);
+    head.append(compareRow);
     return head;
   }
 
@@ -119,6 +134,7 @@ export class RunsSidebar extends Widget {
       try {
         const { roots } = await api.roots();
         this.roots = roots;
+        await this.experiments.refresh(roots);
         for (const root of roots) {
           const state = this.rootState.get(root.id);
           if (this.open.has(root.id) && (!state || state.token !== root.token)) {
@@ -144,7 +160,11 @@ export class RunsSidebar extends Widget {
   }
 
   private async loadRoot(root: RootJSON, limit: number): Promise<void> {
-    const filter = { status: this.statusFilter, q: this.filterText };
+    const filter = {
+      status: this.statusFilter,
+      q: this.filterText,
+      experiment: this.experiments.value,
+    };
     const page = await api.runs(root.id, limit, null, filter);
     this.rootState.set(root.id, { ...page, cursor: page.next_cursor });
   }
@@ -154,7 +174,11 @@ export class RunsSidebar extends Widget {
     if (!state?.cursor) {
       return;
     }
-    const filter = { status: this.statusFilter, q: this.filterText };
+    const filter = {
+      status: this.statusFilter,
+      q: this.filterText,
+      experiment: this.experiments.value,
+    };
     const page = await api.runs(root.id, PAGE, state.cursor, filter);
     state.runs.push(...page.runs);
     state.cursor = page.next_cursor;
@@ -218,6 +242,14 @@ export class RunsSidebar extends Widget {
       el("span", "kfpsb-label", root.name || root.path),
       el("span", "kfpsb-meta", `${root.runs} runs`),
     );
+    if (this.experiments.holds(root)) {
+      const name = this.experiments.value;
+      row.append(
+        actionButton("trend", `Trend of a metric over ${name}`, () =>
+          this.actions.trend(root, name),
+        ),
+      );
+    }
     row.addEventListener("click", () => void this.toggle(root.id, () => this.loadRoot(root, PAGE)));
     return row;
   }
@@ -234,7 +266,9 @@ export class RunsSidebar extends Widget {
       row.dataset.runId = run.run_id;
       row.dataset.status = run.status;
       row.title = `${run.pipeline_name}, started ${formatTime(run.created)}${run.message ? `\n${run.message}` : ""}`;
+      const listed = () => state.runs.map((r) => r.run_id);
       row.append(
+        this.selection.checkbox(root.id, run.run_id, listed),
         statusIcon(run.status),
         el("span", "kfpsb-label", run.run_id),
         el("span", "kfpsb-meta", formatDuration(elapsed(run.created, run.finished))),

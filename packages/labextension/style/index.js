@@ -1,2 +1,4 @@
 import "@kfp-notebook/shared/style/previews.css";
+import "@kfp-notebook/shared/style/compare.css";
 import "./index.css";
+import "./compare.css";

@@ -1,7 +1,14 @@
 // Client of the kfp-notebook server extension (`<base>/kfp-notebook/api/...`). Plain fetch by
 // default, with the page's token and XSRF cookie; JupyterLab passes its own `request`
 // (ServerConnection) instead, so nothing here imports @jupyterlab.
-import type { ArtifactJSON, PreviewJSON, RunJSON, TaskJSON } from "./model.generated";
+import type {
+  ArtifactJSON,
+  ComparisonJSON,
+  PreviewJSON,
+  RunJSON,
+  TaskJSON,
+  TrendJSON,
+} from "./model.generated";
 
 export interface RootJSON {
   id: string;
@@ -34,6 +41,7 @@ export interface LogTailJSON {
 export interface RunFilter {
   status?: string;
   q?: string;
+  experiment?: string;
 }
 
 /** Which artifact: the task that made it and its output name. */
@@ -147,6 +155,7 @@ export class KfpApi {
       cursor: cursor ?? undefined,
       status: filter.status,
       q: filter.q,
+      experiment: filter.experiment,
     };
     return this.call(this.url(["roots", root, "runs"], query));
   }
@@ -183,6 +192,28 @@ export class KfpApi {
   rawUrl(root: string, runId: string, art: ArtifactRef, download = false): string {
     const query = { task: art.task_id, name: art.name, download: download ? "1" : undefined };
     return this.url(["roots", root, "runs", runId, "artifacts", "raw"], query);
+  }
+
+  /** Experiment name -> number of runs ("" for runs recorded before experiments existed). */
+  experiments(root: string): Promise<{ experiments: Record<string, number> }> {
+    return this.call(this.url(["roots", root, "experiments"]));
+  }
+
+  /** 2 to 10 runs side by side, or an experiment's latest `last` runs. */
+  compare(
+    root: string,
+    runs: string[],
+    experiment?: { name: string; last?: number },
+  ): Promise<ComparisonJSON> {
+    const query = experiment
+      ? { experiment: experiment.name, last: experiment.last ? String(experiment.last) : undefined }
+      : { runs: runs.join(",") };
+    return this.call(this.url(["roots", root, "compare"], query));
+  }
+
+  /** One metric over an experiment's runs, oldest first. */
+  trend(root: string, experiment: string, metric: string): Promise<TrendJSON> {
+    return this.call(this.url(["roots", root, "trend"], { experiment, metric }));
   }
 
   /**

@@ -7,3 +7,6 @@ export * from "./client";
 export * from "./charts";
 export * from "./previews";
 export * from "./logfold";
+export * from "./compare-model";
+export * from "./compare-charts";
+export * from "./compare";
