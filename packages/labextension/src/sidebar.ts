@@ -51,6 +51,7 @@ export class RunsSidebar extends Widget {
   private statusFilter = "";
   private tree = el("div", "kfpsb-tree");
   private timer = 0;
+  private fitted = new Map<string, number>();
   private busy = false;
 
   constructor(private actions: ISidebarActions) {
@@ -217,6 +218,39 @@ export class RunsSidebar extends Widget {
       nodes.push(el("div", "kfpsb-note", "No matching runs in any pipeline root"));
     }
     this.tree.replaceChildren(...nodes);
+    this.fitLabels();
+  }
+
+  /** Run ids cut in the middle to fit their row (the full id stays in the tooltip). */
+  private fitLabels(): void {
+    for (const label of this.tree.querySelectorAll<HTMLElement>(".kfpsb-label[data-full]")) {
+      const full = label.dataset.full ?? "";
+      const width = label.clientWidth;
+      if (!width) {
+        continue;
+      }
+      const key = `${width}|${full}`;
+      let chars = this.fitted.get(key);
+      if (chars === undefined) {
+        let [lo, hi] = [5, full.length];
+        label.textContent = full;
+        if (label.scrollWidth <= width) {
+          lo = full.length;
+        }
+        while (lo < hi) {
+          const mid = Math.ceil((lo + hi) / 2);
+          label.textContent = middleEllipsis(full, mid);
+          if (label.scrollWidth <= width) {
+            lo = mid;
+          } else {
+            hi = mid - 1;
+          }
+        }
+        chars = lo;
+        this.fitted.set(key, chars);
+      }
+      label.textContent = middleEllipsis(full, chars);
+    }
   }
 
   private row(depth: number, key: string | null, className: string): HTMLElement {
@@ -264,7 +298,7 @@ export class RunsSidebar extends Widget {
       ];
       row.append(
         statusIcon(run.status),
-        el("span", "kfpsb-label", middleEllipsis(run.run_id, this.labelChars(1))),
+        fullLabel(run.run_id),
         el("span", "kfpsb-meta", formatDuration(elapsed(run.created, run.finished))),
       );
       if (run.status === "RUNNING") {
@@ -353,6 +387,7 @@ export class RunsSidebar extends Widget {
     row.dataset.taskId = task.task_id;
     row.dataset.status = task.status;
     row.dataset.depth = String(depth);
+    row.dataset.parentId = task.parent_id ?? "";
     row.title = [
       `${task.kind} ${task.task_id}`,
       task.message,
@@ -395,12 +430,6 @@ export class RunsSidebar extends Widget {
     return out;
   }
 
-  /** How many characters of a label fit at this depth of the tree (about). */
-  private labelChars(depth: number): number {
-    const width = this.tree.clientWidth || 260;
-    return Math.max(12, Math.floor((width - 90 - depth * 14) / 6.5));
-  }
-
   private artifactRow(
     root: RootJSON,
     runId: string,
@@ -441,4 +470,11 @@ function paramsText(label: string, values: Record<string, unknown>): string {
     0,
     500,
   );
+}
+
+/** A label that `fitLabels` cuts in the middle to its row's width. */
+function fullLabel(text: string): HTMLElement {
+  const label = el("span", "kfpsb-label kfpsb-fit", text);
+  label.dataset.full = text;
+  return label;
 }

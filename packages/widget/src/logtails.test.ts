@@ -29,7 +29,7 @@ describe("mergeTail", () => {
   it("keeps the newest lines only", () => {
     const merged = mergeTail(undefined, { lines: lines(0, KEPT_LINES + 5), count: 9999 });
     expect(merged.lines).toHaveLength(KEPT_LINES);
-    expect(merged.lines.at(-1)).toBe(`line ${KEPT_LINES + 4}`);
+    expect(merged.lines[merged.lines.length - 1]).toBe(`line ${KEPT_LINES + 4}`);
   });
 
   it("reads a log file's tail", () => {
