@@ -67,4 +67,6 @@ def test_widget_follows_and_cancels_a_kubeflow_run(jupyterlab, page, tmp_path, s
         # as on a cluster, Argo marks the terminated pod Failed (the run says CANCELED)
         assert nap.get_attribute("data-status") in ("FAILED", "CANCELLED")
         assert warm.count() == 1  # the finished task stays green
+        assert widget.locator(".kfpnb-cancel").inner_text() == "Cancel"  # not "Cancelling…"
+        widget.locator(".kfpnb-outputs .kfpnb-loading").wait_for(state="detached", timeout=30_000)
         screenshot(widget, "widget-kubeflow-cancelled")

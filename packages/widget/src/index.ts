@@ -78,6 +78,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     clock.textContent = run.created ? formatDuration(elapsed(run.created, now, now)) : "";
     if (run.status !== "RUNNING") {
       cancel.setAttribute("disabled", "");
+      cancel.textContent = "Cancel";
       const failed = run.status === "FAILED" || run.status === "CANCELLED";
       message.textContent = failed ? run.message : "";
     }
