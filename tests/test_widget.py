@@ -50,8 +50,7 @@ def test_live_widget_batches_bounded_logs_and_previews(session) -> None:
     assert len(widget.logs["chatty"]) == LOG_LINES_PER_TASK  # the kernel keeps a bounded tail
     assert any(line.endswith("line 99999") for line in widget.logs["chatty"])
     assert next(t for t in widget.tasks if t["task_id"] == "table")["dependencies"] == ["chatty"]
-    widget.selected = "table"
-    preview = widget.selected_outputs["artifacts"][0]["preview"]
+    preview = widget.outputs("table")["artifacts"][0]["preview"]
     assert preview["kind"] == "table" and preview["columns"] == ["n", "square"]
     assert preview["shape"] == [100_000 % 7 + 30, 2]
     widget.close()
@@ -66,8 +65,7 @@ def test_show_rebuilds_the_same_state_from_the_store(session) -> None:
         "table": "SUCCEEDED",
     }
     assert any("line 49" in line for line in replay.logs["chatty"])
-    replay.selected = "table"
-    assert Path(replay.selected_outputs["artifacts"][0]["uri"]).exists()
+    assert Path(replay.outputs("table")["artifacts"][0]["uri"]).exists()
 
 
 @dsl.component(base_image=IMAGE)
@@ -97,5 +95,43 @@ def test_view_ignores_other_runs_and_bounds_memory() -> None:
         view(LogLine("mine", "t", f"{i}"))
     state = view.snapshot()
     assert [t["task_id"] for t in state["tasks"]] == ["t"]
-    assert state["logs"]["t"] == [str(i) for i in range(990, 1000)]
+    assert view.log_tails()["t"] == {"lines": [str(i) for i in range(990, 1000)], "count": 1000}
     assert state["log_counts"]["t"] == 1000
+    assert view.log_tails_since({"t": 997})["t"] == {"lines": ["997", "998", "999"], "count": 1000}
+    assert view.log_tails_since({"t": 1000}) == {}
+
+
+class Sent(list):
+    """What the widget sent to its front end (the messages, not the synced state)."""
+
+
+def _capture(widget) -> Sent:
+    sent = Sent()
+    widget.send = lambda content, buffers=None: sent.append(content)
+    return sent
+
+
+def test_saved_state_is_slim_and_messages_carry_logs_and_outputs(session) -> None:
+    """What a saved notebook keeps of a widget: the run, slim tasks, counts; no logs, no
+    previews, no bundle. Logs and outputs go out in messages, on request."""
+    import json
+
+    run = session.run(talk_then_table, {"lines": 3000})
+    widget = show_run(run.run_id, session)
+    state = widget.get_state()
+    assert set(state) >= {"run", "tasks", "log_counts", "selected"}
+    assert "logs" not in state and "selected_outputs" not in state
+    assert all(t["artifacts"] == [] and t["inputs"] == {} for t in state["tasks"])
+    assert len(state["_esm"]) < 5_000  # the loader, not the ~240 KB bundle
+    assert len(json.dumps(state, default=str)) < 20_000
+
+    sent = _capture(widget)
+    widget._message(widget, {"action": "logs", "task_ids": ["chatty", "nope"]}, [])
+    tails = sent[-1]["tails"]
+    assert list(tails) == ["chatty"] and tails["chatty"]["count"] >= LOG_LINES_PER_TASK
+    assert any(line.endswith("line 2999") for line in tails["chatty"]["lines"])
+    assert len(tails["chatty"]["lines"]) == LOG_LINES_PER_TASK
+    widget._message(widget, {"action": "outputs", "task_id": "table"}, [])
+    assert sent[-1]["outputs"]["artifacts"][0]["preview"]["kind"] == "table"
+    widget._message(widget, {"action": "esm"}, [])
+    assert "kfpnb" in sent[-1]["source"] and len(sent[-1]["source"]) > 50_000

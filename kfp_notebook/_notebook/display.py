@@ -71,6 +71,7 @@ def run_with_widget(
     _display(widget)
     if wait:
         handle.wait()
+        widget.flush()  # from the cell itself: the saved notebook keeps the final state
         session.check_outcome(handle)
     return handle
 

@@ -1,22 +1,29 @@
-"""The run widget: an anywidget whose synced traits hold a `RunView`'s state, so a view shown
-late (or re-opened) replays it. Live runs push updates from a timer thread in batches."""
+"""The run widget: an anywidget whose synced traits hold what a saved notebook keeps of a run:
+its status and a slim task list (graph and states). Logs and outputs are not kept: live log
+lines go out in messages, and the front end asks for a task's log tail and outputs when it
+shows them (or asks the server extension when the kernel is gone).
+
+Messages from the front end: `{"action": "cancel"}`, `{"action": "esm"}` (the bundle, for the
+loader), `{"action": "logs", "task_ids": [...]}`, `{"action": "outputs", "task_id": T}`.
+To the front end: `{"kind": "esm", "source"}`, `{"kind": "logs", "tails": {T: {"lines",
+"count"}}, "append": bool}`, `{"kind": "outputs", "task_id", "outputs"}`."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import anywidget
 import ipywidgets
 import traitlets
 
-from kfp_notebook._views.run_view import RunView
+from kfp_notebook._notebook.widget_code import bundle_source, esm
+from kfp_notebook._views.run_view import RunView, slim_task
+from kfp_notebook._views.widget_bundle import STYLE
 
 __all__ = ["RunWidget"]
 
-_STATIC = Path(__file__).parent.parent / "static"
 FLUSH_SECONDS = 0.1
 
 
@@ -35,15 +42,13 @@ def _shared_layout() -> ipywidgets.Layout:
 class RunWidget(anywidget.AnyWidget):
     """Task graph, logs and outputs of one run, with a cancel button while it runs."""
 
-    _esm = _STATIC / "widget.js"
-    _css = _STATIC / "widget.css"
+    _esm = esm()
+    _css = STYLE
 
     run = traitlets.Dict().tag(sync=True)
     tasks: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
-    logs = traitlets.Dict().tag(sync=True)
     log_counts = traitlets.Dict().tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
-    selected_outputs = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -57,8 +62,7 @@ class RunWidget(anywidget.AnyWidget):
         self.view = view
         self._on_cancel = on_cancel
         self._stop = threading.Event()
-        self._outputs_for = ""
-        self.observe(self._selection_changed, names="selected")
+        self._sent: dict[str, int] = {}  # log lines sent per task (live messages)
         self.on_msg(self._message)
         self.flush()
         if live:
@@ -67,26 +71,27 @@ class RunWidget(anywidget.AnyWidget):
     def __repr__(self) -> str:
         return f"<RunWidget {self.view.run_id}: re-display with %kfp show {self.view.run_id}>"
 
-    def flush(self) -> None:
-        """Send the view's current state in one batch."""
-        state = self.view.snapshot()
-        with self.hold_sync():
-            self.run, self.tasks = state["run"], state["tasks"]
-            self.logs, self.log_counts = state["logs"], state["log_counts"]
-            if self.selected and self._selected_changed_state(state):
-                self.selected_outputs = self._outputs(self.selected)
+    @property
+    def logs(self) -> dict[str, list[str]]:
+        """The log tails the kernel keeps per task (the front end asks for them)."""
+        return {t: tail["lines"] for t, tail in self.view.log_tails().items()}
 
-    def _outputs(self, task_id: str) -> dict[str, Any]:
+    def outputs(self, task_id: str) -> dict[str, Any]:
+        """A task's outputs with artifact previews ({} for no such task)."""
         outputs = self.view.outputs_of(task_id) if task_id else None
         return dict(outputs) if outputs is not None else {}
 
-    def _selected_changed_state(self, state: dict[str, Any]) -> bool:
-        task = next((t for t in state["tasks"] if t["task_id"] == self.selected), None)
-        key = f"{self.selected}:{task['status'] if task else ''}"
-        if key == self._outputs_for:
-            return False
-        self._outputs_for = key
-        return True
+    def flush(self) -> None:
+        """Send the view's current state in one batch, and the log lines logged since."""
+        state = self.view.snapshot()
+        with self.hold_sync():
+            self.run = state["run"]
+            self.tasks = [dict(slim_task(t)) for t in state["tasks"]]
+            self.log_counts = state["log_counts"]
+        fresh = self.view.log_tails_since(self._sent)
+        if fresh:
+            self._sent.update({task_id: tail["count"] for task_id, tail in fresh.items()})
+            self.send({"kind": "logs", "tails": fresh, "append": True})
 
     def _pump(self) -> None:
         while not self._stop.is_set():
@@ -97,13 +102,21 @@ class RunWidget(anywidget.AnyWidget):
                 self.flush()
                 return
 
-    def _selection_changed(self, change: dict[str, Any]) -> None:
-        self._outputs_for = ""
-        self.selected_outputs = self._outputs(change["new"])
-
     def _message(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("action") == "cancel" and self._on_cancel:
+        if not isinstance(content, dict):
+            return
+        action = content.get("action")
+        if action == "cancel" and self._on_cancel:
             threading.Thread(target=self._on_cancel, name="kfpnb-cancel", daemon=True).start()
+        elif action == "esm":
+            self.send({"kind": "esm", "source": bundle_source()})
+        elif action == "logs":
+            wanted = [str(t) for t in content.get("task_ids") or []]
+            tails = self.view.log_tails(wanted)
+            self.send({"kind": "logs", "tails": tails, "append": False})
+        elif action == "outputs":
+            task_id = str(content.get("task_id") or "")
+            self.send({"kind": "outputs", "task_id": task_id, "outputs": self.outputs(task_id)})
 
     def close(self) -> None:
         self._stop.set()

@@ -13,6 +13,7 @@ Endpoints, under `<base_url>kfp-notebook/api`:
 - `GET roots/ID/runs/RUN/artifacts/preview|raw?task=&name=[&path=]`: preview, download
 - `GET roots/ID/compare?runs=A,B[,...]` or `?experiment=E&last=N`: runs side by side
 - `GET roots/ID/trend?experiment=E&metric=M`: one metric over an experiment's runs
+- `GET widget.js?v=DIGEST`: the run widget's bundle (a saved notebook keeps only a loader)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from kfp_notebook._server._handlers import (
     TokenHandler,
 )
 from kfp_notebook._server._logs import LogHandler
+from kfp_notebook._server._widget import WidgetBundleHandler
 
 __all__ = ["KfpNotebookServer", "routes"]
 
@@ -45,6 +47,7 @@ def routes(base: str) -> list[tuple[str, type[BaseHandler]]]:
     run = root + r"/runs/(?P<run_id>[^/]+)"
     return [
         (base + r"/roots", RootsHandler),
+        (base + r"/widget\.js", WidgetBundleHandler),
         (root + r"/token", TokenHandler),
         (root + r"/pipelines", PipelinesHandler),
         (root + r"/experiments", ExperimentsHandler),

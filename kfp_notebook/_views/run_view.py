@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import collections
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 from kfp_notebook._model.events import (
     ArtifactProduced,
@@ -39,9 +40,16 @@ from kfp_notebook._views.shape import (
     task_json,
 )
 
-__all__ = ["LOG_LINES_PER_TASK", "RunView"]
+__all__ = ["LOG_LINES_PER_TASK", "LogTail", "RunView", "slim_task"]
 
 LOG_LINES_PER_TASK = 1000  # the widget keeps the newest lines; the full log stays on disk
+
+
+class LogTail(TypedDict):
+    """The newest lines of a task's log, and how many lines it logged in all."""
+
+    lines: list[str]
+    count: int
 
 
 class RunView:
@@ -156,9 +164,30 @@ class RunView:
             return {
                 "run": dict(self.run),
                 "tasks": [dict(t) for t in self.tasks.values()],
-                "logs": {k: list(v) for k, v in self.logs.items()},
                 "log_counts": dict(self.log_counts),
             }
+
+    def log_tails(self, task_ids: Iterable[str] | None = None) -> dict[str, LogTail]:
+        """The kept tails of these tasks' logs (of every task that logged by default)."""
+        with self._lock:
+            wanted = list(self.logs) if task_ids is None else task_ids
+            return {
+                t: {"lines": list(self.logs[t]), "count": self.log_counts.get(t, 0)}
+                for t in wanted
+                if t in self.logs
+            }
+
+    def log_tails_since(self, sent: dict[str, int]) -> dict[str, LogTail]:
+        """The lines logged after the first `sent[task]` ones (as many as are kept)."""
+        with self._lock:
+            fresh: dict[str, LogTail] = {}
+            for t, count in self.log_counts.items():
+                new = count - sent.get(t, 0)
+                if new > 0:
+                    tail = self.logs[t]
+                    lines = list(tail) if new >= len(tail) else list(tail)[-new:]
+                    fresh[t] = {"lines": lines, "count": count}
+            return fresh
 
     def outputs_of(self, task_id: str, max_bytes: int = 262_144) -> TaskOutputsJSON | None:
         """Parameters and artifact previews of one task (computed on demand, size-capped)."""
@@ -202,3 +231,9 @@ def _pending_task(event: TaskCreated) -> TaskJSON:
         "attempts": 0, "inputs": {}, "outputs": {}, "message": "", "cache_key": None,
         "artifacts": [],
     }  # fmt: skip
+
+
+def slim_task(task: TaskJSON) -> TaskJSON:
+    """A task as a saved widget keeps it: graph, state and timing; no inputs, outputs or
+    artifacts (the front end asks for those when it shows the task)."""
+    return {**task, "inputs": {}, "outputs": {}, "artifacts": []}

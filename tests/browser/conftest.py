@@ -34,10 +34,10 @@ class Lab:
     token: str
     root_dir: Path
 
-    def open(self, page: Any, path: str) -> None:
+    def open(self, page: Any, path: str, ui: str = "lab/tree") -> None:
         """Open a notebook alone (`reset`: no tabs restored from an earlier test) and wait
-        until it is the current widget with a connected kernel."""
-        page.goto(f"{self.url}/lab/tree/{path}?reset&token={self.token}")
+        until it is the current widget with a connected kernel. Notebook 7: ui="notebooks"."""
+        page.goto(f"{self.url}/{ui}/{path}?reset&token={self.token}")
         page.wait_for_function(
             "(path) => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
             " return w && w.context && w.context.path === path && w.sessionContext"
@@ -54,9 +54,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    root = tmp_path_factory.mktemp("lab")
+def _serve(root: Path, app: str) -> Iterator[Lab]:
+    """`jupyter lab` or `jupyter notebook` (Notebook 7) rooted in `root`, until the generator
+    is closed; the app is exposed in the page as `window.jupyterapp`."""
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     shutil.copytree(ROOT / "examples", root / "examples")
     labconfig = root / ".jupyter" / "labconfig"
@@ -64,19 +64,29 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     (labconfig / "page_config.json").write_text(
         '{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}'
     )
+    # save widget state with the notebook, as a user does to reopen runs without a kernel
+    settings = root / ".jupyter" / "lab" / "user-settings"
+    manager = settings / "@jupyter-widgets" / "jupyterlab-manager"
+    manager.mkdir(parents=True)
+    (manager / "plugin.jupyterlab-settings").write_text('{"saveState": true}')
+    app_class = {"lab": "LabApp", "notebook": "JupyterNotebookApp"}[app]
     port, token = _free_port(), secrets.token_hex(16)
-    log = (root / "jupyterlab.log").open("w")
+    log = (root / f"jupyter-{app}.log").open("w")
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+            sys.executable, "-m", "jupyter", app, "--no-browser", "--allow-root",
             f"--port={port}", "--ip=127.0.0.1", f"--ServerApp.token={token}",
-            f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+            f"--ServerApp.root_dir={root}", f"--{app_class}.expose_app_in_browser=True",
         ],
         cwd=root,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env={**os.environ, "JUPYTER_CONFIG_DIR": str(root / ".jupyter")},
+        env={
+            **os.environ,
+            "JUPYTER_CONFIG_DIR": str(root / ".jupyter"),
+            "JUPYTERLAB_SETTINGS_DIR": str(settings),
+        },
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -87,7 +97,7 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 log.flush()
-                pytest.fail(f"JupyterLab did not start:\n{(root / 'jupyterlab.log').read_text()}")
+                pytest.fail(f"jupyter {app} did not start:\n{(root / log.name).read_text()}")
             time.sleep(0.3)
     yield Lab(url, token, root)
     os.killpg(server.pid, signal.SIGTERM)  # the server and the kernels it started
@@ -97,6 +107,17 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
     log.close()
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    yield from _serve(tmp_path_factory.mktemp("lab"), "lab")
+
+
+@pytest.fixture(scope="module")
+def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """Notebook 7 (`jupyter notebook`); open a notebook with `Lab.open(page, path, "notebooks")`."""
+    yield from _serve(tmp_path_factory.mktemp("nb7"), "notebook")
 
 
 @pytest.fixture(scope="module")

@@ -112,6 +112,7 @@ def test_sidebar_follows_a_run_previews_and_deletes(jupyterlab, page, screenshot
     shot(page, "markdown-preview")
 
     run_row = sidebar.locator(f".kfpsb-run[data-run-id='{run_id}']")
+    run_row.hover()  # actions show on hover
     run_row.locator("button[title='Delete this run']").click()
     page.locator(".jp-Dialog button.jp-mod-warn").click()
     run_row.wait_for(state="detached", timeout=15_000)
@@ -142,6 +143,7 @@ def test_sidebar_cancels_a_run_of_another_process(jupyterlab, page, screenshot) 
         row = sidebar.locator(f".kfpsb-run[data-run-id='{run.run_id}']")
         if not row.is_visible():
             root.click()
+        row.hover()  # actions show on hover
         row.locator("button[title='Cancel this run']").click()
         sidebar.locator(
             f".kfpsb-run[data-run-id='{run.run_id}'][data-status='CANCELLED']"

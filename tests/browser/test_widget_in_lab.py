@@ -57,18 +57,40 @@ def test_quickstart_notebook_live_widget(jupyterlab, page, screenshot) -> None:
     screenshot(widget, "widget-succeeded")
 
 
-def test_saved_notebook_without_kernel_says_how_to_redisplay(jupyterlab, page) -> None:
-    """Runs after the quick start above left its outputs: save, stop the kernel, reopen."""
+def test_saved_notebook_without_kernel_shows_the_run(jupyterlab, page, screenshot) -> None:
+    """Save, stop the kernel, reopen: the widget comes back from the notebook's small saved
+    state (graph and status), and its logs and outputs from the server extension."""
+    import json
+
     jupyterlab.open(page, "notebooks/compiled_yaml.ipynb")
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.locator(".kfpnb-badge[data-status='SUCCEEDED']:visible").first.wait_for(timeout=120_000)
+    page.wait_for_timeout(1000)  # the last cell's output
     page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
     page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+    saved = json.loads((jupyterlab.root_dir / "notebooks" / "compiled_yaml.ipynb").read_text())
+    models = saved["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    runs = [m for m in models.values() if m["model_name"] == "AnyModel"]
+    assert runs and all(len(json.dumps(m)) < 50_000 for m in runs)
     page.reload()
     page.wait_for_selector(".jp-Notebook .jp-OutputArea-output", state="attached")
     hint = page.locator(".jp-OutputArea-output:visible", has_text="%kfp show").first
     hint.wait_for()
     assert "re-display it any time" in hint.inner_text()
+
+    widget = _widget(page)
+    widget.locator(".kfpnb-badge[data-status='SUCCEEDED']").wait_for(timeout=30_000)
+    widget.locator(".kfpnb-node[data-id='stage-3']").wait_for()
+    assert widget.locator(".kfpnb-node").count() == 4
+    widget.locator(".kfpnb-node[data-id='stage-1']").click()
+    title = widget.locator(".kfpnb-artifact-title", has_text="data (Dataset)")
+    title.wait_for(timeout=30_000)  # asked of the server: the kernel is gone
+    assert widget.locator(".kfpnb-outputs table").count() >= 1
+    page.wait_for_function(
+        "() => document.querySelector('.kfpnb-root .kfpnb-log-lines').textContent.length > 0"
+    )
+    widget.scroll_into_view_if_needed()
+    screenshot(widget, "widget-reopened-without-kernel")
 
 
 CANCEL_NOTEBOOK = {
@@ -106,6 +128,9 @@ def test_cancel_button_stops_a_run_while_its_cell_waits(jupyterlab, page, screen
     widget = _widget(page)
     widget.locator(".kfpnb-node[data-status='RUNNING']").wait_for(timeout=120_000)
     widget.locator(".kfpnb-log-lines", has_text="napping").wait_for(timeout=60_000)
+    # a single-task run shows its task without a click
+    assert "long-nap · RUNNING" in widget.locator(".kfpnb-outputs .kfpnb-meta").first.inner_text()
+    assert widget.locator(".kfpnb-node.selected[data-id='long-nap']").count() == 1
     widget.locator(".kfpnb-cancel").click()
     widget.locator(".kfpnb-badge[data-status='CANCELLED']").wait_for(timeout=20_000)
     assert widget.locator(".kfpnb-node").first.get_attribute("data-status") == "CANCELLED"

@@ -36,3 +36,11 @@ export function actionButton(label: string, title: string, action: () => void): 
   });
   return button;
 }
+
+/** A row's action buttons: shown over the row's right end on hover or focus, so they never
+ * take room from its name. */
+export function actions(buttons: HTMLElement[]): HTMLElement {
+  const box = el("span", "kfpsb-actions");
+  box.append(...buttons);
+  return box;
+}

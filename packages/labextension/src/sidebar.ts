@@ -10,6 +10,8 @@ import {
   elapsed,
   formatDuration,
   formatTime,
+  middleEllipsis,
+  plural,
   TERMINAL_STATES,
   type ArtifactJSON,
   type RootJSON,
@@ -20,7 +22,7 @@ import {
 
 import { api } from "./api";
 import { ExperimentFilter } from "./experiments";
-import { actionButton, el, statusIcon } from "./format";
+import { actionButton, actions, el, statusIcon } from "./format";
 import { RunSelection } from "./selection";
 
 const PAGE = 50;
@@ -53,6 +55,7 @@ export class RunsSidebar extends Widget {
   private statusFilter = "";
   private tree = el("div", "kfpsb-tree");
   private timer = 0;
+  private fitted = new Map<string, number>();
   private busy = false;
   private selection = new RunSelection(
     () => this.render(),
@@ -137,7 +140,7 @@ export class RunsSidebar extends Widget {
         await this.experiments.refresh(roots);
         for (const root of roots) {
           const state = this.rootState.get(root.id);
-          if (this.open.has(root.id) && (!state || state.token !== root.token)) {
+          if (this.shown(root) && (!state || state.token !== root.token)) {
             await this.loadRoot(root, state ? Math.max(state.runs.length, PAGE) : PAGE);
             await this.reloadOpenRuns(root);
           }
@@ -152,6 +155,15 @@ export class RunsSidebar extends Widget {
     if (this.isVisible && !this.isDisposed) {
       this.timer = window.setTimeout(() => void this.tick(), POLL_MS);
     }
+  }
+
+  /** Filtering searches every root; otherwise only the open ones are read. */
+  private filtering(): boolean {
+    return this.filterText !== "" || this.statusFilter !== "";
+  }
+
+  private shown(root: RootJSON): boolean {
+    return this.filtering() || this.open.has(root.id);
   }
 
   private async reloadAll(): Promise<void> {
@@ -214,13 +226,55 @@ export class RunsSidebar extends Widget {
         el("div", "kfpsb-note", "No pipeline roots yet: run a pipeline with kfp_notebook."),
       );
     }
+    let matches = 0;
     for (const root of this.roots) {
+      const state = this.rootState.get(root.id);
+      if (this.filtering() && !state?.runs.length) {
+        continue; // a root without a matching run is hidden while filtering
+      }
+      matches++;
       nodes.push(this.rootRow(root));
-      if (this.open.has(root.id)) {
+      if (this.shown(root)) {
         nodes.push(...this.runRows(root));
       }
     }
+    if (this.roots.length && !matches) {
+      nodes.push(el("div", "kfpsb-note", "No matching runs in any pipeline root"));
+    }
     this.tree.replaceChildren(...nodes);
+    this.fitLabels();
+  }
+
+  /** Run ids cut in the middle to fit their row (the full id stays in the tooltip). */
+  private fitLabels(): void {
+    for (const label of this.tree.querySelectorAll<HTMLElement>(".kfpsb-label[data-full]")) {
+      const full = label.dataset.full ?? "";
+      const width = label.clientWidth;
+      if (!width) {
+        continue;
+      }
+      const key = `${width}|${full}`;
+      let chars = this.fitted.get(key);
+      if (chars === undefined) {
+        let [lo, hi] = [5, full.length];
+        label.textContent = full;
+        if (label.scrollWidth <= width) {
+          lo = full.length;
+        }
+        while (lo < hi) {
+          const mid = Math.ceil((lo + hi) / 2);
+          label.textContent = middleEllipsis(full, mid);
+          if (label.scrollWidth <= width) {
+            lo = mid;
+          } else {
+            hi = mid - 1;
+          }
+        }
+        chars = lo;
+        this.fitted.set(key, chars);
+      }
+      label.textContent = middleEllipsis(full, chars);
+    }
   }
 
   private row(depth: number, key: string | null, className: string): HTMLElement {
@@ -235,12 +289,12 @@ export class RunsSidebar extends Widget {
   }
 
   private rootRow(root: RootJSON): HTMLElement {
-    const row = this.row(0, root.id, "kfpsb-root");
+    const row = this.row(0, this.filtering() ? null : root.id, "kfpsb-root");
     row.dataset.root = root.path;
     row.title = root.path;
     row.append(
       el("span", "kfpsb-label", root.name || root.path),
-      el("span", "kfpsb-meta", `${root.runs} runs`),
+      el("span", "kfpsb-meta", plural(root.runs, "run")),
     );
     if (this.experiments.holds(root)) {
       const name = this.experiments.value;
@@ -250,7 +304,12 @@ export class RunsSidebar extends Widget {
         ),
       );
     }
-    row.addEventListener("click", () => void this.toggle(root.id, () => this.loadRoot(root, PAGE)));
+    if (!this.filtering()) {
+      row.addEventListener(
+        "click",
+        () => void this.toggle(root.id, () => this.loadRoot(root, PAGE)),
+      );
+    }
     return row;
   }
 
@@ -265,17 +324,19 @@ export class RunsSidebar extends Widget {
       const row = this.row(1, key, "kfpsb-run");
       row.dataset.runId = run.run_id;
       row.dataset.status = run.status;
-      row.title = `${run.pipeline_name}, started ${formatTime(run.created)}${run.message ? `\n${run.message}` : ""}`;
+      row.title = `${run.run_id}\n${run.pipeline_name}, started ${formatTime(run.created)}${run.message ? `\n${run.message}` : ""}`;
       const listed = () => state.runs.map((r) => r.run_id);
+      const buttons = [
+        actionButton("log", "Open the run log", () => this.actions.logs(root, run.run_id)),
+      ];
       row.append(
         this.selection.checkbox(root.id, run.run_id, listed),
         statusIcon(run.status),
-        el("span", "kfpsb-label", run.run_id),
+        fullLabel(run.run_id),
         el("span", "kfpsb-meta", formatDuration(elapsed(run.created, run.finished))),
-        actionButton("log", "Open the run log", () => this.actions.logs(root, run.run_id)),
       );
       if (run.status === "RUNNING") {
-        row.append(
+        buttons.push(
           actionButton("■", "Cancel this run", async () => {
             try {
               await api.cancelRun(root.id, run.run_id);
@@ -286,7 +347,7 @@ export class RunsSidebar extends Widget {
         );
       }
       if (TERMINAL_STATES.has(run.status)) {
-        row.append(
+        buttons.push(
           actionButton("✕", "Delete this run", async () => {
             if (await this.actions.deleteRun(root, run)) {
               this.open.delete(key);
@@ -295,6 +356,7 @@ export class RunsSidebar extends Widget {
           }),
         );
       }
+      row.append(actions(buttons));
       row.addEventListener(
         "click",
         () =>
@@ -323,58 +385,80 @@ export class RunsSidebar extends Widget {
     return out;
   }
 
+  /** Tasks as a tree by `parent_id` (conditions and loops hold their tasks), each task
+   * followed by its artifacts when open, then its children. */
   private taskRows(root: RootJSON, detail: RunDetailJSON): HTMLElement[] {
-    const depthOf = new Map<string, number>();
-    const out: HTMLElement[] = [];
+    const ids = new Set(detail.tasks.map((t) => t.task_id));
+    const children = new Map<string | null, TaskJSON[]>();
     for (const task of detail.tasks) {
-      const depth = task.parent_id ? (depthOf.get(task.parent_id) ?? 0) + 1 : 0;
-      depthOf.set(task.task_id, depth);
-      const key = `${root.id}/${detail.run.run_id}/${task.task_id}`;
-      const hasArtifacts = task.artifacts.length > 0;
-      const row = this.row(
-        2 + depth,
-        hasArtifacts ? key : null,
-        `kfpsb-task kfpsb-kind-${task.kind}`,
-      );
-      row.dataset.taskId = task.task_id;
-      row.dataset.status = task.status;
-      row.title = [
-        `${task.kind} ${task.task_id}`,
-        task.message,
-        paramsText("inputs", task.inputs),
-        paramsText("outputs", task.outputs),
-      ]
-        .filter(Boolean)
-        .join("\n");
-      row.append(
-        statusIcon(task.status),
-        el("span", "kfpsb-label", task.name),
-        el("span", "kfpsb-meta", formatDuration(elapsed(task.started, task.finished))),
-      );
-      if (task.kind === "container" || task.kind === "importer") {
-        row.append(
-          actionButton("log", "Open the task log", () =>
-            this.actions.logs(root, detail.run.run_id, task.task_id),
+      const parent = task.parent_id !== null && ids.has(task.parent_id) ? task.parent_id : null;
+      children.set(parent, [...(children.get(parent) ?? []), task]);
+    }
+    const out: HTMLElement[] = [];
+    const walk = (parent: string | null, depth: number): void => {
+      for (const task of children.get(parent) ?? []) {
+        out.push(...this.taskRow(root, detail, task, depth));
+        walk(task.task_id, depth + 1);
+      }
+    };
+    walk(null, 0);
+    return out;
+  }
+
+  private taskRow(
+    root: RootJSON,
+    detail: RunDetailJSON,
+    task: TaskJSON,
+    depth: number,
+  ): HTMLElement[] {
+    const key = `${root.id}/${detail.run.run_id}/${task.task_id}`;
+    const hasArtifacts = task.artifacts.length > 0;
+    const row = this.row(
+      2 + depth,
+      hasArtifacts ? key : null,
+      `kfpsb-task kfpsb-kind-${task.kind}`,
+    );
+    row.dataset.taskId = task.task_id;
+    row.dataset.status = task.status;
+    row.dataset.depth = String(depth);
+    row.dataset.parentId = task.parent_id ?? "";
+    row.title = [
+      `${task.kind} ${task.task_id}`,
+      task.message,
+      paramsText("inputs", task.inputs),
+      paramsText("outputs", task.outputs),
+    ]
+      .filter(Boolean)
+      .join("\n");
+    row.append(
+      statusIcon(task.status),
+      el("span", "kfpsb-label", task.name),
+      el("span", "kfpsb-meta", formatDuration(elapsed(task.started, task.finished))),
+    );
+    if (task.kind === "container" || task.kind === "importer") {
+      const buttons = [
+        actionButton("log", "Open the task log", () =>
+          this.actions.logs(root, detail.run.run_id, task.task_id),
+        ),
+      ];
+      if (TERMINAL_STATES.has(detail.run.status)) {
+        buttons.push(
+          actionButton(
+            "↻",
+            "Re-run the pipeline from this task",
+            () => void this.actions.rerun(root, detail.run, task).then(() => this.reloadAll()),
           ),
         );
-        if (TERMINAL_STATES.has(detail.run.status)) {
-          row.append(
-            actionButton(
-              "↻",
-              "Re-run the pipeline from this task",
-              () => void this.actions.rerun(root, detail.run, task).then(() => this.reloadAll()),
-            ),
-          );
-        }
       }
-      if (hasArtifacts) {
-        row.addEventListener("click", () => void this.toggle(key));
-      }
-      out.push(row);
-      if (this.open.has(key)) {
-        for (const art of task.artifacts) {
-          out.push(this.artifactRow(root, detail.run.run_id, art, 3 + depth));
-        }
+      row.append(actions(buttons));
+    }
+    if (hasArtifacts) {
+      row.addEventListener("click", () => void this.toggle(key));
+    }
+    const out = [row];
+    if (this.open.has(key)) {
+      for (const art of task.artifacts) {
+        out.push(this.artifactRow(root, detail.run.run_id, art, 3 + depth));
       }
     }
     return out;
@@ -388,21 +472,22 @@ export class RunsSidebar extends Widget {
   ): HTMLElement {
     const row = this.row(depth, null, "kfpsb-artifact");
     row.dataset.artifact = art.name;
-    row.title = `${art.type}\n${art.uri}`;
+    row.title = `${art.name}\n${art.type}\n${art.uri}`;
     row.append(
       el("span", "kfpsb-art-icon", art.is_dir ? "▤" : "◇"),
       el("span", "kfpsb-label", art.name),
       el("span", "kfpsb-meta", art.type.replace(/^system\./, "")),
     );
-    row.append(actionButton("copy", "Copy the path", () => this.actions.copyPath(art.uri)));
+    const buttons = [actionButton("copy", "Copy the path", () => this.actions.copyPath(art.uri))];
     if (art.server_path !== null) {
       const serverPath = art.server_path;
-      row.append(
+      buttons.push(
         actionButton("open", "Open in JupyterLab", () =>
           this.actions.openInLab(serverPath, art.is_dir),
         ),
       );
     }
+    row.append(actions(buttons));
     if (art.path !== null) {
       row.addEventListener("click", () => this.actions.preview(root, runId, art));
     }
@@ -419,4 +504,11 @@ function paramsText(label: string, values: Record<string, unknown>): string {
     0,
     500,
   );
+}
+
+/** A label that `fitLabels` cuts in the middle to its row's width. */
+function fullLabel(text: string): HTMLElement {
+  const label = el("span", "kfpsb-label kfpsb-fit", text);
+  label.dataset.full = text;
+  return label;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { cellText, elapsed, formatBytes, formatDuration } from "./format";
+import { cellText, elapsed, formatBytes, formatDuration, middleEllipsis, plural } from "./format";
 
 describe("formatBytes", () => {
   it("keeps bytes under 1 KiB whole", () => {
@@ -44,5 +44,24 @@ describe("cellText", () => {
     expect(cellText({ a: [1] })).toBe('{"a":[1]}');
     expect(cellText(null)).toBe("");
     expect(cellText(3.5)).toBe("3.5");
+  });
+});
+
+describe("middleEllipsis", () => {
+  it("keeps short text and cuts long text in the middle", () => {
+    expect(middleEllipsis("short", 10)).toBe("short");
+    const id = "quickstart-20261128-064512-ab12";
+    const cut = middleEllipsis(id, 15);
+    expect(cut).toHaveLength(15);
+    expect(cut).toBe("quickst…12-ab12");
+    expect(cut.startsWith("quickst") && cut.endsWith("-ab12")).toBe(true);
+  });
+});
+
+describe("plural", () => {
+  it("says 1 run and 2 runs", () => {
+    expect(plural(1, "run")).toBe("1 run");
+    expect(plural(0, "run")).toBe("0 runs");
+    expect(plural(2, "run")).toBe("2 runs");
   });
 });

@@ -56,3 +56,17 @@ export function cellText(value: unknown): string {
   }
   return String(value);
 }
+
+/** `text` cut in the middle to at most `max` characters (`quickstart-2…-0645-ab12`). */
+export function middleEllipsis(text: string, max: number): string {
+  if (text.length <= max || max < 5) {
+    return text;
+  }
+  const tail = Math.floor((max - 1) / 2);
+  return `${text.slice(0, max - 1 - tail)}…${text.slice(text.length - tail)}`;
+}
+
+/** `1 run`, `2 runs`. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

@@ -13,6 +13,7 @@ import { layoutTasks, type GraphLayout } from "./layout";
 
 const MAX_HEIGHT = 420;
 const MIN_HEIGHT = 120;
+const PAD = 12;
 
 function label(name: string): string {
   return name.length > 22 ? `${name.slice(0, 21)}…` : name;
@@ -28,8 +29,17 @@ export class TaskGraph {
   private nodes = new Map<string, SVGGElement>();
   private last: { tasks: TaskJSON[]; selected: string; now: number } | null = null;
   private scale = 1;
-  private tx = 10;
-  private ty = 10;
+  private tx = PAD;
+  private ty = PAD;
+  private layout: GraphLayout | null = null;
+  /** The user panned or zoomed: a resize no longer refits. */
+  private moved = false;
+  private fittedWidth = 0;
+  private readonly resize = new ResizeObserver(() => {
+    if (!this.moved && this.el.clientWidth && this.el.clientWidth !== this.fittedWidth) {
+      this.fit();
+    }
+  });
 
   constructor(private readonly onSelect: (taskId: string) => void) {
     this.el = document.createElement("div");
@@ -37,6 +47,7 @@ export class TaskGraph {
     this.svg.append(this.viewport);
     this.el.append(this.svg);
     this.enablePanZoom();
+    this.resize.observe(this.el);
   }
 
   update(tasks: TaskJSON[], selected: string, now: number): void {
@@ -165,12 +176,26 @@ export class TaskGraph {
     const defs = svg("defs");
     defs.append(marker);
     this.viewport.append(defs, groups, edges, leaves);
+    this.layout = layout;
+    this.moved = false;
+    this.fit();
+  }
+
+  /** Scales the graph to fit the pane's width and the height limit, with a margin. */
+  private fit(): void {
+    const layout = this.layout;
+    if (!layout) {
+      return;
+    }
     const width = this.el.clientWidth || 600;
-    this.scale = Math.min(1, width / Math.max(1, layout.width + 20));
-    this.tx = 10;
-    this.ty = 10;
-    const height = (layout.height + 20) * this.scale;
-    this.svg.setAttribute("height", String(Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, height))));
+    this.fittedWidth = width;
+    const across = (width - 2 * PAD) / Math.max(1, layout.width);
+    const down = (MAX_HEIGHT - 2 * PAD) / Math.max(1, layout.height);
+    this.scale = Math.max(0.1, Math.min(1, across, down));
+    this.tx = PAD;
+    this.ty = PAD;
+    const height = layout.height * this.scale + 2 * PAD;
+    this.svg.setAttribute("height", String(Math.max(MIN_HEIGHT, Math.ceil(height))));
     this.applyTransform();
   }
 
@@ -195,6 +220,7 @@ export class TaskGraph {
         this.tx = mx - ((mx - this.tx) * next) / this.scale;
         this.ty = my - ((my - this.ty) * next) / this.scale;
         this.scale = next;
+        this.moved = true;
         this.applyTransform();
       },
       { passive: false },
@@ -208,6 +234,7 @@ export class TaskGraph {
       }
       this.tx = ev.clientX - drag.x;
       this.ty = ev.clientY - drag.y;
+      this.moved = true;
       this.applyTransform();
     };
     const up = () => {
@@ -216,6 +243,7 @@ export class TaskGraph {
     window.addEventListener("pointermove", move);
     window.addEventListener("pointerup", up);
     this.dispose = () => {
+      this.resize.disconnect();
       window.removeEventListener("pointermove", move);
       window.removeEventListener("pointerup", up);
     };

@@ -13,18 +13,13 @@ import {
   statusColour,
 } from "@kfp-notebook/shared";
 
+import { RunData } from "./data";
 import { TaskGraph } from "./graph";
-import { outputsOf, type Model } from "./model";
+import { shownTask, type Model } from "./model";
 import { LogPanel, renderOutputs } from "./panels";
 import { progress } from "./progress";
 
-const EVENTS = [
-  "change:run",
-  "change:tasks",
-  "change:logs",
-  "change:selected",
-  "change:selected_outputs",
-];
+const EVENTS = ["change:run", "change:tasks", "change:log_counts", "change:selected"];
 
 function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const root = h("div", { class: "kfpnb-root" });
@@ -40,6 +35,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     model.save_changes();
   };
   const graph = new TaskGraph(select);
+  const data = new RunData(model, () => refresh());
   const logs = new LogPanel(() => refresh());
   const outputs = h("div", { class: "kfpnb-outputs-box" });
   root.append(
@@ -82,13 +78,24 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     clock.textContent = run.created ? formatDuration(elapsed(run.created, now, now)) : "";
     if (run.status !== "RUNNING") {
       cancel.setAttribute("disabled", "");
+      cancel.textContent = "Cancel";
       const failed = run.status === "FAILED" || run.status === "CANCELLED";
       message.textContent = failed ? run.message : "";
     }
-    graph.update(tasks, selected, now);
-    logs.update(tasks, model.get("logs") ?? {}, model.get("log_counts") ?? {}, selected);
-    const task = tasks.find((t) => t.task_id === selected);
-    const out = outputsOf(model.get("selected_outputs"), selected);
+    const shown = shownTask(tasks, selected);
+    graph.update(tasks, shown, now);
+    const counts = model.get("log_counts") ?? {};
+    const task = tasks.find((t) => t.task_id === shown);
+    data.wantLogs(task ? [task.task_id] : Object.keys(counts), counts);
+    const logLines: Record<string, string[]> = {};
+    for (const [taskId, tail] of data.tails) {
+      logLines[taskId] = tail.lines;
+    }
+    logs.update(tasks, logLines, counts, shown);
+    if (task) {
+      data.wantOutputs(task.task_id, task.status);
+    }
+    const out = task ? data.outputsOf(task.task_id, task.status) : undefined;
     outputs.replaceChildren(renderOutputs(out, task));
   }
 
@@ -104,6 +111,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   return () => {
     window.clearInterval(timer);
     graph.dispose();
+    data.dispose();
     for (const e of EVENTS) {
       model.off(e, refresh);
     }

@@ -139,11 +139,15 @@ export function renderOutputs(
     const cls = task.status === "FAILED" ? "kfpnb-message kfpnb-error" : "kfpnb-message";
     box.append(h("pre", { class: cls }, task.message));
   }
-  const params = Object.entries(out?.outputs ?? task.outputs ?? {});
+  if (!out) {
+    box.append(h("div", { class: "kfpnb-meta kfpnb-loading" }, "Loading outputs…"));
+    return box;
+  }
+  const params = Object.entries(out.outputs ?? {});
   if (params.length) {
     box.append(table(["output", "value"], params));
   }
-  for (const art of out?.artifacts ?? []) {
+  for (const art of out.artifacts ?? []) {
     const kind = art.type.replace(/^system\./, "");
     box.append(
       h("div", { class: "kfpnb-artifact-title" }, `${art.name} (${kind})`),
