@@ -44,7 +44,8 @@ KFP_LOWEST = 2.14.1
 test-kfp-lowest:
 	rm -rf .venv-kfp-lowest
 	$(PYTHON) -m venv .venv-kfp-lowest
-	.venv-kfp-lowest/bin/python -m pip install --quiet -e ".[dev]" "kfp==$(KFP_LOWEST)"
+	.venv-kfp-lowest/bin/python -m pip install --quiet -e ".[dev]" "kfp==$(KFP_LOWEST)" \
+		"kfp-server-api==2.5.0"  # kfp 2.14's Client speaks this API; pip would pick 2.17
 	.venv-kfp-lowest/bin/python -m pytest -q -m "not docker and not browser"
 
 # No root, apt, Docker or browser: engine, store, views, CLI, server and notebook tests.

@@ -224,7 +224,7 @@ def test_a_bad_request_answers_in_the_backends_error_format(server, client):
     assert err.value.status == 404
     assert json.loads(err.value.body)["code"] == 5
     with pytest.raises(kfp_server_api.ApiException) as err:
-        client._run_api.run_service_create_run(run=kfp_server_api.V2beta1Run(display_name="x"))
+        client._run_api.run_service_create_run(kfp_server_api.V2beta1Run(display_name="x"))
     assert err.value.status == 400
     for bad in ({"page_token": "%%%"}, {"filter": "{not json"}, {"page_size": "many"}):
         with pytest.raises(kfp_server_api.ApiException) as err:

@@ -5,12 +5,16 @@ case: test_data/sdk_compiled_pipelines/valid/critical/pipeline_with_artifact_cus
 
 from pathlib import Path
 
+import pytest
 from kfp import dsl
 from kfp.dsl import Dataset, Input, Model, Output
 
 from kfp_notebook import RunState
 
 IMAGE = "python:3.11"
+pytestmark = pytest.mark.skipif(
+    not hasattr(dsl.Artifact, "set_path"), reason="Artifact.set_path is new in kfp 2.17"
+)
 
 
 @dsl.component(base_image=IMAGE)

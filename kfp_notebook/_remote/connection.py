@@ -155,7 +155,7 @@ class Connection:
             runtime_config=kfp_server_api.V2beta1RuntimeConfig(parameters=arguments),
         )
         with self.translate("the pipeline"):
-            run = self.client._run_api.run_service_create_run(run=body)
+            run = self.client._run_api.run_service_create_run(body)  # `run` or `body` by version
         return str(run.run_id)
 
     def get_run(self, run_id: str) -> dict[str, Any]:
