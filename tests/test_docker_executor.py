@@ -291,7 +291,8 @@ def test_user_options_pass_through(docker_client, pipeline_root, tmp_path) -> No
 
 _AS_OTHER_USER = """
 import os, sys
-import docker, kfp_notebook, kfp_notebook._cli, kfp_notebook.executors.docker.executor
+import difflib, docker, kfp_notebook, kfp_notebook._cli, kfp_notebook.executors.docker.executor
+import kfp_notebook._api.session, kfp_notebook._spec.arguments, kfp_notebook._views.printer
 from kfp_notebook._spec.ir import load_pipeline
 load_pipeline(sys.argv[1])  # imports what the run needs while /root is still readable
 os.setgroups([int(sys.argv[3])])

@@ -63,7 +63,8 @@ def test_every_view_sends_the_one_shape(session, pipeline_root: Path) -> None:
     assert set(shown["run"]) == set(RunJSON.__annotations__) == set(widget.run)
     assert shown["run"]["runner"] == "subprocess" and shown["run"]["status"] == "SUCCEEDED"
     by_id = {t["task_id"]: t for t in shown["tasks"]}
-    live = {t["task_id"]: t for t in widget.tasks}
+    live = {t["task_id"]: t for t in widget.view.tasks.values()}  # the full live state
+    assert all(set(t) == set(TaskJSON.__annotations__) for t in widget.tasks)  # synced: slim
     assert set(by_id) == set(live) == {"make", "condition-1", "condition-1/use"}
     for task_id, task in by_id.items():
         assert set(task) == set(TaskJSON.__annotations__) == set(live[task_id])

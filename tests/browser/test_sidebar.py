@@ -2,6 +2,7 @@
 to succeeded without a refresh, a Dataset and a Markdown artifact preview, a run is deleted."""
 
 import json
+import re
 from pathlib import Path
 
 from kfp import dsl
@@ -35,6 +36,9 @@ run = kfp_notebook.run(weekly, arguments={"gate": os.path.abspath("gate")}, wait
 print("started", run.run_id)
 """,
 ]
+
+
+_OUTPUTS = re.compile(r"^outputs$")  # the server folder's own root, labelled exactly so
 
 
 def write_notebook(path: Path) -> None:
@@ -78,7 +82,9 @@ def test_sidebar_follows_a_run_previews_and_deletes(jupyterlab, page, screenshot
 
     page.locator("li[data-id='kfp-notebook-sidebar']").click()
     sidebar = page.locator("#kfp-notebook-sidebar")
-    root = sidebar.locator(".kfpsb-root", has_text="outputs")
+    root = sidebar.locator(".kfpsb-root").filter(
+        has=page.locator(".kfpsb-label", has_text=_OUTPUTS)
+    )
     root.wait_for(timeout=15_000)
     root.click()
     running = sidebar.locator(".kfpsb-run[data-status='RUNNING']")
@@ -138,7 +144,9 @@ def test_sidebar_cancels_a_run_of_another_process(jupyterlab, page, screenshot) 
         jupyterlab.open(page, "notebooks/compiled_yaml.ipynb")
         page.locator("li[data-id='kfp-notebook-sidebar']").click()
         sidebar = page.locator("#kfp-notebook-sidebar")
-        root = sidebar.locator(".kfpsb-root", has_text="outputs")
+        root = sidebar.locator(".kfpsb-root").filter(
+            has=page.locator(".kfpsb-label", has_text=_OUTPUTS)
+        )
         root.wait_for(timeout=15_000)
         row = sidebar.locator(f".kfpsb-run[data-run-id='{run.run_id}']")
         if not row.is_visible():
