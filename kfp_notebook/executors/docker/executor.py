@@ -107,9 +107,16 @@ class DockerExecutor:
         try:
             container.start()
             launch.on_start(None)
+            seen = 0
             for line in _lines(container.logs(stream=True, follow=True)):
                 launch.on_log(line)
-            return int(container.wait().get("StatusCode", 1))
+                seen += 1
+            code = int(container.wait().get("StatusCode", 1))
+            # The followed stream can end before the last lines arrive (seen under load): read
+            # the container's whole log once it has exited and pass on what was not seen.
+            for line in list(_lines([container.logs(stream=False)]))[seen:]:
+                launch.on_log(line)
+            return code
         finally:
             with self._lock:
                 self._containers.pop(launch.task_id, None)
