@@ -29,6 +29,10 @@ sys.path.insert(0, str(ROOT / "examples"))
 sys.path.insert(0, str(HERE))
 
 _HOME = tempfile.mkdtemp(prefix="bench-home-")
+# As on a user's machine, Python caches bytecode: with PYTHONDONTWRITEBYTECODE set (containers
+# often set it), every module changed since its last .pyc would be compiled again in every run
+# measured, ours and kfp.local's alike.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 # The engine process reports its own peak RSS (KiB on Linux) on stderr when it exits.
 _ENGINE = (

@@ -117,18 +117,24 @@ def _terminate(signum: int, frame: object) -> None:
 def _run(args: argparse.Namespace) -> int:
     if args.endpoint:
         return _run_remote(args)
-    from kfp_notebook._spec.arguments import parse_cli_arguments
-    from kfp_notebook._spec.ir import load_pipeline
+    from kfp_notebook._spec.ir import load_pipeline, peek_containers
 
-    ir = load_pipeline(args.file)  # a bad file or argument is refused before the root is made
-    arguments = {**_json_arguments(args.params_json), **parse_cli_arguments(ir, args.param)}
     runner: object = "docker"
     if args.runner != "docker":
         from kfp_notebook.executors.subprocess.executor import SubprocessExecutor
 
         runner = SubprocessExecutor(use_venv=not args.no_venv)
-        if not args.dry_run:  # the environments' zygotes load while the engine starts up
-            runner.prestart([s["container"] for s in ir.executors.values() if "container" in s])
+        if not args.dry_run:  # first: the zygotes import KFP while this process starts up
+            runner.prestart(peek_containers(args.file))
+    try:
+        from kfp_notebook._spec.arguments import parse_cli_arguments
+
+        ir = load_pipeline(args.file)  # a bad file or argument is refused before the root is made
+        arguments = {**_json_arguments(args.params_json), **parse_cli_arguments(ir, args.param)}
+    except BaseException:
+        if isinstance(runner, SubprocessExecutor):
+            runner.close()  # the zygotes it started stop now
+        raise
     from kfp_notebook._api.session import Session
     from kfp_notebook._views.printer import TerminalPrinter
 

@@ -100,3 +100,37 @@ def _wait_for(predicate, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.05)
+
+
+def _environment_with_a_package(root) -> str:
+    """A bare venv holding one installed distribution, `probe-pkg` (module `probe_pkg`)."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
+    site = next(root.glob("lib/python*/site-packages"))
+    (site / "probe_pkg").mkdir()
+    (site / "probe_pkg" / "__init__.py").write_text("VALUE = 1\n")
+    info = site / "probe_pkg-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: probe-pkg\nVersion: 1.0\n")
+    (info / "top_level.txt").write_text("probe_pkg\n")
+    return str(root / "bin" / "python")
+
+
+def test_a_cached_environment_keeps_the_bytecode_of_what_its_zygote_preloads(tmp_path) -> None:
+    """Under PYTHONDONTWRITEBYTECODE (containers often set it) a zygote of an environment this
+    project built writes the bytecode of what it preloads there, so the next zygote does not
+    compile KFP and the packages again; a zygote of any other interpreter writes none."""
+    from kfp_notebook.executors.subprocess.zygote import Zygote
+
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    for cache, name in ((True, "cached"), (False, "other")):
+        python = _environment_with_a_package(tmp_path / name)
+        zygote = Zygote(python, env, ["probe-pkg"], cache_bytecode=cache)
+        try:
+            (tmp_path / f"{name}-task").mkdir()
+            task = zygote.spawn([], tmp_path / f"{name}-task")  # answered after the preload
+            task.wait()
+            task.stdout.close()
+        finally:
+            zygote.close()
+        written = list((tmp_path / name).glob("lib/python*/site-packages/probe_pkg/__pycache__"))
+        assert bool(written) is cache, (name, written)

@@ -18,7 +18,7 @@ import yaml
 from kfp_notebook._errors import PipelineSpecError
 from kfp_notebook._spec.types import ComponentSpec, ExecutorSpec, IRDict, PipelineSpec
 
-__all__ = ["PipelineIR", "load_pipeline", "parse_documents"]
+__all__ = ["PipelineIR", "load_pipeline", "parse_documents", "peek_containers"]
 
 
 @dataclass
@@ -118,6 +118,20 @@ def parse_documents(text: str) -> list[Any]:
     return [d for d in yaml.load_all(text, Loader=_YAML_LOADER) if d is not None]
 
 
+def peek_containers(path: str | os.PathLike[str]) -> list[Any]:
+    """The containers of the pipeline file's executors, read without any check (none when the
+    file cannot be read or parsed): enough to start the task environments while the caller
+    imports the engine and `load_pipeline` checks the file."""
+    try:
+        spec = parse_documents(Path(path).read_text(encoding="utf-8"))[0]
+        if "pipelineSpec" in spec and "root" not in spec:
+            spec = spec["pipelineSpec"]
+        executors = spec["deploymentSpec"]["executors"].values()
+        return [e["container"] for e in executors if isinstance(e.get("container"), dict)]
+    except Exception:
+        return []
+
+
 def _from_text(text: str, source: str) -> PipelineIR:
     try:
         docs = parse_documents(text)
@@ -169,6 +183,14 @@ def _check_schema(spec: IRDict, source: str) -> None:
         )
 
 
+def _repeated(field: Any) -> bool:
+    """Whether a protobuf field is repeated (`is_repeated` in protobuf >= 6, `label` before)."""
+    flag = getattr(field, "is_repeated", None)
+    if isinstance(flag, bool):
+        return flag
+    return bool(field.label == field.LABEL_REPEATED)
+
+
 def _bad_enum(value: Any, descriptor: Any, path: str) -> tuple[str, Any, Any] | None:
     """The first enum-typed field (path, value, enum) whose value its enum does not define."""
     if not isinstance(value, dict) or descriptor.full_name.startswith("google.protobuf."):
@@ -184,9 +206,7 @@ def _bad_enum(value: Any, descriptor: Any, path: str) -> tuple[str, Any, Any] | 
             items = [(f"{where}[{k}]", v) for k, v in (item or {}).items()]
         else:
             inner = field
-            listed = (
-                item if isinstance(item, list) and field.label == field.LABEL_REPEATED else [item]
-            )
+            listed = item if isinstance(item, list) and _repeated(field) else [item]
             items = [(where, v) for v in listed]
         for at, v in items:
             if inner.enum_type is not None:

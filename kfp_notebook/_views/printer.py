@@ -17,7 +17,7 @@ import os
 import sys
 import threading
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kfp_notebook._model.events import (
     Event,
@@ -30,7 +30,9 @@ from kfp_notebook._model.events import (
 )
 from kfp_notebook._model.logfold import LogFolder
 from kfp_notebook._model.states import LEAF_KINDS, TaskState
-from kfp_notebook._views.progress import ProgressLine
+
+if TYPE_CHECKING:  # rich is imported for a terminal only: piped output does not pay for it
+    from kfp_notebook._views.progress import ProgressLine
 
 __all__ = ["TerminalPrinter"]
 
@@ -60,9 +62,11 @@ class TerminalPrinter:
         self.color = self.out.isatty()
         self.verbose = verbose
         self._folders: dict[str, LogFolder] = {}
-        self.progress = (
-            ProgressLine(self.out) if (self.color if progress is None else progress) else None
-        )
+        self.progress: ProgressLine | None = None
+        if self.color if progress is None else progress:
+            from kfp_notebook._views.progress import ProgressLine
+
+            self.progress = ProgressLine(self.out)
         self.max_pending = max_pending
         self._pending: collections.deque[str] = collections.deque()
         self._dropped = 0

@@ -278,7 +278,9 @@ class SubprocessExecutor:
             if zygote is None or not zygote.alive:
                 names = [_requirement_name(p) for p in command.packages]
                 try:
-                    zygote = Zygote(python, self._task_env(), [n for n in names if n])
+                    zygote = Zygote(
+                        python, self._task_env(), [n for n in names if n], self.use_venv
+                    )
                 except OSError:
                     return None
                 self._zygotes[python] = zygote

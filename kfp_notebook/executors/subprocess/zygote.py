@@ -29,11 +29,22 @@ class ZygoteUnavailable(Exception):
 class Zygote:
     """A running zygote process and the thread that reads its replies."""
 
-    def __init__(self, python: str, env: dict[str, str], distributions: list[str]) -> None:
+    def __init__(
+        self,
+        python: str,
+        env: dict[str, str],
+        distributions: list[str],
+        cache_bytecode: bool = False,
+    ) -> None:
+        """`cache_bytecode`: `python` is a cached environment's, where the preloaded modules'
+        bytecode is written even under PYTHONDONTWRITEBYTECODE."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        argv = [python, _SCRIPT, str(theirs.fileno()), json.dumps(distributions)]
+        if cache_bytecode:
+            argv.append("cache-bytecode")
         try:
             self.process = subprocess.Popen(
-                [python, _SCRIPT, str(theirs.fileno()), json.dumps(distributions)],
+                argv,
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
