@@ -6,8 +6,10 @@ load IR -> check arguments -> check executors -> open the run record -> prepare 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import threading
+import time
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kfp_notebook._engine.resume import resume_plan
 from kfp_notebook._engine.scheduler import Orchestrator, RunResult
 from kfp_notebook._engine.task_runner import TaskRunner
 from kfp_notebook._errors import KfpNotebookError, PipelineInputError, StoreError
@@ -24,7 +27,7 @@ from kfp_notebook._model.events import (
     RunFinished,
     RunStarted,
 )
-from kfp_notebook._model.states import RunState, TaskState
+from kfp_notebook._model.states import RunState
 from kfp_notebook._spec.arguments import check_arguments
 from kfp_notebook._spec.ir import PipelineIR, load_pipeline
 from kfp_notebook._spec.types import ContainerSpec
@@ -86,6 +89,9 @@ class Engine:
         self.bus.subscribe(store, essential=True)
         self.bus.on_fault(self._store_failed)
         self.live: dict[str, LiveRun] = {}
+        self._watched: list[LiveRun] = []  # runs whose cancel requests the watcher reads
+        self._watcher: threading.Thread | None = None
+        self._watch_lock = threading.Lock()
 
     def _store_failed(self, run_id: str, exc: Exception) -> None:
         live = self.live.get(run_id)
@@ -108,7 +114,7 @@ class Engine:
         reuse: dict[str, TaskRecord] = {}
         resumed = False
         if from_task is not None:
-            run_id, reuse, arguments = self._resume_plan(ir, run_id, from_task, arguments)
+            run_id, reuse, arguments = resume_plan(self.store, ir, run_id, from_task, arguments)
             resumed = True
         elif run_id is not None and self.store.get_run(run_id) is not None:
             raise PipelineInputError(
@@ -146,10 +152,7 @@ class Engine:
         if run_id in self.bus.faults:  # not even the run's start could be recorded
             self.live.pop(run_id, None)
             raise StoreError(_store_fault(self.store.root, self.bus.faults[run_id], started=False))
-        threading.Thread(
-            target=self._watch_cancel_requests, args=(live,), name=f"kfpnb-cancel-{run_id}",
-            daemon=True,
-        ).start()  # fmt: skip
+        self._watch(live)
         thread = threading.Thread(
             target=self._drive,
             args=(live, ir, args, containers, reuse, from_task, on_done),
@@ -159,15 +162,34 @@ class Engine:
         thread.start()
         return live
 
-    def _watch_cancel_requests(self, live: LiveRun) -> None:
+    def _watch(self, live: LiveRun) -> None:
+        with self._watch_lock:
+            self._watched.append(live)
+            if self._watcher is None:
+                self._watcher = threading.Thread(
+                    target=self._watch_cancel_requests, name="kfpnb-cancel-requests", daemon=True
+                )
+                self._watcher.start()
+
+    def _watch_cancel_requests(self) -> None:
         """Another process (the CLI, the sidebar, a widget whose kernel is busy) may ask for a
-        cancel through the store; honour it within a fraction of a second."""
-        while not live.done.wait(_CANCEL_POLL_SECONDS):
-            if self.store.cancel_requested(live.run_id):
-                self.store.clear_cancel_request(live.run_id)
-                live.cancel()
-                return
-        self.store.clear_cancel_request(live.run_id)
+        cancel through the store; honour it within a fraction of a second. One thread reads the
+        requests of all the engine's runs, and ends when none is left."""
+        while True:
+            time.sleep(_CANCEL_POLL_SECONDS)
+            with self._watch_lock:
+                self._watched = [live for live in self._watched if not live.done.is_set()]
+                watched = list(self._watched)
+                if not watched:
+                    self._watcher = None
+                    return
+            for live in watched:
+                if live.cancel_requested.is_set():
+                    continue
+                with contextlib.suppress(OSError):
+                    if self.store.cancel_requested(live.run_id):
+                        self.store.clear_cancel_request(live.run_id)
+                        live.cancel()
 
     def _drive(
         self,
@@ -212,6 +234,8 @@ class Engine:
         outputs = {"parameters": result.params, "artifacts": result.artifacts}
         self.bus.emit(RunFinished(live.run_id, result.state, outputs, result.message))
         self.live.pop(live.run_id, None)
+        with contextlib.suppress(OSError):  # a request that came too late concerns no one
+            self.store.clear_cancel_request(live.run_id)
         live.done.set()
         if on_done is not None:
             on_done(live)
@@ -242,35 +266,6 @@ class Engine:
             futures = [pool.submit(self.executor.prepare, c, log, cancelled) for c in containers]
             for future in futures:
                 future.result()
-
-    def _resume_plan(
-        self,
-        ir: PipelineIR,
-        run_id: str | None,
-        from_task: str,
-        arguments: dict[str, Any] | None,
-    ) -> tuple[str, dict[str, TaskRecord], dict[str, Any]]:
-        source = self.store.get_run(run_id) if run_id else self.store.latest_run(ir.name)
-        if source is None:
-            where = f"run {run_id!r}" if run_id else f"a run of pipeline {ir.name!r}"
-            raise PipelineInputError(f"cannot resume: {where} is not in {self.store.root}.")
-        if not source.status.terminal:
-            raise PipelineInputError(
-                f"run {source.run_id} is still running; wait for it or "
-                "cancel it before resuming it."
-            )
-        tasks = self.store.get_tasks(source.run_id)
-        if not any(from_task in (t.name, t.task_id) for t in tasks):
-            names = sorted({t.name for t in tasks if t.kind.is_leaf})
-            raise PipelineInputError(
-                f"run {source.run_id} has no task {from_task!r}; its tasks are: {', '.join(names)}."
-            )
-        reuse = {
-            t.task_id: t
-            for t in tasks
-            if t.kind.is_leaf and t.status in (TaskState.SUCCEEDED, TaskState.CACHED)
-        }
-        return source.run_id, reuse, arguments if arguments else dict(source.arguments)
 
     def close(self) -> None:
         for live in list(self.live.values()):

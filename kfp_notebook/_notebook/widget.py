@@ -58,13 +58,14 @@ class RunWidget(anywidget.AnyWidget):
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("layout", _shared_layout())
-        super().__init__(**kwargs)
+        # The first state rides on the message that opens the widget: no second message.
+        super().__init__(**kwargs, **self._synced(view))
         self.view = view
         self._on_cancel = on_cancel
         self._stop = threading.Event()
         self._sent: dict[str, int] = {}  # log lines sent per task (live messages)
         self.on_msg(self._message)
-        self.flush()
+        self._send_logs()
         if live:
             threading.Thread(target=self._pump, name="kfpnb-widget", daemon=True).start()
 
@@ -81,13 +82,26 @@ class RunWidget(anywidget.AnyWidget):
         outputs = self.view.outputs_of(task_id) if task_id else None
         return dict(outputs) if outputs is not None else {}
 
+    @staticmethod
+    def _synced(view: RunView) -> dict[str, Any]:
+        """The synced traits' values for the view's current state."""
+        state = view.snapshot()
+        return {
+            "run": state["run"],
+            "tasks": [dict(slim_task(t)) for t in state["tasks"]],
+            "log_counts": state["log_counts"],
+        }
+
     def flush(self) -> None:
         """Send the view's current state in one batch, and the log lines logged since."""
-        state = self.view.snapshot()
+        synced = self._synced(self.view)
         with self.hold_sync():
-            self.run = state["run"]
-            self.tasks = [dict(slim_task(t)) for t in state["tasks"]]
-            self.log_counts = state["log_counts"]
+            self.run = synced["run"]
+            self.tasks = synced["tasks"]
+            self.log_counts = synced["log_counts"]
+        self._send_logs()
+
+    def _send_logs(self) -> None:
         fresh = self.view.log_tails_since(self._sent)
         if fresh:
             self._sent.update({task_id: tail["count"] for task_id, tail in fresh.items()})
