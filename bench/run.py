@@ -34,12 +34,15 @@ _HOME = tempfile.mkdtemp(prefix="bench-home-")
 # measured, ours and kfp.local's alike.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
-# The engine process reports its own peak RSS (KiB on Linux) on stderr when it exits.
+# The engine process reports its own peak RSS (KiB on Linux) and the CPU seconds it and its
+# task processes (zygotes and the tasks they fork, all reaped by then) used, on stderr.
 _ENGINE = (
     "import resource, sys\n"
     "from kfp_notebook._cli import main\n"
     "code = main(sys.argv[1:])\n"
-    "print(f'PEAK_RSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n"
+    "me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
+    "print(f'PEAK_RSS_KB {me.ru_maxrss} CPU {me.ru_utime + me.ru_stime} '\n"
+    "      f'{kids.ru_utime + kids.ru_stime}', file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 
@@ -72,6 +75,9 @@ def kfp_local(target: str, use_venv: bool) -> float:
     return _wall([sys.executable, "-c", code], f"kfp.local {target}")
 
 
+_CPU: list[tuple[float, float]] = []  # (engine, task processes) CPU seconds of the last run
+
+
 def ours(yaml_path: Path, *extra: str, env_dir: str | None = None) -> tuple[float, int]:
     """Wall seconds of `kfp-notebook run` and the engine's peak RSS in KiB."""
     env = {**os.environ, "KFP_NOTEBOOK_HOME": _HOME}  # the user's roots registry stays as it was
@@ -83,8 +89,9 @@ def ours(yaml_path: Path, *extra: str, env_dir: str | None = None) -> tuple[floa
     done = subprocess.run([*command, "--quiet", *extra], capture_output=True, text=True, env=env)
     took = time.perf_counter() - start
     _check(done, f"kfp-notebook run {yaml_path.name}")
-    peak = int(done.stderr.rsplit("PEAK_RSS_KB ", 1)[1].split()[0])
-    return took, peak
+    fields = done.stderr.rsplit("PEAK_RSS_KB ", 1)[1].split()
+    _CPU[:] = [(float(fields[2]), float(fields[3]))]
+    return took, int(fields[0])
 
 
 def median_of(repeat: int, measure: Callable[[], float]) -> tuple[float, float, float]:
@@ -188,10 +195,13 @@ def main() -> None:
         median_of(n_local, lambda: kfp_local("pipelines:eight_sleeps", False)),
     )
     peaks: dict[str, list[int]] = {"tasks100": [], "tasks1000": []}
+    cpu: list[tuple[float, float]] = []
 
     def many(name: str) -> float:
         took, peak = ours(paths[name])
         peaks[name].append(peak)
+        if name == "tasks1000":
+            cpu.extend(_CPU)
         return took
 
     many("tasks100")
@@ -241,6 +251,14 @@ def main() -> None:
         f"  (c) {1000 / thousand:.0f} tasks/s for 1,000 tasks in {thousand:.2f} s "
         f"(target < 5 s); engine peak RSS {statistics.median(peaks['tasks100']) / 1024:.0f} MB "
         f"with 100 tasks, {statistics.median(peaks['tasks1000']) / 1024:.0f} MB with 1,000"
+    )
+    engine_ms = statistics.median(c[0] for c in cpu)  # per 1,000 tasks: seconds = ms per task
+    tasks_ms = statistics.median(c[1] for c in cpu)
+    cores = os.cpu_count() or 1
+    print(
+        f"      CPU per task: engine {engine_ms:.1f} ms, task processes (fork + KFP's executor) "
+        f"{tasks_ms:.1f} ms; on {cores} cores no schedule beats "
+        f"{(engine_ms + tasks_ms) / cores:.1f} s for 1,000 tasks"
     )
     if kernel is not None and kernel_local is not None:
         print(

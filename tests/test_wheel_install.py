@@ -54,9 +54,14 @@ def _copy_working_tree(dest: Path) -> None:
 def _build_wheel(source: Path, out: Path) -> Path:
     """`uv build` (uv is one of the package's dependencies): the build requirements in an
     isolated environment, as `pip wheel` makes it, but installed from uv's cache in seconds
-    (pip took about 50 s for jupyterlab's tree). jlpm fetches the JavaScript dependencies
-    through yarn's global cache rather than into a new cache in the copy."""
-    env = {**os.environ, "YARN_ENABLE_GLOBAL_CACHE": "1"}
+    (pip took about 50 s for jupyterlab's tree). jlpm takes the JavaScript packages from the
+    checkout's own yarn cache (`make test-ts` fills it), not from the network or a cache in
+    the user's home."""
+    env = {
+        **os.environ,
+        "YARN_ENABLE_GLOBAL_CACHE": "0",
+        "YARN_CACHE_FOLDER": str(ROOT / ".yarn" / "cache"),
+    }
     command = [sys.executable, "-m", "uv", "build", "--wheel", "--python", sys.executable]
     done = subprocess.run(
         [*command, "--out-dir", str(out), str(source)],
