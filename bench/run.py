@@ -43,7 +43,8 @@ _ENGINE = (
     "me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
     "print(f'PEAK_RSS_KB {me.ru_maxrss} CPU {me.ru_utime + me.ru_stime} '\n"
     "      f'{kids.ru_utime + kids.ru_stime}', file=sys.stderr)\n"
-    "sys.exit(code)\n"
+    "import atexit, os\n"  # then it ends as the `kfp-notebook` command does (_cli.entry)
+    "atexit._run_exitfuncs(); sys.stdout.flush(); sys.stderr.flush(); os._exit(code)\n"
 )
 
 

@@ -1,7 +1,5 @@
 """`python -m kfp_notebook ...` is the `kfp-notebook` command."""
 
-import sys
+from kfp_notebook._cli import entry
 
-from kfp_notebook._cli import main
-
-sys.exit(main())
+entry()

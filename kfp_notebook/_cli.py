@@ -6,6 +6,8 @@ for the reader-only commands, and they pay nothing for the engine."""
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import json
 import os
 import signal
@@ -16,7 +18,7 @@ from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._model.states import RunState
 from kfp_notebook._store.reader import StoreReader  # `run` needs it too (its store is one)
 
-__all__ = ["main"]
+__all__ = ["entry", "main"]
 
 _ROOT_HELP = "the folder runs are recorded in (default ./local_outputs)"
 
@@ -408,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except _Terminated:  # before the run started, or while the session closed: nothing ran on
         return 143
+    except BrokenPipeError:  # `kfp-notebook runs | head`: the reader has all it wanted
+        return 141
     except OSError as exc:  # a file where a folder should be, a full or read-only disk, ...
         where = f": {exc.filename}" if exc.filename else ""
         print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
@@ -423,5 +427,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def entry() -> None:
+    """The `kfp-notebook` command: `main`, then an immediate exit. The command has closed what
+    it opened (runs recorded, tasks and zygotes stopped, output written); the interpreter's
+    teardown of every imported module would only keep the prompt waiting (80 ms after a run)."""
+    code = main()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe (`| head`) is not an error here
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -52,6 +52,27 @@ def test_seed_pipeline_compiled_to_yaml_runs_from_the_cli(tmp_path) -> None:
     assert len(store.list_runs()) == 1
 
 
+def test_output_to_a_reader_that_has_gone_is_not_an_error(tmp_path) -> None:
+    """`kfp-notebook runs | head -1`: once the reader has gone, the command stops quietly."""
+    RunStore(tmp_path / "local_outputs").new_run_id("x")  # the root exists, with no runs
+    for command in (["runs"], ["runs", "--json"], ["--help"]):
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # every write now fails with EPIPE
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "kfp_notebook", *command],
+                cwd=tmp_path,
+                stdout=write_end,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=60,
+            )
+        finally:
+            os.close(write_end)
+        assert done.returncode in (0, 141), (command, done.returncode, done.stderr)
+        assert done.stderr == "", (command, done.stderr)
+
+
 def test_user_mistakes_get_one_clear_error_and_exit_2(tmp_path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("root: [unclosed")
