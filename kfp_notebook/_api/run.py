@@ -51,12 +51,14 @@ class Run:
 
     @property
     def status(self) -> RunState:
-        status = self.record.status
-        unrecorded = self._unrecorded_result()
-        return unrecorded.state if unrecorded is not None and not status.terminal else status
+        finished = self._unrecorded_result()
+        if finished is not None:  # what the store recorded, or would have: no query needed
+            return RunState(finished.state)
+        return self.record.status
 
     def _unrecorded_result(self) -> Any:
-        """The live run's result once it is over (the store may have failed to record it)."""
+        """The live run's result once it is over: the state and message it ended with, which
+        the store recorded (or failed to record: then only this holds them)."""
         live = self._live
         if live is None or not live.done.is_set():
             return None
@@ -68,10 +70,8 @@ class Run:
 
     @property
     def error(self) -> str:
-        record, unrecorded = self.record, self._unrecorded_result()
-        if unrecorded is not None and not record.status.terminal:
-            return str(unrecorded.message)
-        return record.message
+        finished = self._unrecorded_result()
+        return str(finished.message) if finished is not None else self.record.message
 
     @property
     def tasks(self) -> dict[str, TaskRecord]:
