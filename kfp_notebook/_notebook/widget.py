@@ -24,7 +24,9 @@ from kfp_notebook._views.widget_bundle import STYLE
 
 __all__ = ["RunWidget"]
 
-FLUSH_SECONDS = 0.1
+FLUSH_SECONDS = 0.1  # between two batches of updates; longer for large runs (_interval)
+_FLUSH_SECONDS_PER_TASK = 0.001  # a batch carries every task: 400 tasks, one batch per 0.4 s
+_FLUSH_SECONDS_MAX = 1.0
 
 
 _layout: ipywidgets.Layout | None = None
@@ -111,10 +113,16 @@ class RunWidget(anywidget.AnyWidget):
         while not self._stop.is_set():
             if self.view.changed.wait(FLUSH_SECONDS):
                 self.flush()
-                self._stop.wait(FLUSH_SECONDS)  # at most one batch per interval
+                self._stop.wait(self._interval())  # at most one batch per interval
             if self.view.run.get("status") not in (None, "RUNNING"):
                 self.flush()
                 return
+
+    def _interval(self) -> float:
+        """Seconds until the next batch: each batch sends every task's state, so a large run
+        is batched less often, keeping the widget's share of the kernel's time about flat."""
+        seconds = len(self.tasks) * _FLUSH_SECONDS_PER_TASK
+        return min(_FLUSH_SECONDS_MAX, max(FLUSH_SECONDS, seconds))
 
     def _message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict):
