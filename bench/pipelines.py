@@ -73,3 +73,6 @@ def many_tasks(count: int) -> Any:
             noop(x=x)
 
     return pipeline
+
+
+hundred_tasks = many_tasks(100)  # importable by name, for kfp.local in a subprocess
