@@ -104,13 +104,7 @@ class TerminalPrinter:
         except (AttributeError, OSError, io.UnsupportedOperation):
             fd = None
         while True:
-            with self._ready:
-                self._busy = False
-                self._ready.notify_all()
-                self._ready.wait_for(lambda: bool(self._pending))
-                lines, self._pending = list(self._pending), collections.deque()
-                dropped, self._dropped = self._dropped, 0
-                self._busy = True
+            lines, dropped = self._take()
             if dropped:
                 lines.append(
                     f"[kfp-notebook] {dropped} log line(s) not printed: the output was not read "
@@ -129,14 +123,20 @@ class TerminalPrinter:
     def _write_with_progress(self, progress: ProgressLine) -> None:
         """On a terminal: lines go above the live status line (a terminal is always read)."""
         while True:
-            with self._ready:
-                self._busy = False
-                self._ready.notify_all()
-                self._ready.wait_for(lambda: bool(self._pending))
-                lines, self._pending = list(self._pending), collections.deque()
-                self._busy = True
+            lines, _ = self._take()  # a terminal is read: a drop is not expected there
             with contextlib.suppress(OSError, ValueError):
                 progress.print(lines)
+
+    def _take(self) -> tuple[list[str], int]:
+        """Wait for lines to write and take them, with the count of those dropped since."""
+        with self._ready:
+            self._busy = False
+            self._ready.notify_all()
+            self._ready.wait_for(lambda: bool(self._pending))
+            lines, self._pending = list(self._pending), collections.deque()
+            dropped, self._dropped = self._dropped, 0
+            self._busy = True
+        return lines, dropped
 
     def close(self, timeout: float = 5.0) -> bool:
         """Wait up to `timeout` s for the queued lines to be written; False if they were not."""
