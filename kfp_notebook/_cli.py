@@ -119,19 +119,23 @@ def _terminate(signum: int, frame: object) -> None:
 def _run(args: argparse.Namespace) -> int:
     if args.endpoint:
         return _run_remote(args)
-    from kfp_notebook._spec.ir import load_pipeline, peek_containers
+    from pathlib import Path
 
+    from kfp_notebook._spec.ir import checked_pipeline, peek_containers, read_pipeline_file
+
+    text, documents = read_pipeline_file(args.file)  # read and parsed once
     runner: object = "docker"
     if args.runner != "docker":
         from kfp_notebook.executors.subprocess.executor import SubprocessExecutor
 
         runner = SubprocessExecutor(use_venv=not args.no_venv)
-        if not args.dry_run:  # first: the zygotes import KFP while this process starts up
-            runner.prestart(peek_containers(args.file))
+        if not args.dry_run:  # before the checks: the zygotes import KFP while this process works
+            runner.prestart(peek_containers(documents))
     try:
         from kfp_notebook._spec.arguments import parse_cli_arguments
 
-        ir = load_pipeline(args.file)  # a bad file or argument is refused before the root is made
+        # A bad spec or argument is refused before the root is made.
+        ir = checked_pipeline(text, documents, str(Path(args.file)))
         arguments = {**_json_arguments(args.params_json), **parse_cli_arguments(ir, args.param)}
     except BaseException:
         if isinstance(runner, SubprocessExecutor):

@@ -18,7 +18,14 @@ import yaml
 from kfp_notebook._errors import PipelineSpecError
 from kfp_notebook._spec.types import ComponentSpec, ExecutorSpec, IRDict, PipelineSpec
 
-__all__ = ["PipelineIR", "load_pipeline", "parse_documents", "peek_containers"]
+__all__ = [
+    "PipelineIR",
+    "checked_pipeline",
+    "load_pipeline",
+    "parse_documents",
+    "peek_containers",
+    "read_pipeline_file",
+]
 
 
 @dataclass
@@ -74,15 +81,8 @@ def load_pipeline(target: Any) -> PipelineIR:
     if isinstance(target, dict):
         return _from_text(json.dumps(target), target.get("pipelineInfo", {}).get("name", "spec"))
     if isinstance(target, (str, os.PathLike)):
-        path = Path(target)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise PipelineSpecError(
-                f"cannot read pipeline file {str(path)!r}: {exc.strerror or exc}. "
-                "Pass the path of a compiled KFP pipeline (.yaml or .json)."
-            ) from None
-        return _from_text(text, str(path))
+        text, documents = read_pipeline_file(target)
+        return checked_pipeline(text, documents, str(Path(target)))
     if hasattr(target, "pipeline_spec") and hasattr(target, "component_spec"):
         return _from_text(_compile(target), getattr(target, "name", repr(target)))
     raise PipelineSpecError(
@@ -118,12 +118,25 @@ def parse_documents(text: str) -> list[Any]:
     return [d for d in yaml.load_all(text, Loader=_YAML_LOADER) if d is not None]
 
 
-def peek_containers(path: str | os.PathLike[str]) -> list[Any]:
-    """The containers of the pipeline file's executors, read without any check (none when the
-    file cannot be read or parsed): enough to start the task environments while the caller
-    imports the engine and `load_pipeline` checks the file."""
+def read_pipeline_file(path: str | os.PathLike[str]) -> tuple[str, list[Any]]:
+    """A compiled pipeline file's text and its documents, parsed but not checked (see
+    `checked_pipeline`)."""
     try:
-        spec = parse_documents(Path(path).read_text(encoding="utf-8"))[0]
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PipelineSpecError(
+            f"cannot read pipeline file {str(Path(path))!r}: {exc.strerror or exc}. "
+            "Pass the path of a compiled KFP pipeline (.yaml or .json)."
+        ) from None
+    return text, _parse(text, str(Path(path)))
+
+
+def peek_containers(documents: list[Any]) -> list[Any]:
+    """The containers of the executors in a pipeline's parsed documents, read without any check
+    (none when they are not where IR has them): enough to start the task environments while the
+    caller imports the engine and `checked_pipeline` checks the spec."""
+    try:
+        spec = documents[0]
         if "pipelineSpec" in spec and "root" not in spec:
             spec = spec["pipelineSpec"]
         executors = spec["deploymentSpec"]["executors"].values()
@@ -132,14 +145,23 @@ def peek_containers(path: str | os.PathLike[str]) -> list[Any]:
         return []
 
 
-def _from_text(text: str, source: str) -> PipelineIR:
+def _parse(text: str, source: str) -> list[Any]:
     try:
-        docs = parse_documents(text)
+        return parse_documents(text)
     except yaml.YAMLError as exc:
         raise PipelineSpecError(
             f"{source} is not valid YAML/JSON: {exc}. Compile the pipeline with "
             "kfp.compiler.Compiler().compile(...) and pass the file it writes."
         ) from None
+
+
+def _from_text(text: str, source: str) -> PipelineIR:
+    return checked_pipeline(text, _parse(text, source), source)
+
+
+def checked_pipeline(text: str, docs: list[Any], source: str) -> PipelineIR:
+    """The IR of `text`, parsed into `docs`, once checked against KFP's schema and for dangling
+    references and cycles."""
     if not docs or not isinstance(docs[0], dict):
         raise PipelineSpecError(f"{source} holds no pipeline spec (expected a YAML mapping).")
     spec = docs[0]
