@@ -26,11 +26,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 from serve import serve  # noqa: E402
 
 from kfp_notebook._store.index import (  # noqa: E402
-    INDEX_NAME,
     change_token,
     connect_readonly,
     page_runs,
 )
+from kfp_notebook._store.layout import INDEX_NAME  # noqa: E402
 from kfp_notebook._store.schema import SCHEMA  # noqa: E402
 from kfp_notebook._views.shape import run_json  # noqa: E402
 

@@ -14,6 +14,7 @@ __all__ = [
     "RemoteError",
     "RemoteRunNotFoundError",
     "RemoteSpecRejectedError",
+    "RequestError",
     "RunFailedError",
     "RunStillRunningError",
     "StoreError",
@@ -50,6 +51,15 @@ class RunFailedError(KfpNotebookError):
 
 class StoreError(KfpNotebookError):
     """A pipeline root cannot be read or written (missing, not a folder, read-only, full)."""
+
+
+class RequestError(KfpNotebookError):
+    """A request one of the HTTP doors (the sidebar's API, KFP's API) refuses: `status` is the
+    HTTP status that says why; each door answers it in its own API's error shape."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
 
 
 class RunStillRunningError(KfpNotebookError):

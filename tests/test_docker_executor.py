@@ -12,7 +12,7 @@ from kfp import dsl
 from kfp.dsl import Artifact, Dataset, Output
 
 from kfp_notebook import DockerRunner, KfpNotebookError, RunState, Session, TaskState
-from kfp_notebook._store.index import PARTIAL_DIR
+from kfp_notebook._store.layout import PARTIAL_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.docker

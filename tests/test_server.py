@@ -24,7 +24,7 @@ from traitlets.config import Config
 
 from kfp_notebook import RunState, Session, TaskState
 from kfp_notebook._server._paths import PathRefused, confine, confine_uri, list_roots, root_id
-from kfp_notebook._store.index import INDEX_NAME
+from kfp_notebook._store.layout import INDEX_NAME
 from kfp_notebook._store.store import RunStore
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -556,7 +556,7 @@ async def test_rerun_from_a_task_in_a_detached_cli_process(jp_fetch: Any, own_ro
             break
         time.sleep(0.3)
     else:
-        log = (own_root / run.run_id / "rerun.log").read_text()
+        log = (own_root / run.run_id / "launch.log").read_text()
         raise AssertionError(f"the re-run did not finish; its log:\n{log}")
     tasks = tasks_of(own_root, run.run_id)  # read after the run ended, not before
     assert record.status is RunState.SUCCEEDED
@@ -566,6 +566,55 @@ async def test_rerun_from_a_task_in_a_detached_cli_process(jp_fetch: Any, own_ro
     while time.time() < deadline and Path(f"/proc/{started['pid']}").exists():
         time.sleep(0.1)
     assert not Path(f"/proc/{started['pid']}").exists(), "the re-run process outlived its run"
+
+
+@dsl.component(base_image="python:3.11")
+def where() -> bool:
+    import os
+
+    return os.path.exists("/.dockerenv")  # Docker's mark inside every container
+
+
+@dsl.pipeline(name="where")
+def where_pipeline() -> bool:
+    return where().output
+
+
+@pytest.mark.docker
+async def test_a_docker_run_is_rerun_from_the_sidebar_with_docker(
+    jp_fetch: Any, tmp_path: Path
+) -> None:
+    """The re-run takes the runner, worker bound and environment mode the run recorded (it
+    used to resume every run with the subprocess runner and the default worker count)."""
+    root = (tmp_path / "docker-root").resolve()
+    session = Session(runner="docker", pipeline_root=root, max_workers=1, raise_on_error=False)
+    try:
+        first = session.run(where_pipeline)
+        assert first.status is RunState.SUCCEEDED and first.outputs["Output"] is True
+    finally:
+        session.close()
+    (record,) = runs_of(root)
+    assert (record.runner, record.settings["workers"]) == ("docker", 1)
+    before = tasks_of(root, first.run_id)["where"]
+    response = await jp_fetch(
+        API, "roots", rid(root), "runs", first.run_id, "rerun", method="POST",
+        body='{"from_task": "where"}',
+    )  # fmt: skip
+    started = json.loads(response.body)
+    assert response.code == 202 and started["runner"] == "docker"
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        (record,) = runs_of(root)
+        task = tasks_of(root, first.run_id)["where"]
+        if task.started != before.started and record.status.terminal:
+            break
+        time.sleep(0.3)
+    else:
+        log = (root / first.run_id / "launch.log").read_text()
+        raise AssertionError(f"the re-run did not finish; its log:\n{log}")
+    assert record.status is RunState.SUCCEEDED, (root / first.run_id / "launch.log").read_text()
+    assert (record.runner, record.settings["workers"]) == ("docker", 1)
+    assert record.outputs["parameters"]["Output"] is True  # it ran in a container again
 
 
 @pytest.fixture(scope="module")

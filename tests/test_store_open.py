@@ -12,7 +12,7 @@ import pytest
 
 from kfp_notebook._errors import StoreError
 from kfp_notebook._model.states import RunState
-from kfp_notebook._store.index import INDEX_NAME
+from kfp_notebook._store.layout import API_INDEX_NAME, INDEX_NAME
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.roots import known_roots
 from kfp_notebook._store.schema import SCHEMA, SCHEMA_VERSION
@@ -75,13 +75,14 @@ def test_an_unversioned_index_is_migrated_and_keeps_its_runs(tmp_path: Path) -> 
     db = sqlite3.connect(root / INDEX_NAME)
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
-    assert {"experiment", "runner"} <= columns
+    assert {"experiment", "runner", "settings"} <= columns
     (run,) = store.list_runs()
-    assert (run.run_id, run.status, run.experiment, run.runner) == (
+    assert (run.run_id, run.status, run.experiment, run.runner, run.settings) == (
         "old-run",
         RunState.SUCCEEDED,
         "",
         "",
+        {},
     )
     store.close()
     RunStore(root).close()  # a second open finds it current
@@ -89,6 +90,32 @@ def test_an_unversioned_index_is_migrated_and_keeps_its_runs(tmp_path: Path) -> 
     db.commit()
     with pytest.raises(StoreError, match="newer than this kfp-notebook knows"):
         RunStore(root)
+
+
+def test_the_kfp_api_database_is_versioned_like_the_index(tmp_path: Path) -> None:
+    """`.kfp-api.sqlite` written before it had a version opens and keeps its rows; one written
+    by a newer kfp-notebook is refused with what to do."""
+    from kfp_notebook._kfp_api.registry import MIGRATIONS, Registry
+
+    root = tmp_path / "root"
+    root.mkdir()
+    old = sqlite3.connect(root / API_INDEX_NAME)
+    old.execute(
+        "CREATE TABLE experiments (experiment_id TEXT PRIMARY KEY, display_name TEXT NOT NULL,"
+        " description TEXT NOT NULL, namespace TEXT NOT NULL, created REAL NOT NULL,"
+        " storage_state TEXT NOT NULL)"
+    )
+    old.execute("INSERT INTO experiments VALUES ('e1', 'old', '', '', 1.0, 'AVAILABLE')")
+    old.commit()
+    registry = Registry(root)
+    assert registry.get("experiments", "e1")["display_name"] == "old"
+    assert registry.all("runs") == []  # the tables it lacked are there now
+    registry.close()
+    assert old.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    old.execute(f"PRAGMA user_version={len(MIGRATIONS) + 1}")
+    old.commit()
+    with pytest.raises(StoreError, match="KFP API database has schema version"):
+        Registry(root)
 
 
 def test_an_uncreatable_root_is_one_clear_error(tmp_path: Path) -> None:

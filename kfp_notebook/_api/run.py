@@ -101,7 +101,7 @@ class Run:
     def _artifact_lists(self) -> frozenset[str]:
         if self._lists is None:
             try:
-                text = (self._store.run_dir(self.run_id) / "pipeline.yaml").read_text("utf-8")
+                text = self._store.read_spec(self.run_id)
                 spec = next(d for d in parse_documents(text) if d)
                 self._lists = artifact_list_outputs(spec.get("pipelineSpec", spec))
             except (OSError, StopIteration, yaml.YAMLError, AttributeError):

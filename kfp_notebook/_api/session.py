@@ -19,6 +19,7 @@ from kfp_notebook._model.events import EventBus, Listener
 from kfp_notebook._model.states import RunState
 from kfp_notebook._remote.connection import KubeflowRunner
 from kfp_notebook._remote.launch import RemoteStarter, remote_runner
+from kfp_notebook._runners import DEFAULT_RUNNER, check_runner, load_runner, runner_help
 from kfp_notebook._spec.ir import load_pipeline
 from kfp_notebook._store.store import RunRecord, RunStore
 from kfp_notebook.executors.base import TaskExecutor
@@ -70,28 +71,40 @@ class DockerRunner:
         return f"DockerRunner({', '.join(f'{k}={v!r}' for k, v in self.options.items())})"
 
 
-def _make_executor(runner: Any) -> TaskExecutor:
-    """The small hook that picks an executor for a runner setting."""
-    if runner in (None, "subprocess"):
+def _make_executor(runner: Any) -> tuple[TaskExecutor, str]:
+    """The executor for a runner setting, and the name its runs record (what a re-run starts):
+    a name or dotted path from `_runners`, a SubprocessRunner or DockerRunner, or an object
+    implementing `TaskExecutor`."""
+    if runner is None or runner == DEFAULT_RUNNER:
         runner = SubprocessRunner()
     if runner == "docker":
         runner = DockerRunner()
     if isinstance(runner, SubprocessRunner):
-        return SubprocessExecutor(
+        executor = SubprocessExecutor(
             use_venv=runner.use_venv,
             grace_period=runner.grace_period,
             prefork=runner.prefork,
             containers=runner.containers,
         )
+        return executor, executor.name
     if isinstance(runner, DockerRunner):
         from kfp_notebook.executors.docker.executor import DockerExecutor
 
-        return DockerExecutor(runner.options, runner.grace_period)
-    if all(hasattr(runner, m) for m in ("check", "prepare", "execute", "cancel", "close")):
-        return runner  # type: ignore[no-any-return,unused-ignore]
+        docker = DockerExecutor(runner.options, runner.grace_period)
+        return docker, docker.name
+    if isinstance(runner, str):
+        made = load_runner(check_runner(runner))()
+        if not isinstance(made, TaskExecutor):
+            raise ExecutorUnavailableError(
+                f"runner {runner!r} made a {type(made).__name__}, which is not a TaskExecutor"
+                " (it needs name, check, prepare, execute, cancel and close)"
+            )
+        return made, runner
+    if isinstance(runner, TaskExecutor):
+        return runner, runner.name
     raise ExecutorUnavailableError(
-        f"unknown runner {runner!r}: use 'subprocess', 'docker', SubprocessRunner(...) or "
-        "DockerRunner(...)."
+        f"unknown runner {runner!r}: use SubprocessRunner(...), DockerRunner(...), "
+        f"KubeflowRunner(...), a TaskExecutor, or one of {runner_help()}"
     )
 
 
@@ -100,7 +113,7 @@ class Session:
 
     def __init__(
         self,
-        runner: Any = "subprocess",
+        runner: Any = DEFAULT_RUNNER,
         pipeline_root: str | os.PathLike[str] = "./local_outputs",
         max_workers: int | None = None,
         cache: bool = False,
@@ -115,12 +128,15 @@ class Session:
         remote = remote_runner(runner, endpoint)
         # a remote session keeps a local engine for dry runs and runs recorded here before
         self.remote = None if remote is None else RemoteStarter(remote, self.store, self.bus)
+        executor, name = _make_executor(None if remote else runner)
         self.engine = Engine(
             self.store,
-            _make_executor(None if remote else runner),
+            executor,
             max_workers=max_workers or os.cpu_count() or 1,
             cache=cache,
             bus=self.bus,
+            runner_name=name,
+            settings={"use_venv": getattr(executor, "use_venv", True)},
         )
 
     def subscribe(self, listener: Listener) -> Any:
@@ -172,7 +188,7 @@ _session_lock = threading.Lock()
 
 
 def init(
-    runner: Any = "subprocess",
+    runner: Any = DEFAULT_RUNNER,
     pipeline_root: str | os.PathLike[str] = "./local_outputs",
     max_workers: int | None = None,
     cache: bool = False,
@@ -183,9 +199,10 @@ def init(
     explicit: bool = True,
 ) -> Session:
     """Set how runs execute from now on (replaces the previous settings). `runner`:
-    "subprocess", "docker", "kubeflow" (with `endpoint`, or $KF_PIPELINES_ENDPOINT), or a
-    SubprocessRunner, DockerRunner or KubeflowRunner. `experiment` groups the coming runs
-    (default: the notebook's file name in a kernel, else the pipeline's name)."""
+    "subprocess", "docker", "kubeflow" (with `endpoint`, or $KF_PIPELINES_ENDPOINT), a
+    SubprocessRunner, DockerRunner or KubeflowRunner, a `TaskExecutor` object, or the dotted
+    path of a TaskExecutor class or factory ("my.module:MyExecutor"). `experiment` groups the
+    coming runs (default: the notebook's file name in a kernel, else the pipeline's name)."""
     global _session, _explicit
     with _session_lock:
         new = Session(

@@ -82,8 +82,14 @@ class Engine:
         max_workers: int,
         cache: bool = False,
         bus: EventBus | None = None,
+        runner_name: str | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> None:
+        """`runner_name` and `settings` are recorded with each run (default: the executor's
+        name), so that a re-run elsewhere starts the same runner alike."""
         self.store, self.executor = store, executor
+        self.runner_name = runner_name or executor.name
+        self.settings = {"workers": max(1, max_workers), **(settings or {})}
         self.max_workers, self.cache = max(1, max_workers), cache
         self.bus = bus or EventBus()
         self.bus.subscribe(store, essential=True)
@@ -131,8 +137,7 @@ class Engine:
         containers = self._check_executors(ir)
         run_id = run_id or self.store.new_run_id(ir.name)
         try:  # before the run is registered: a root that cannot be written stops nothing
-            self.store.run_dir(run_id).mkdir(parents=True, exist_ok=True)
-            (self.store.run_dir(run_id) / "pipeline.yaml").write_text(ir.text, encoding="utf-8")
+            self.store.record_spec(run_id, ir.text)
             self.store.clear_cancel_request(run_id)
         except OSError as exc:
             raise StoreError(_store_fault(self.store.root, exc, started=False)) from None
@@ -145,8 +150,9 @@ class Engine:
                 str(self.store.root),
                 args,
                 resumed,
-                runner=self.executor.name,
+                runner=self.runner_name,
                 experiment=experiment or ir.name,
+                settings=self.settings,
             )
         )
         if run_id in self.bus.faults:  # not even the run's start could be recorded

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from kfp_notebook._engine.nodes import Artifacts, Node
 from kfp_notebook._spec.types import ContainerSpec, IRDict
-from kfp_notebook._store.index import PARTIAL_DIR
+from kfp_notebook._store.layout import PARTIAL_DIR
 
 __all__ = [
     "clear_outputs",

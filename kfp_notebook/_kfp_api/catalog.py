@@ -6,9 +6,9 @@ from typing import Any
 
 import yaml
 
+from kfp_notebook._errors import RequestError
 from kfp_notebook._kfp_api.convert import ListQuery, experiment_json, pipeline_json, version_json
 from kfp_notebook._kfp_api.registry import Registry
-from kfp_notebook._kfp_api.runs import ApiError
 
 __all__ = ["Catalog", "parse_spec"]
 
@@ -18,12 +18,12 @@ def parse_spec(text: str | bytes) -> dict[str, Any]:
     try:
         docs = [d for d in yaml.safe_load_all(text) if d]
     except yaml.YAMLError as exc:
-        raise ApiError(400, f"Failed to parse the pipeline file: {exc}") from exc
+        raise RequestError(400, f"Failed to parse the pipeline file: {exc}") from exc
     spec = docs[0] if docs else None
     if isinstance(spec, dict) and "pipelineSpec" in spec:
         spec = spec["pipelineSpec"]
     if not isinstance(spec, dict) or "root" not in spec or "pipelineInfo" not in spec:
-        raise ApiError(400, "Invalid pipeline spec: a compiled KFP v2 pipeline needs root and"
+        raise RequestError(400, "Invalid pipeline spec: a compiled KFP v2 pipeline needs root and"
                        " pipelineInfo")  # fmt: skip
     return spec
 
@@ -36,9 +36,9 @@ class Catalog:
     def create_experiment(self, body: dict[str, Any]) -> dict[str, Any]:
         name = body.get("display_name") or ""
         if not name:
-            raise ApiError(400, "Invalid input error: Experiment must have a non-empty name")
+            raise RequestError(400, "Invalid input error: Experiment must have a non-empty name")
         if self.registry.all("experiments", display_name=name):
-            raise ApiError(409, f"Experiment with name {name!r} already exists")
+            raise RequestError(409, f"Experiment with name {name!r} already exists")
         row = self.registry.insert(
             "experiments", experiment_id=self.registry.new_id(), display_name=name,
             description=body.get("description") or "", namespace=body.get("namespace") or "",
@@ -49,7 +49,7 @@ class Catalog:
     def experiment(self, experiment_id: str) -> dict[str, Any]:
         row = self.registry.get("experiments", experiment_id)
         if row is None:
-            raise ApiError(404, f"Experiment {experiment_id} not found")
+            raise RequestError(404, f"Experiment {experiment_id} not found")
         runs = self.registry.all("runs", experiment_id=experiment_id)
         return experiment_json(row, max((r["created"] for r in runs), default=None))
 
@@ -83,7 +83,7 @@ class Catalog:
         spec = parse_spec(text)
         name = name or spec["pipelineInfo"].get("name", "pipeline")
         if self.registry.all("pipelines", display_name=name):
-            raise ApiError(409, f"Failed to upload pipeline: a pipeline named {name!r} exists;"
+            raise RequestError(409, f"Failed to upload pipeline: a pipeline named {name!r} exists;"
                            " upload a new version of it instead")  # fmt: skip
         row = self.registry.insert(
             "pipelines", pipeline_id=self.registry.new_id(), display_name=name,
@@ -104,7 +104,7 @@ class Catalog:
     def _add_version(self, pipeline_id: str, name: str, description: str, text: bytes
                      ) -> dict[str, Any]:  # fmt: skip
         if any(v["display_name"] == name for v in self._versions(pipeline_id)):
-            raise ApiError(409, f"Pipeline version named {name!r} exists in this pipeline")
+            raise RequestError(409, f"Pipeline version named {name!r} exists in this pipeline")
         return self.registry.insert(
             "versions", pipeline_version_id=self.registry.new_id(), pipeline_id=pipeline_id,
             display_name=name, description=description,
@@ -117,7 +117,7 @@ class Catalog:
     def pipeline(self, pipeline_id: str) -> dict[str, Any]:
         row = self.registry.get("pipelines", pipeline_id)
         if row is None:
-            raise ApiError(404, f"Pipeline {pipeline_id} not found")
+            raise RequestError(404, f"Pipeline {pipeline_id} not found")
         return pipeline_json(row)
 
     def list_pipelines(self, args: dict[str, str]) -> dict[str, Any]:
@@ -129,7 +129,7 @@ class Catalog:
         self.pipeline(pipeline_id)
         versions = self._versions(pipeline_id)
         if versions and not cascade:
-            raise ApiError(400, f"Pipeline {pipeline_id} has {len(versions)} version(s); delete"
+            raise RequestError(400, f"Pipeline {pipeline_id} has {len(versions)} version(s); delete"
                            " them first or pass cascade=true")  # fmt: skip
         for v in versions:
             self.registry.delete("versions", v["pipeline_version_id"])
@@ -139,7 +139,7 @@ class Catalog:
     def version(self, pipeline_id: str, version_id: str) -> dict[str, Any]:
         row = self.registry.get("versions", version_id)
         if row is None or row["pipeline_id"] != pipeline_id:
-            raise ApiError(404, f"Pipeline version {version_id} not found")
+            raise RequestError(404, f"Pipeline version {version_id} not found")
         return version_json(row, parse_spec(row["spec"]))
 
     def list_versions(self, pipeline_id: str, args: dict[str, str]) -> dict[str, Any]:
@@ -160,9 +160,9 @@ class Catalog:
         if not version_id:
             versions = self._versions(pipeline_id)
             if not versions:
-                raise ApiError(404, f"Pipeline {pipeline_id} has no version to run")
+                raise RequestError(404, f"Pipeline {pipeline_id} has no version to run")
             version_id = versions[-1]["pipeline_version_id"]
         row = self.registry.get("versions", version_id)
         if row is None:
-            raise ApiError(404, f"Pipeline version {version_id} not found")
+            raise RequestError(404, f"Pipeline version {version_id} not found")
         return row

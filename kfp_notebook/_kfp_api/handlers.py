@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kfp_notebook._detached import RunnerSettings
+from kfp_notebook._errors import RequestError
 from kfp_notebook._kfp_api.catalog import Catalog, parse_spec
-from kfp_notebook._kfp_api.launcher import Launcher
 from kfp_notebook._kfp_api.registry import Registry
-from kfp_notebook._kfp_api.runs import ApiError, RunService
+from kfp_notebook._kfp_api.runs import RunService
 
 __all__ = ["KfpApi", "routes"]
 
@@ -28,10 +29,19 @@ class KfpApi:
     runs: RunService
 
     @classmethod
-    def open(cls, root: Path, launcher: Launcher) -> KfpApi:
+    def open(cls, root: Path, settings: RunnerSettings) -> KfpApi:
         root = root.expanduser().resolve()
         registry = Registry(root)
-        return cls(root, registry, Catalog(registry), RunService(root, registry, launcher))
+        return cls(root, registry, Catalog(registry), RunService(root, registry, settings))
+
+
+_GRPC = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 413: 8, 500: 13}
+
+
+def error_body(exc: RequestError) -> dict[str, Any]:
+    """The backend's error shape: the message, and the gRPC code it would send."""
+    code = _GRPC.get(exc.status, 2)
+    return {"error": exc.message, "code": code, "message": exc.message, "details": []}
 
 
 class _Api:
@@ -59,9 +69,9 @@ class _Api:
         try:
             data = json.loads(self.request.body or b"{}")
         except ValueError as exc:
-            raise ApiError(400, f"the request body is not JSON: {exc}") from exc
+            raise RequestError(400, f"the request body is not JSON: {exc}") from exc
         if not isinstance(data, dict):
-            raise ApiError(400, "the request body must be a JSON object")
+            raise RequestError(400, "the request body must be a JSON object")
         return data
 
     def answer(self, produce: Callable[[], Any]) -> None:
@@ -71,10 +81,10 @@ class _Api:
             try:
                 result = produce()
             except ValueError as exc:  # a malformed page_token, filter or page_size
-                raise ApiError(400, f"Invalid input error: {exc}") from exc
-        except ApiError as exc:
+                raise RequestError(400, f"Invalid input error: {exc}") from exc
+        except RequestError as exc:
             self.set_status(exc.status)
-            self.finish(json.dumps(exc.body()))
+            self.finish(json.dumps(error_body(exc)))
             return
         self.finish(result if isinstance(result, str) else json.dumps(result))
 
@@ -100,7 +110,7 @@ def _create_run(h: _Api) -> dict[str, Any]:
         version = api.catalog.resolve_version(body["pipeline_version_reference"])
         spec = parse_spec(version["spec"])
     else:
-        raise ApiError(400, "a run needs pipeline_spec or pipeline_version_reference")
+        raise RequestError(400, "a run needs pipeline_spec or pipeline_version_reference")
     experiment = body.get("experiment_id") or api.catalog.default_experiment()
     api.catalog.experiment(experiment)
     return api.runs.create(body, spec, version, experiment)
@@ -109,7 +119,7 @@ def _create_run(h: _Api) -> dict[str, Any]:
 def _upload(h: _Api, version: bool) -> dict[str, Any]:
     files = h.request.files.get("uploadfile")
     if not files:
-        raise ApiError(400, "Failed to upload: the form field 'uploadfile' is missing")
+        raise RequestError(400, "Failed to upload: the form field 'uploadfile' is missing")
     text, a = files[0]["body"], h.args()
     name = a.get("name") or a.get("display_name") or ""
     if version:
@@ -121,7 +131,7 @@ def _upload(h: _Api, version: bool) -> dict[str, Any]:
 def _pipeline_by_name(h: _Api, name: str) -> dict[str, Any]:
     for p in h.api.registry.all("pipelines", display_name=name):
         return h.api.catalog.pipeline(p["pipeline_id"])
-    raise ApiError(404, f"Pipeline {name!r} not found")
+    raise RequestError(404, f"Pipeline {name!r} not found")
 
 
 def _log(h: _Api, run_id: str, node: str) -> str:

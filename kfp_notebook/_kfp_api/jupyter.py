@@ -3,7 +3,7 @@ authentication and authorization (resource `kfp-notebook`), so a notebook can us
 `kfp.Client(host=<server url>/kfp-notebook/kfp, existing_token=<jupyter token>)`.
 
 Like the sidebar's API it never imports the engine: runs start as detached `kfp-notebook run`
-processes (`DetachedLauncher`). It serves one pipeline root, `c.KfpApiMount.pipeline_root`
+processes (`_detached.py`). It serves one pipeline root, `c.KfpApiMount.pipeline_root`
 (default `local_outputs` under the server's root folder, where notebooks' `./local_outputs`
 usually is)."""
 
@@ -18,8 +18,10 @@ from tornado import web
 from traitlets import Bool, Int, Unicode
 from traitlets.config import Configurable
 
+from kfp_notebook._detached import RunnerSettings
+from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._kfp_api.handlers import KfpApi, routes
-from kfp_notebook._kfp_api.launcher import DetachedLauncher
+from kfp_notebook._runners import DEFAULT_RUNNER, runner_help
 
 __all__ = ["JupyterApiHandler", "KfpApiMount"]
 
@@ -36,7 +38,9 @@ class KfpApiMount(Configurable):
         "local_outputs",
         help="The pipeline root whose runs the API serves (relative: to the server root folder).",
     ).tag(config=True)
-    runner = Unicode("subprocess", help="subprocess or docker").tag(config=True)
+    runner = Unicode(DEFAULT_RUNNER, help=f"How runs execute their tasks: {runner_help()}.").tag(
+        config=True
+    )
     workers = Int(0, help="Parallel tasks per run (0: one per CPU).").tag(config=True)
 
 
@@ -63,10 +67,14 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     root = Path(mount.pipeline_root).expanduser()
     if not root.is_absolute():
         root = Path(serverapp.root_dir) / root
-    launcher = DetachedLauncher(mount.runner, mount.workers or None)
+    try:
+        settings = RunnerSettings(mount.runner, mount.workers or None)
+    except KfpNotebookError as exc:
+        serverapp.log.error("kfp-notebook: KFP API not mounted: KfpApiMount.runner: %s", exc)
+        return
     web_app = serverapp.web_app
     # opened on the first request: loading the extension creates no folder
-    web_app.settings["kfp_api"] = lambda: KfpApi.open(root, launcher)
+    web_app.settings["kfp_api"] = lambda: KfpApi.open(root, settings)
     prefix = url_path_join(web_app.settings["base_url"], "kfp-notebook", "kfp")
     web_app.add_handlers(".*$", routes(prefix.rstrip("/"), JupyterApiHandler))
     serverapp.log.info("kfp-notebook: KFP v2beta1 API at %s for runs under %s", prefix, root)

@@ -1,6 +1,7 @@
 """What KFP's API knows and the run store does not: experiments, uploaded pipelines and their
 versions, and per run its display name, experiment, pipeline version, runtime config and
-storage state. One SQLite file next to the run index (`.kfp-api.sqlite` in the pipeline root).
+storage state. One SQLite file next to the run index (`.kfp-api.sqlite` in the pipeline root),
+versioned like it: `_SCHEMA` is version 0 and every later change is appended to `MIGRATIONS`.
 
 Runs themselves (state, tasks, logs, artifacts) stay in the run store; a run is listed here from
 the moment the API accepts it, before its process has recorded anything."""
@@ -12,12 +13,14 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["REGISTRY_NAME", "Registry"]
+from kfp_notebook._store.layout import API_INDEX_NAME
+from kfp_notebook._store.schema import migrate
 
-REGISTRY_NAME = ".kfp-api.sqlite"
+__all__ = ["MIGRATIONS", "Registry"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS experiments (
@@ -40,6 +43,8 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
+
 _TABLES = {
     "experiments": "experiment_id",
     "pipelines": "pipeline_id",
@@ -55,11 +60,11 @@ class Registry:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(
-            root / REGISTRY_NAME, check_same_thread=False, isolation_level=None, timeout=30
+            root / API_INDEX_NAME, check_same_thread=False, isolation_level=None, timeout=30
         )
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        migrate(self._db, _SCHEMA, MIGRATIONS, "KFP API database")
         self._lock = threading.Lock()
 
     @staticmethod

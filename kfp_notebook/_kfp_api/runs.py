@@ -1,6 +1,6 @@
 """The run operations of the API over one pipeline root: create (from a spec or a pipeline
 version), get, list, terminate, retry, delete, archive, and a task's log. Tornado-free: the
-handlers (`_kfp_api/handlers.py`) call these; errors are `ApiError(status, message)`."""
+handlers (`_kfp_api/handlers.py`) call these; errors are `RequestError(status, message)`."""
 
 from __future__ import annotations
 
@@ -11,36 +11,30 @@ from typing import Any
 
 import yaml
 
-from kfp_notebook._errors import RunStillRunningError
+from kfp_notebook._detached import DetachedRun, DetachedStarter, RunnerSettings, run_like
+from kfp_notebook._errors import RequestError, RunStillRunningError
 from kfp_notebook._kfp_api.convert import ListQuery, run_json
-from kfp_notebook._kfp_api.launcher import Launch, Launcher
 from kfp_notebook._kfp_api.registry import Registry
 from kfp_notebook._kfp_api.tasks import log_task_for
 from kfp_notebook._model.states import TaskState
-from kfp_notebook._store import operations
-from kfp_notebook._store.index import CANCEL_REQUEST, run_dir
+from kfp_notebook._store import layout, operations
 from kfp_notebook._store.reader import StoreReader
 
-__all__ = ["ApiError", "RunService"]
-
-
-class ApiError(Exception):
-    """An error for the client, with the HTTP status and the gRPC code the backend would send."""
-
-    GRPC = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13}
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
-
-    def body(self) -> dict[str, Any]:
-        code = self.GRPC.get(self.status, 2)
-        return {"error": self.message, "code": code, "message": self.message, "details": []}
+__all__ = ["RunService"]
 
 
 class RunService:
-    def __init__(self, root: Path, registry: Registry, launcher: Launcher) -> None:
-        self.root, self.registry, self.launcher = root, registry, launcher
+    def __init__(
+        self,
+        root: Path,
+        registry: Registry,
+        settings: RunnerSettings,
+        starter: DetachedStarter | None = None,
+    ) -> None:
+        """Runs start as detached `kfp-notebook run` processes with `settings`; a retry runs
+        with the settings its run recorded."""
+        self.root, self.registry, self.settings = root, registry, settings
+        self.starter = starter or DetachedStarter()
         self.store = StoreReader(root)
         self._specs: dict[str, dict[str, Any]] = {}
 
@@ -48,14 +42,14 @@ class RunService:
     def entry(self, run_id: str) -> dict[str, Any]:
         entry = self.registry.get("runs", run_id)
         if entry is None:
-            raise ApiError(404, f"Run {run_id} not found")
+            raise RequestError(404, f"Run {run_id} not found")
         return entry
 
     def get(self, run_id: str, details: bool = True) -> dict[str, Any]:
         entry = self.entry(run_id)
         record = self.store.get_run(run_id)
         tasks = self.store.get_tasks(run_id) if record is not None and details else None
-        canceling = (self.root / run_id / CANCEL_REQUEST).exists()
+        canceling = self.store.cancel_requested(run_id)
         out = run_json(entry, record, tasks if details else None, canceling)
         if not entry["pipeline_version_id"]:  # created from an inline spec: the backend echoes it
             out["pipeline_spec"] = self._spec(run_id)
@@ -65,7 +59,7 @@ class RunService:
         cached = self._specs.get(run_id)
         if cached is None:
             try:
-                text = (run_dir(self.root, run_id) / "pipeline.yaml").read_text(encoding="utf-8")
+                text = self.store.read_spec(run_id)
                 cached = next(d for d in yaml.safe_load_all(text) if d)
             except (OSError, StopIteration, yaml.YAMLError):
                 return {}
@@ -86,13 +80,10 @@ class RunService:
         config = body.get("runtime_config") or {}
         params = config.get("parameters") or {}
         if not isinstance(params, dict):
-            raise ApiError(400, "runtime_config.parameters must be an object")
+            raise RequestError(400, "runtime_config.parameters must be an object")
         self._check_root(config.get("pipeline_root") or "")
         run_id = self.registry.new_id()
-        folder = self.root / run_id
-        folder.mkdir(parents=True)
-        path = folder / "pipeline.yaml"
-        path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+        path = layout.write_spec(self.root, run_id, yaml.safe_dump(spec, sort_keys=False))
         self.registry.insert(
             "runs",
             run_id=run_id,
@@ -108,7 +99,7 @@ class RunService:
             service_account=body.get("service_account") or "",
             storage_state="AVAILABLE",
         )
-        self._launch(Launch(self.root, run_id, path, params))
+        self._launch(DetachedRun(self.root, run_id, path, self.settings, params))
         return self.get(run_id)
 
     def _check_root(self, pipeline_root: str) -> None:
@@ -117,14 +108,14 @@ class RunService:
             return
         path = Path(pipeline_root.removeprefix("file://")).expanduser().resolve()
         if path != self.root:
-            raise ApiError(
+            raise RequestError(
                 400,
                 f"pipeline_root {pipeline_root!r} is not served here: this server records runs "
                 f"under {self.root}; leave pipeline_root out or restart serve with"
                 " --pipeline-root",
             )
 
-    def _launch(self, launch: Launch) -> None:
+    def _launch(self, launch: DetachedRun) -> None:
         run_id = launch.run_id
 
         def on_exit(code: int, tail: str) -> None:
@@ -133,17 +124,17 @@ class RunService:
                 self.registry.update("runs", run_id, error=message)
 
         self.registry.update("runs", run_id, error="")
-        self.launcher.start(launch, on_exit)
+        self.starter.start(launch, on_exit)
 
     # ------------------------------------------------------------------ operations
     def terminate(self, run_id: str) -> dict[str, Any]:
         self.entry(run_id)
         if operations.request_cancel(self.root, run_id):
             return {}
-        if self.store.get_run(run_id) is None and self.launcher.stop(run_id):
+        if self.store.get_run(run_id) is None and self.starter.stop(self.root, run_id):
             self.registry.update("runs", run_id, error="terminated before it started")
             return {}
-        raise ApiError(400, f"Run {run_id} is not running; nothing to terminate")
+        raise RequestError(400, f"Run {run_id} is not running; nothing to terminate")
 
     def retry(self, run_id: str) -> dict[str, Any]:
         """Resume a failed or terminated run under the same id: its succeeded tasks are reused,
@@ -151,29 +142,27 @@ class RunService:
         self.entry(run_id)
         record = self.store.get_run(run_id)
         if record is None or not record.status.terminal:
-            raise ApiError(400, f"Run {run_id} is not finished; only a finished run is retried")
+            raise RequestError(400, f"Run {run_id} is not finished; only a finished run is retried")
         if record.status.value == "SUCCEEDED":
-            raise ApiError(400, f"Run {run_id} succeeded; there is nothing to retry")
+            raise RequestError(400, f"Run {run_id} succeeded; there is nothing to retry")
         tasks = self.store.get_tasks(run_id)
         redo = [t for t in tasks if t.kind.is_leaf and not t.status.ok
                 and t.status is not TaskState.SKIPPED]  # fmt: skip
         if not redo:
-            raise ApiError(400, f"Run {run_id} has no failed task to retry from")
-        spec = self.root / run_id / "pipeline.yaml"
-        arguments = dict(record.arguments)
-        self._launch(Launch(self.root, run_id, spec, arguments, from_task=redo[0].task_id))
+            raise RequestError(400, f"Run {run_id} has no failed task to retry from")
+        self._launch(run_like(record, self.root, redo[0].task_id, dict(record.arguments)))
         return {}
 
     def delete(self, run_id: str) -> dict[str, Any]:
         self.entry(run_id)
         if self.store.get_run(run_id) is None:  # never recorded: its process failed early
-            self.launcher.stop(run_id)
-            shutil.rmtree(run_dir(self.root, run_id), ignore_errors=True)
+            self.starter.stop(self.root, run_id)
+            shutil.rmtree(layout.run_dir(self.root, run_id), ignore_errors=True)
         else:
             try:
                 operations.delete_run(self.root, run_id)
             except RunStillRunningError as exc:
-                raise ApiError(400, str(exc)) from exc
+                raise RequestError(400, str(exc)) from exc
         self.registry.delete("runs", run_id)
         return {}
 
@@ -189,7 +178,7 @@ class RunService:
         tasks = self.store.get_tasks(run_id) if record is not None else []
         task = log_task_for(record, tasks, node) if record is not None else None
         if task is None:
-            raise ApiError(400, f"Failed to read logs for run {run_id}: no pod {node}")
+            raise RequestError(400, f"Failed to read logs for run {run_id}: no pod {node}")
         path = self.store.log_path(run_id, task.task_id)
         return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 

@@ -19,9 +19,10 @@ from typing import Any
 
 from tornado import httpserver, web
 
+from kfp_notebook._detached import RunnerSettings
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._kfp_api.handlers import KfpApi, routes
-from kfp_notebook._kfp_api.launcher import DetachedLauncher
+from kfp_notebook._runners import DEFAULT_RUNNER
 
 __all__ = ["TokenHandler", "make_app", "serve"]
 
@@ -66,7 +67,7 @@ def serve(
     port: int = 8888,
     bind: str = "127.0.0.1",
     token: str | None = None,
-    runner: str = "subprocess",
+    runner: str = DEFAULT_RUNNER,
     workers: int | None = None,
     use_venv: bool = True,
 ) -> int:
@@ -76,8 +77,7 @@ def serve(
             "code here; pass --token SECRET (or bind 127.0.0.1)"
         )
     token = token or secrets.token_hex(24)
-    launcher = DetachedLauncher(runner, workers, use_venv)
-    api = KfpApi.open(Path(pipeline_root), launcher)
+    api = KfpApi.open(Path(pipeline_root), RunnerSettings(runner, workers, use_venv))
     sockets = _bind(bind, port)
     actual = sockets[0].getsockname()[1]
     url = f"http://{bind if ':' not in bind else f'[{bind}]'}:{actual}"

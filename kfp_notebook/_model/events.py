@@ -42,8 +42,10 @@ class RunStarted:
     arguments: dict[str, Any]
     resumed: bool = False
     time: float = field(default_factory=_now)
-    runner: str = ""  # what runs the tasks: subprocess, docker, ...
+    runner: str = ""  # what runs the tasks: subprocess, docker, a dotted path, ...
     experiment: str = ""
+    # how to start it again alike: {"workers": N, "use_venv": bool}
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

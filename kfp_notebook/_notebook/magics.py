@@ -16,6 +16,7 @@ from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._notebook.calls import install_call_hook, uninstall_call_hook
 from kfp_notebook._notebook.component_cell import component_from_cell
 from kfp_notebook._notebook.display import show_run
+from kfp_notebook._runners import DEFAULT_RUNNER, REMOTE_RUNNER, check_runner, runner_help
 
 __all__ = ["KfpMagics", "load", "unload"]
 
@@ -78,7 +79,7 @@ class KfpMagics(Magics):
     @magic_arguments()
     @argument("command", choices=_COMMANDS, help="what to do")
     @argument("rest", nargs="*", help="RUN_ID [TASK], PIPELINE OUT.yaml, or RUN RUN ... to compare")
-    @argument("--runner", choices=("subprocess", "docker", "kubeflow"), default="subprocess")
+    @argument("--runner", default=DEFAULT_RUNNER, help=f"kubeflow, {runner_help()}")
     @argument("--endpoint", default=None, help="KFP API URL (the kubeflow runner)")
     @argument("--namespace", default=None, help="cluster namespace (the kubeflow runner)")
     @argument("--token", default=None, help="bearer token for the endpoint")
@@ -106,8 +107,8 @@ class KfpMagics(Magics):
         return namespace
 
     def _init(self, args: Any) -> None:
-        runner: Any = args.runner
-        if runner == "kubeflow":
+        runner: Any = check_runner(args.runner, remote_ok=True)
+        if runner == REMOTE_RUNNER:
             runner = api.KubeflowRunner(args.endpoint, args.namespace, None, args.token)
             where = f" at {runner.resolved_endpoint()}"
         else:

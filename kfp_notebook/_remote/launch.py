@@ -14,6 +14,7 @@ from kfp_notebook._errors import PipelineInputError
 from kfp_notebook._model.events import EventBus, RunStarted
 from kfp_notebook._remote.connection import Connection, KubeflowRunner
 from kfp_notebook._remote.follower import RemoteLiveRun, follow
+from kfp_notebook._runners import REMOTE_RUNNER
 from kfp_notebook._spec.arguments import check_arguments
 from kfp_notebook._spec.ir import PipelineIR, load_pipeline
 from kfp_notebook._store.remote import RemoteRecord
@@ -26,7 +27,7 @@ def remote_runner(runner: Any, endpoint: str | None = None) -> KubeflowRunner | 
     """The KubeflowRunner a runner setting names (None for a local runner)."""
     if isinstance(runner, KubeflowRunner):
         return runner
-    if runner == "kubeflow":
+    if runner == REMOTE_RUNNER:
         return KubeflowRunner(endpoint=endpoint)
     return None
 
@@ -78,11 +79,9 @@ class RemoteStarter:
         remote_id = conn.submit(_spec_body(ir), args, run_id or ir.name, experiment)
         run_id = run_id or remote_id
         ui = conn.ui_link(remote_id)
-        folder = self.store.run_dir(run_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "pipeline.yaml").write_text(ir.text, encoding="utf-8")
+        self.store.record_spec(run_id, ir.text)
         self.bus.emit(
-            RunStarted(run_id, ir.name, str(self.store.root), args, runner="kubeflow",
+            RunStarted(run_id, ir.name, str(self.store.root), args, runner=REMOTE_RUNNER,
                        experiment=experiment)
         )  # fmt: skip
         self.store.record_remote(

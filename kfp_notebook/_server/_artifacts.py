@@ -17,7 +17,7 @@ from tornado.ioloop import IOLoop
 
 from kfp_notebook._server._handlers import BaseHandler
 from kfp_notebook._server._paths import PathRefused, Root, confine_uri
-from kfp_notebook._store.index import PARTIAL_DIR, get_tasks
+from kfp_notebook._store.layout import PARTIAL_DIR
 from kfp_notebook._store.records import ArtifactRecord
 from kfp_notebook._views.preview import preview_artifact
 
@@ -75,10 +75,9 @@ class _ArtifactHandler(BaseHandler):
         name = self.get_query_argument("name", "")
         if not task_id or not name:
             raise self.fail(400, "give the artifact as ?task=TASK_ID&name=OUTPUT_NAME")
-        with self.index(root) as db:
-            self.run_record(db, run_id)
-            assert db is not None
-            tasks = {t.task_id: t for t in get_tasks(db, run_id)}
+        with self.reader(root) as reader:
+            self.run_record(reader, run_id)
+            tasks = {t.task_id: t for t in reader.get_tasks(run_id)}
         if task_id not in tasks:
             raise self.fail(404, f"run {run_id} has no task {task_id}")
         found = [a for a in tasks[task_id].artifacts if a.name == name]

@@ -15,9 +15,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from kfp_notebook._server._handlers import BaseHandler
-from kfp_notebook._server._paths import PathRefused, Root, confine_uri
-from kfp_notebook._store.index import experiment_names
-from kfp_notebook._store.reader import StoreReader
+from kfp_notebook._server._paths import PathRefused, confine_uri
 from kfp_notebook._views.compare import (
     ComparisonError,
     Resolve,
@@ -46,14 +44,11 @@ class ExperimentsHandler(BaseHandler):
     @authorized
     def get(self, rid: str) -> None:
         root = self.root(rid)
-        with self.index(root) as db:
-            self.send_json({"experiments": experiment_names(db) if db is not None else {}})
+        with self.reader(root) as reader:
+            self.send_json({"experiments": reader.experiment_names()})
 
 
 class _ReaderHandler(BaseHandler):
-    def reader(self, root: Root) -> StoreReader:
-        return StoreReader(root.path)
-
     def last(self) -> int | None:
         text = self.get_query_argument("last", "")
         if not text:

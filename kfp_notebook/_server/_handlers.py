@@ -1,16 +1,13 @@
 """REST handlers for roots, runs, logs, delete and re-run. Every method is authenticated and
 authorized on the `kfp-notebook` resource; every response says `X-Content-Type-Options: nosniff`.
 
-The handlers only read the index (a read-only SQLite connection per request), except DELETE,
-which removes one finished run's rows and folder.
+The handlers only read the root, through one `StoreReader` per request (a read-only SQLite
+connection), except DELETE, which removes one finished run's rows and folder.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +15,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from kfp_notebook._errors import RunStillRunningError
+from kfp_notebook._errors import RequestError, RunStillRunningError
 from kfp_notebook._model.states import RunState
 from kfp_notebook._server._config import KfpNotebookServer
 from kfp_notebook._server._paths import (
@@ -30,17 +27,9 @@ from kfp_notebook._server._paths import (
     ordered_for,
     root_label,
 )
-from kfp_notebook._server._rerun import RerunError, rerun_in_progress, start_rerun
+from kfp_notebook._server._rerun import STARTER, start_rerun
 from kfp_notebook._store import operations
-from kfp_notebook._store.index import (
-    change_token,
-    connect_readonly,
-    count_runs,
-    get_run,
-    get_tasks,
-    page_runs,
-    pipeline_names,
-)
+from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import RunRecord
 from kfp_notebook._views.shape import run_json, task_json
 
@@ -60,14 +49,6 @@ AUTH_RESOURCE = "kfp-notebook"
 _STATES = {s.value for s in RunState}
 
 
-class ApiError(web.HTTPError):
-    """An error the client caused, with the message that tells it what to do."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(status, message.replace("%", "%%"))
-        self.message = message
-
-
 class BaseHandler(APIHandler):
     """Shared lookups: the root from its id, the index, a run's folder, errors as JSON."""
 
@@ -82,14 +63,23 @@ class BaseHandler(APIHandler):
         ext: KfpNotebookServer = self.settings["kfp_notebook"]
         return ext
 
-    def fail(self, status: int, message: str) -> web.HTTPError:
-        return ApiError(status, message)
+    def fail(self, status: int, message: str) -> RequestError:
+        """The error to raise for a request the client got wrong (answered in `write_error`)."""
+        return RequestError(status, message)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, RequestError):  # the client's mistake, not the server's
+            self.log.info("%s %s: %d %s", self.request.method, self.request.path,
+                          value.status, value.message)  # fmt: skip
+            return
+        super().log_exception(typ, value, tb)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None))[1]
-        if not isinstance(exc, ApiError):
+        if not isinstance(exc, RequestError):
             super().write_error(status_code, **kwargs)
             return
+        self.set_status(exc.status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.finish(json.dumps({"message": exc.message, "reason": None}))
 
@@ -105,18 +95,13 @@ class BaseHandler(APIHandler):
             raise self.fail(404, f"no pipeline root with id {rid}; list them at .../api/roots")
         return root
 
-    @contextmanager
-    def index(self, root: Root) -> Iterator[sqlite3.Connection | None]:
-        db = connect_readonly(root.path)
-        try:
-            yield db
-        finally:
-            if db is not None:
-                db.close()
+    def reader(self, root: Root) -> StoreReader:
+        """The root's reader for this request: `with self.reader(root) as reader: ...`."""
+        return StoreReader(root.path)
 
-    def run_record(self, db: sqlite3.Connection | None, run_id: str) -> RunRecord:
+    def run_record(self, reader: StoreReader, run_id: str) -> RunRecord:
         self.check_segment(run_id)
-        record = get_run(db, run_id) if db is not None else None
+        record = reader.get_run(run_id)
         if record is None:
             raise self.fail(404, f"no run {run_id} in this pipeline root")
         return record
@@ -148,9 +133,8 @@ class RootsHandler(BaseHandler):
         for root in ordered_for(self.roots(), server_root):
             token, runs = None, 0
             if root.exists:
-                with self.index(root) as db:
-                    token = change_token(root.path, db)
-                    runs = count_runs(db) if db is not None else 0
+                with self.reader(root) as reader:
+                    token, runs = reader.change_token(), reader.count_runs()
             out.append(
                 {"id": root.id, "path": str(root.path), "name": root_label(root.path, server_root),
                  "exists": root.exists, "token": token, "runs": runs}
@@ -165,8 +149,8 @@ class TokenHandler(BaseHandler):
     @authorized
     def get(self, rid: str) -> None:
         root = self.root(rid)
-        with self.index(root) as db:
-            self.send_json({"token": change_token(root.path, db)})
+        with self.reader(root) as reader:
+            self.send_json({"token": reader.change_token()})
 
 
 class PipelinesHandler(BaseHandler):
@@ -174,8 +158,8 @@ class PipelinesHandler(BaseHandler):
     @authorized
     def get(self, rid: str) -> None:
         root = self.root(rid)
-        with self.index(root) as db:
-            self.send_json({"pipelines": pipeline_names(db) if db is not None else {}})
+        with self.reader(root) as reader:
+            self.send_json({"pipelines": reader.pipeline_names()})
 
 
 class RunsHandler(BaseHandler):
@@ -201,13 +185,10 @@ class RunsHandler(BaseHandler):
         text = self.get_query_argument("q", "").strip() or None
         experiment = self.get_query_argument("experiment", "") or None
         cursor = self.get_query_argument("cursor", "") or None
-        with self.index(root) as db:
-            if db is None:
-                self.send_json({"runs": [], "total": 0, "next_cursor": None, "token": "none"})
-                return
-            token = change_token(root.path, db)
+        with self.reader(root) as reader:
+            token = reader.change_token()
             try:
-                page = page_runs(db, limit, cursor, statuses, pipeline, text, experiment)
+                page = reader.page_runs(limit, cursor, statuses, pipeline, text, experiment)
             except ValueError:
                 raise self.fail(400, "cursor is not one this API returned") from None
         self.send_json(
@@ -225,11 +206,10 @@ class RunHandler(BaseHandler):
     @authorized
     def get(self, rid: str, run_id: str) -> None:
         root = self.root(rid)
-        with self.index(root) as db:
-            record = self.run_record(db, run_id)
-            assert db is not None
-            tasks = get_tasks(db, run_id)
-            token = change_token(root.path, db)
+        with self.reader(root) as reader:
+            record = self.run_record(reader, run_id)
+            tasks = reader.get_tasks(run_id)
+            token = reader.change_token()
         views = [task_json(t, root.path, self.server_root()) for t in tasks]
         self.send_json({"run": run_json(record, root.path), "tasks": views, "token": token})
 
@@ -237,12 +217,9 @@ class RunHandler(BaseHandler):
     @authorized
     def delete(self, rid: str, run_id: str) -> None:
         root = self.root(rid)
-        with self.index(root) as db:
-            record = self.run_record(db, run_id)
-        running = (root.path / run_id).is_dir() and rerun_in_progress(
-            self.confined(root.path, run_id, root=root.path)
-        )
-        if running or not record.status.terminal:
+        with self.reader(root) as reader:
+            record = self.run_record(reader, run_id)
+        if STARTER.running(root.path, run_id) or not record.status.terminal:
             raise self.fail(409, f"run {run_id} is still running; cancel it before deleting it")
         if (root.path / run_id).is_dir() and not (root.path / run_id).is_symlink():
             self.confined(root.path, run_id, root=root.path)
@@ -255,8 +232,9 @@ class RunHandler(BaseHandler):
 
 
 class RerunHandler(BaseHandler):
-    """POST {"from_task": "train", "runner": "subprocess"|"docker"}: resume the run from that
-    task in a detached CLI process."""
+    """POST {"from_task": "train"[, "runner": R]}: resume the run from that task in a detached
+    CLI process, with the runner (unless R is given), workers and environment mode the run
+    recorded."""
 
     @web.authenticated
     @authorized
@@ -271,17 +249,12 @@ class RerunHandler(BaseHandler):
         from_task = body.get("from_task") if isinstance(body, dict) else None
         if not isinstance(from_task, str) or not from_task:
             raise self.fail(400, 'give the task to start from: {"from_task": "train"}')
-        with self.index(root) as db:
-            record = self.run_record(db, run_id)
-            assert db is not None
-            tasks = get_tasks(db, run_id)
-        run_dir = self.confined(root.path, run_id, root=root.path)
-        try:
-            runner = body.get("runner", "subprocess")
-            started = start_rerun(root.path, run_dir, record, tasks, from_task, str(runner))
-        except RerunError as exc:
-            raise self.fail(exc.status, str(exc)) from None
-        self.send_json(started, status=202)
+        with self.reader(root) as reader:
+            record = self.run_record(reader, run_id)
+            tasks = reader.get_tasks(run_id)
+        self.confined(root.path, run_id, root=root.path)
+        runner = body.get("runner")
+        self.send_json(start_rerun(root.path, record, tasks, from_task, runner), status=202)
 
 
 class CancelHandler(BaseHandler):
@@ -292,8 +265,8 @@ class CancelHandler(BaseHandler):
     @authorized
     def post(self, rid: str, run_id: str) -> None:
         root = self.root(rid)
-        with self.index(root) as db:
-            record = self.run_record(db, run_id)
+        with self.reader(root) as reader:
+            record = self.run_record(reader, run_id)
         if record.status is not RunState.RUNNING:
             raise self.fail(409, f"run {run_id} is {record.status.value}, not running")
         self.confined(root.path, run_id, root=root.path)

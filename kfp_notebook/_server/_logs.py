@@ -7,7 +7,7 @@ from tornado import web
 
 from kfp_notebook._server._handlers import BaseHandler
 from kfp_notebook._server._paths import PathRefused, confine
-from kfp_notebook._store.index import RUN_LOG, TASK_LOG, get_tasks, task_dir_name
+from kfp_notebook._store.layout import RUN_LOG, TASK_LOG, task_dir_name
 
 __all__ = ["LogHandler"]
 
@@ -22,10 +22,9 @@ class LogHandler(BaseHandler):
     def get(self, rid: str, run_id: str) -> None:
         root = self.root(rid)
         task = self.get_query_argument("task", "") or None
-        with self.index(root) as db:
-            self.run_record(db, run_id)
-            assert db is not None
-            if task is not None and not any(t.task_id == task for t in get_tasks(db, run_id)):
+        with self.reader(root) as reader:
+            self.run_record(reader, run_id)
+            if task is not None and not any(t.task_id == task for t in reader.get_tasks(run_id)):
                 raise self.fail(404, f"run {run_id} has no task {task}")
         parts = [run_id, RUN_LOG] if task is None else [run_id, task_dir_name(task), TASK_LOG]
         try:

@@ -1,101 +1,57 @@
-"""Re-run a finished run from one of its tasks, as a detached `kfp-notebook run` process.
+"""Re-run a finished run from one of its tasks, as a detached `kfp-notebook run` process
+(`_detached.py`), with the runner, worker bound and environment mode the run recorded.
 
-Why a process and not the engine in the server: the server must stay a reader (it never imports
-the engine), a run must outlive a server restart, and the CLI already resumes runs
-(`--from-task T --run-id ID` reuses the succeeded tasks upstream of T and records the new
-attempt under the same run id). The checks the engine would make are made here first, so a
-mistake is one clear HTTP error instead of a line in a log nobody reads.
+The CLI resumes runs (`--from-task T --run-id ID` reuses the succeeded tasks upstream of T and
+records the new attempt under the same run id). The checks the engine would make are made here
+first, so a mistake is one clear HTTP error instead of a line in a log nobody reads.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from kfp_notebook._detached import DetachedStarter, run_like
+from kfp_notebook._errors import KfpNotebookError, RequestError
+from kfp_notebook._runners import REMOTE_RUNNER, check_runner
+from kfp_notebook._store.layout import LAUNCH_LOG
 from kfp_notebook._store.records import RunRecord, TaskRecord
 
-__all__ = ["RERUN_LOG", "RerunError", "rerun_in_progress", "start_rerun"]
+__all__ = ["STARTER", "start_rerun"]
 
-RERUN_LOG = "rerun.log"
-_children: dict[Path, subprocess.Popen[bytes]] = {}
-_lock = threading.Lock()
-
-
-class RerunError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def rerun_in_progress(run_dir: Path) -> bool:
-    """Whether this server started a re-run of the run in `run_dir` that has not exited yet."""
-    with _lock:
-        proc = _children.get(run_dir)
-        return proc is not None and proc.poll() is None
-
-
-def _reap(run_dir: Path, proc: subprocess.Popen[bytes]) -> None:
-    proc.wait()
-    with _lock:
-        if _children.get(run_dir) is proc:
-            del _children[run_dir]
+STARTER = DetachedStarter()  # this server's detached re-runs
 
 
 def start_rerun(
-    root: Path,
-    run_dir: Path,
-    run: RunRecord,
-    tasks: list[TaskRecord],
-    from_task: str,
-    runner: str = "subprocess",
+    root: Path, run: RunRecord, tasks: list[TaskRecord], from_task: str, runner: Any = None
 ) -> dict[str, Any]:
-    """Start the process and return {run_id, pid, log}; RerunError(status, message) when the
-    run cannot be resumed from `from_task`. The index does not record which runner made a run,
-    so the caller names it (the CLI's default, subprocess, unless told)."""
-    if runner not in ("subprocess", "docker"):
-        raise RerunError(400, f"runner must be 'subprocess' or 'docker', not {runner!r}")
-    if not run.status.terminal:
-        raise RerunError(409, f"run {run.run_id} is still running; wait for it or cancel it")
+    """Start the process and return {run_id, pid, log, runner}; RequestError(status, message)
+    when the run cannot be resumed from `from_task`. `runner` replaces the recorded one."""
+    if runner is not None:
+        try:
+            check_runner(runner)
+        except KfpNotebookError as exc:
+            raise RequestError(400, str(exc)) from None
+    if not run.status.terminal or STARTER.running(root, run.run_id):
+        raise RequestError(409, f"run {run.run_id} is still running; wait for it or cancel it")
+    if run.runner == REMOTE_RUNNER:
+        raise RequestError(
+            409, f"run {run.run_id} ran on a Kubeflow cluster; retry it there (the KFP UI)"
+        )
     names = sorted({t.name for t in tasks if t.kind.is_leaf})
     if not any(from_task in (t.name, t.task_id) for t in tasks):
-        raise RerunError(400, f"run {run.run_id} has no task {from_task!r}; its tasks: {names}")
-    spec = run_dir / "pipeline.yaml"
-    if not spec.is_file():
-        raise RerunError(409, f"run {run.run_id} has no pipeline.yaml to re-run from")
-    with _lock:
-        if run_dir in _children and _children[run_dir].poll() is None:
-            raise RerunError(409, f"run {run.run_id} is being re-run already")
-        cmd = [
-            sys.executable,
-            "-m",
-            "kfp_notebook._cli",
-            "run",
-            str(spec),
-            "--from-task",
-            from_task,
-            "--run-id",
-            run.run_id,
-            "--pipeline-root",
-            str(root),
-            "--runner",
-            runner,
-            "--quiet",
-        ]
-        log = run_dir / RERUN_LOG
-        with open(log, "ab") as out:
-            proc = subprocess.Popen(
-                cmd,
-                cwd=root,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                env=os.environ.copy(),
-            )
-        _children[run_dir] = proc
-    threading.Thread(target=_reap, args=(run_dir, proc), daemon=True).start()
-    return {"run_id": run.run_id, "pid": proc.pid, "log": RERUN_LOG}
+        raise RequestError(400, f"run {run.run_id} has no task {from_task!r}; its tasks: {names}")
+    try:
+        launch = run_like(run, root, from_task)
+        if runner is not None:
+            launch = replace(launch, settings=replace(launch.settings, runner=runner))
+    except KfpNotebookError as exc:  # a runner this server cannot build (not installed here)
+        raise RequestError(409, f"run {run.run_id} cannot be re-run here: {exc}") from None
+    if not launch.spec.is_file():
+        raise RequestError(409, f"run {run.run_id} has no {launch.spec.name} to re-run from")
+    try:
+        pid = STARTER.start(launch)
+    except RuntimeError:
+        raise RequestError(409, f"run {run.run_id} is being re-run already") from None
+    return {"run_id": run.run_id, "pid": pid, "log": LAUNCH_LOG, "runner": launch.settings.runner}

@@ -8,21 +8,16 @@ Jupyter server, which opens the index read-only (`connect_readonly`) and never r
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
 from kfp_notebook._model.states import LEAF_KINDS, TaskKind, TaskState
+from kfp_notebook._store.layout import INDEX_NAME
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord, TaskSummary
 
 __all__ = [
-    "CANCEL_REQUEST",
-    "INDEX_NAME",
-    "PARTIAL_DIR",
-    "RUN_LOG",
-    "TASK_LOG",
     "RunPage",
     "change_token",
     "connect_readonly",
@@ -33,39 +28,9 @@ __all__ = [
     "get_tasks",
     "leaf_summaries",
     "list_runs",
-    "log_path",
     "page_runs",
     "pipeline_names",
-    "run_dir",
-    "task_dir_name",
 ]
-
-INDEX_NAME = ".kfp-notebook.sqlite"
-RUN_LOG = "run.log"
-CANCEL_REQUEST = "cancel-requested"  # in a run folder: any process asks the run's engine to stop
-# In a task folder: output artifacts being written; moved out only when the task has succeeded.
-PARTIAL_DIR = ".partial"
-TASK_LOG = "task.log"
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]")
-
-
-def task_dir_name(task_id: str) -> str:
-    """Folder of a task below its run folder: `for-loop-2[1]/train` -> `for-loop-2.1/train`."""
-    return _UNSAFE.sub("_", task_id.replace("[", ".").replace("]", ""))
-
-
-def run_dir(root: Path, run_id: str) -> Path:
-    """A run's folder; a run id is one plain name (what `new_run_id` makes), never a path."""
-    if not run_id or "/" in run_id or "\\" in run_id or run_id in (".", "..") or "\0" in run_id:
-        raise ValueError(f"not a run id: {run_id!r}")
-    return root / run_id
-
-
-def log_path(root: Path, run_id: str, task_id: str | None = None) -> Path:
-    """The run's log (`run.log`), or one task's full log."""
-    if task_id is None:
-        return run_dir(root, run_id) / RUN_LOG
-    return run_dir(root, run_id) / task_dir_name(task_id) / TASK_LOG
 
 
 @dataclass(frozen=True)

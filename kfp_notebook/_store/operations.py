@@ -13,6 +13,7 @@ import kfp_notebook._store.index as _index
 from kfp_notebook._errors import RunStillRunningError
 from kfp_notebook._model.states import RunState, TaskState
 from kfp_notebook._procs import process_start_ticks, same_process_alive, stop_process_group
+from kfp_notebook._store import layout
 
 __all__ = ["delete_run", "open_index", "reap_dead_runs", "request_cancel"]
 
@@ -22,7 +23,7 @@ INTERRUPTED_MESSAGE = "the process running this run ended before the run finishe
 def open_index(root: Path) -> sqlite3.Connection:
     """A read-write connection (autocommit; callers open their own transactions)."""
     db = sqlite3.connect(
-        root / _index.INDEX_NAME, check_same_thread=False, isolation_level=None, timeout=30
+        root / layout.INDEX_NAME, check_same_thread=False, isolation_level=None, timeout=30
     )
     db.row_factory = sqlite3.Row
     return db
@@ -40,14 +41,14 @@ def request_cancel(root: Path, run_id: str) -> bool:
         db.close()
     if record is None or record.status.terminal:
         return False
-    (_index.run_dir(root, run_id) / _index.CANCEL_REQUEST).touch()
+    layout.cancel_request_path(root, run_id).touch()
     return True
 
 
 def delete_run(root: Path, run_id: str) -> bool:
     """Remove a finished run's index rows (and cache entries pointing at it) and its folder.
     False when there is no such run; RunStillRunningError while it runs."""
-    folder = _index.run_dir(root, run_id)
+    folder = layout.run_dir(root, run_id)
     db = open_index(root)
     try:
         record = _index.get_run(db, run_id)

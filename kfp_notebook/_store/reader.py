@@ -1,6 +1,11 @@
 """Reading a pipeline root without changing anything: no folder made, no root registered, no
 process reaped. The CLI's listing, the Run handle of a recorded run, `%kfp show` and the
-views read through this; a read-only root can be listed."""
+views read through this, and so do both HTTP doors (the sidebar's API and KFP's API), one
+reader per request or per server; a read-only root can be listed.
+
+    with StoreReader(root) as reader:
+        page = reader.page_runs(limit=50)
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from pathlib import Path
 
 import kfp_notebook._store.index as _index
 from kfp_notebook._errors import StoreError
+from kfp_notebook._store import layout
+from kfp_notebook._store.index import RunPage
 from kfp_notebook._store.records import RunRecord, TaskRecord, TaskSummary
 from kfp_notebook._store.remote import RemoteRecord, get_remote
 
@@ -32,18 +39,31 @@ class StoreReader:
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = _index.connect_readonly(self.root)
 
-    # ----------------------------------------------------------------- paths
+    def __enter__(self) -> StoreReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- the run folder
     def run_dir(self, run_id: str) -> Path:
-        return _index.run_dir(self.root, run_id)
+        return layout.run_dir(self.root, run_id)
 
     def task_dir(self, run_id: str, task_id: str) -> Path:
-        return self.run_dir(run_id) / _index.task_dir_name(task_id)
+        return layout.task_dir(self.root, run_id, task_id)
 
     def log_path(self, run_id: str, task_id: str | None = None) -> Path:
-        return _index.log_path(self.root, run_id, task_id)
+        return layout.log_path(self.root, run_id, task_id)
+
+    def spec_path(self, run_id: str) -> Path:
+        return layout.spec_path(self.root, run_id)
+
+    def read_spec(self, run_id: str) -> str:
+        """The spec the run executed (OSError when its folder has none)."""
+        return layout.read_spec(self.root, run_id)
 
     def cancel_requested(self, run_id: str) -> bool:
-        return (self.run_dir(run_id) / _index.CANCEL_REQUEST).exists()
+        return layout.cancel_request_path(self.root, run_id).exists()
 
     # ----------------------------------------------------------------- queries
     def _index(self) -> sqlite3.Connection | None:
@@ -85,6 +105,42 @@ class StoreReader:
         with self._lock:
             db = self._index()
             return None if db is None else get_remote(db, run_id)
+
+    def page_runs(
+        self,
+        limit: int = 50,
+        cursor: str | None = None,
+        statuses: list[str] | None = None,
+        pipeline_name: str | None = None,
+        text: str | None = None,
+        experiment: str | None = None,
+    ) -> RunPage:
+        """A keyset page of runs, newest first (ValueError on a cursor it did not make)."""
+        with self._lock:
+            db = self._index()
+            if db is None:
+                return RunPage([], 0, None)
+            return _index.page_runs(db, limit, cursor, statuses, pipeline_name, text, experiment)
+
+    def count_runs(self) -> int:
+        with self._lock:
+            db = self._index()
+            return 0 if db is None else _index.count_runs(db)
+
+    def change_token(self) -> str:
+        """A short string that changes whenever a run, task or artifact of the root changes."""
+        with self._lock:
+            return _index.change_token(self.root, self._index())
+
+    def pipeline_names(self) -> dict[str, int]:
+        with self._lock:
+            db = self._index()
+            return {} if db is None else _index.pipeline_names(db)
+
+    def experiment_names(self) -> dict[str, int]:
+        with self._lock:
+            db = self._index()
+            return {} if db is None else _index.experiment_names(db)
 
     def latest_run(self, pipeline_name: str) -> RunRecord | None:
         runs = self.list_runs(limit=1, pipeline_name=pipeline_name)

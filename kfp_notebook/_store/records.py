@@ -111,6 +111,7 @@ class RunRecord:
     task_counts: dict[str, int]
     experiment: str = ""
     runner: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)  # workers, use_venv
 
     @property
     def duration(self) -> float | None:
@@ -130,6 +131,7 @@ class RunRecord:
             task_counts=json.loads(row["task_counts"]),
             experiment=_optional(row, "experiment"),
             runner=_optional(row, "runner"),
+            settings=json.loads(_optional(row, "settings") or "{}"),
         )
 
 

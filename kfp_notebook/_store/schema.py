@@ -108,31 +108,47 @@ def _v2_remote_runs(db: sqlite3.Connection) -> None:
     )
 
 
+def _v3_run_settings(db: sqlite3.Connection) -> None:
+    """How a run was started (workers, use_venv), so a re-run from the sidebar starts alike."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    if "settings" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_experiment_and_runner,
     _v2_remote_runs,
+    _v3_run_settings,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(db: sqlite3.Connection) -> None:
-    """Bring the index on `db` (autocommit mode) to SCHEMA_VERSION; safe when several processes
-    open the same index at once. Refuses an index written by a newer kfp-notebook."""
+def migrate(
+    db: sqlite3.Connection,
+    schema: str = SCHEMA,
+    migrations: list[Callable[[sqlite3.Connection], None]] = MIGRATIONS,
+    what: str = "index",
+) -> None:
+    """Bring the database on `db` (autocommit mode) from its `user_version` to the number of
+    `migrations`: `schema` is version 0 (the run index's by default; KFP's API keeps its own
+    beside it). Safe when several processes open it at once; refuses one written by a newer
+    kfp-notebook."""
+    latest = len(migrations)
     version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version == SCHEMA_VERSION:
+    if version == latest and latest > 0:  # (with no migrations yet, `schema` is made each time)
         return
-    if version > SCHEMA_VERSION:
+    if version > latest:
         raise StoreError(
-            f"this pipeline root's index has schema version {version}, newer than this"
-            f" kfp-notebook knows ({SCHEMA_VERSION}): upgrade kfp-notebook-runner"
+            f"this pipeline root's {what} has schema version {version}, newer than this"
+            f" kfp-notebook knows ({latest}): upgrade kfp-notebook-runner"
         )
-    db.executescript(SCHEMA)
+    db.executescript(schema)
     db.execute("BEGIN IMMEDIATE")
     try:
         version = db.execute("PRAGMA user_version").fetchone()[0]
-        for step in MIGRATIONS[version:]:
+        for step in migrations[version:]:
             step(db)
-        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        db.execute(f"PRAGMA user_version={latest}")
     except BaseException:
         db.execute("ROLLBACK")
         raise

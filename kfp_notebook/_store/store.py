@@ -31,15 +31,14 @@ from kfp_notebook._model.events import (
 )
 from kfp_notebook._model.states import LEAF_KINDS, RunState, TaskState
 from kfp_notebook._procs import process_start_ticks
-from kfp_notebook._store import operations, unwritten
-from kfp_notebook._store.index import CANCEL_REQUEST, task_dir_name
+from kfp_notebook._store import layout, operations, unwritten
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
 from kfp_notebook._store.remote import RemoteRecord, put_remote
 from kfp_notebook._store.roots import register_root
 from kfp_notebook._store.schema import migrate
 
-__all__ = ["ArtifactRecord", "RunRecord", "RunStore", "TaskRecord", "task_dir_name"]
+__all__ = ["ArtifactRecord", "RunRecord", "RunStore", "TaskRecord"]
 
 _LEAVES = ",".join("?" * len(LEAF_KINDS))
 
@@ -84,7 +83,11 @@ class RunStore(StoreReader):
         return operations.request_cancel(self.root, run_id)
 
     def clear_cancel_request(self, run_id: str) -> None:
-        (self.run_dir(run_id) / CANCEL_REQUEST).unlink(missing_ok=True)
+        layout.cancel_request_path(self.root, run_id).unlink(missing_ok=True)
+
+    def record_spec(self, run_id: str, text: str) -> None:
+        """Keep the spec the run executes in its folder (made here), whole or not at all."""
+        layout.write_spec(self.root, run_id, text)
 
     def new_run_id(self, pipeline_name: str) -> str:
         stem = re.sub(r"[^a-z0-9-]+", "-", pipeline_name.lower()).strip("-")[:40] or "run"
@@ -138,14 +141,15 @@ class RunStore(StoreReader):
             if event.resumed:
                 db.execute(
                     "UPDATE runs SET status=?, finished=NULL, message='', owner_pid=?,"
-                    " owner_start=?"
-                    " WHERE run_id=?",
-                    (RunState.RUNNING.value, pid, process_start_ticks(pid), event.run_id),
-                )
+                    " owner_start=?, runner=?, settings=? WHERE run_id=?",
+                    (RunState.RUNNING.value, pid, process_start_ticks(pid), event.runner,
+                     json.dumps(event.settings), event.run_id),
+                )  # fmt: skip
             else:
                 db.execute(
                     "INSERT INTO runs (run_id, pipeline_name, status, created, arguments,"
-                    " owner_pid, owner_start, experiment, runner) VALUES (?,?,?,?,?,?,?,?,?)",
+                    " owner_pid, owner_start, experiment, runner, settings)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (
                         event.run_id,
                         event.pipeline_name,
@@ -156,6 +160,7 @@ class RunStore(StoreReader):
                         process_start_ticks(pid),
                         event.experiment,
                         event.runner,
+                        json.dumps(event.settings),
                     ),
                 )
         self._run_log(event.run_id).write(

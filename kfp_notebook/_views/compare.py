@@ -107,9 +107,7 @@ def compare_runs(
     ids = select_runs(reader, run_ids)
     records = [_record(reader, run_id) for run_id in ids]
     tasks = [_by_id(reader.leaf_summaries(run_id)) for run_id in ids]
-    digests = [
-        component_digests(reader.run_dir(run_id) / "pipeline.yaml", resolve) for run_id in ids
-    ]
+    digests = [component_digests(reader.spec_path(run_id), resolve) for run_id in ids]
     changed = sorted(
         name
         for name in {n for d in digests for n in d}

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kfp_notebook._model.jsonsafe import json_safe
-from kfp_notebook._store.index import PARTIAL_DIR
+from kfp_notebook._store.layout import PARTIAL_DIR
 
 __all__ = ["preview_artifact", "preview_metadata"]
 

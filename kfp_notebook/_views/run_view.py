@@ -23,7 +23,7 @@ from kfp_notebook._model.events import (
 )
 from kfp_notebook._model.jsonsafe import json_safe
 from kfp_notebook._model.states import RunState, TaskKind, TaskState
-from kfp_notebook._store.index import log_path
+from kfp_notebook._store.layout import log_path
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import ArtifactRecord
 from kfp_notebook._views.preview import preview_artifact

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from kfp_notebook._spec.types import ContainerSpec
 
@@ -36,6 +36,7 @@ class Launch:
         return self.task_dir.parent
 
 
+@runtime_checkable
 class TaskExecutor(Protocol):
     """An executor runs container tasks; the orchestrator does everything else."""
 

@@ -1,0 +1,143 @@
+"""The `kfp-notebook` command line: every subcommand, its options and their help, and the
+type of a `--runner` value (checked by the runner registry, so a wrong name exits 2 at once)."""
+
+from __future__ import annotations
+
+import argparse
+
+from kfp_notebook._errors import KfpNotebookError
+from kfp_notebook._runners import DEFAULT_RUNNER, check_runner, runner_help
+
+__all__ = ["parser"]
+
+_ROOT_HELP = "the folder runs are recorded in (default ./local_outputs)"
+_DESCRIPTION = "Run compiled Kubeflow pipelines locally; list, show, compare and follow runs."
+
+
+def _runner(name: str) -> str:
+    try:
+        return check_runner(name)
+    except KfpNotebookError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: give at least 1 parallel task")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kfp-notebook", description=_DESCRIPTION)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a compiled pipeline YAML/JSON locally")
+    run.add_argument("file", help="a compiled pipeline (.yaml or .json, from kfp.compiler)")
+    run.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a pipeline argument, typed by the pipeline's inputs (lists and dicts as JSON); "
+        "repeat for several",
+    )
+    run.add_argument(
+        "--runner",
+        default=DEFAULT_RUNNER,
+        type=_runner,
+        help="subprocess: cached virtual environments (default); docker: a container per task;"
+        f" or {runner_help()}",
+    )
+    run.add_argument(
+        "--no-venv",
+        action="store_true",
+        help="run tasks in this interpreter instead of cached environments",
+    )
+    run.add_argument(
+        "--workers", type=_workers, default=None, help="parallel tasks (default: CPUs)"
+    )
+    run.add_argument("--cache", action="store_true", help="reuse outputs of identical tasks")
+    run.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
+    run.add_argument("--dry-run", action="store_true", help="list the tasks, run nothing")
+    run.add_argument("--from-task", help="resume the latest (or --run-id) run from this task")
+    run.add_argument("--run-id", help="id of the new run, or of the run to resume")
+    run.add_argument("--quiet", action="store_true", help="do not print task log lines")
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also print KFP's executor boilerplate in task logs (the log files keep it always)",
+    )
+    run.add_argument("--experiment", help="group the run under this name (default: pipeline's)")
+    runs = sub.add_parser("runs", help="list runs in a pipeline root, newest first")
+    runs.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
+    runs.add_argument("--limit", type=int, default=20, help="at most this many (default 20)")
+    runs.add_argument("--status", help="only runs in this state (e.g. FAILED)")
+    runs.add_argument("--experiment", help="only runs of this experiment")
+    runs.add_argument("--json", action="store_true", help="print the runs as JSON")
+    compare = sub.add_parser("compare", help="2 to 10 runs side by side, or a metric's trend")
+    compare.add_argument("runs", nargs="*", metavar="RUN", help="run ids (see kfp-notebook runs)")
+    compare.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
+    compare.add_argument("--experiment", help="compare this experiment's latest runs")
+    compare.add_argument("--last", type=int, help="how many of them (2 to 10; default 10)")
+    compare.add_argument("--trend", metavar="METRIC", help="the metric over the experiment")
+    compare.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    compare.add_argument("--csv", action="store_true", help="print one CSV row per run")
+    show = sub.add_parser("show", help="one run with its tasks and artifacts")
+    show.add_argument("run_id", help="a run id (see kfp-notebook runs)")
+    show.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
+    show.add_argument("--json", action="store_true", help="print the run as JSON")
+    cancel = sub.add_parser("cancel", help="cancel a run going on (in any process)")
+    cancel.add_argument("run_id", help="a running run's id (see kfp-notebook runs)")
+    cancel.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
+    logs = sub.add_parser("logs", help="print a run's (or one task's) log")
+    logs.add_argument("run_id", help="a run id (see kfp-notebook runs)")
+    logs.add_argument(
+        "task", nargs="?", help="a task id (see kfp-notebook show RUN); all if left out"
+    )
+    logs.add_argument("--follow", "-f", action="store_true", help="keep printing until it ends")
+    logs.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
+    gc = sub.add_parser("gc", help="remove cached task environments (and images) not in use")
+    gc.add_argument(
+        "--older-than-days",
+        type=float,
+        default=None,
+        help="keep environments used within this many days (default: remove all "
+        "that no process is using)",
+    )
+    gc.add_argument(
+        "--images",
+        action="store_true",
+        help="also remove the Docker images the docker runner derived (kfp-notebook-env:*) "
+        "that no container uses",
+    )
+    gc.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
+    _bridge_options(sub, run)
+    return parser
+
+
+# ---------------------------------------------------------------- the Kubeflow bridge
+def _bridge_options(sub: argparse._SubParsersAction, run: argparse.ArgumentParser) -> None:
+    """`run --endpoint URL ...` (a run on a KFP cluster) and `serve` (KFP's API, locally)."""
+    run.add_argument("--params-json", help="a JSON file of pipeline arguments")
+    remote = run.add_argument_group("on a Kubeflow Pipelines cluster")
+    remote.add_argument("--endpoint", help="KFP API URL: run there (the Kubeflow runner)")
+    remote.add_argument("--token", help="bearer token for the endpoint")
+    remote.add_argument("--namespace", help="the cluster namespace (multi-user KFP)")
+    serve = sub.add_parser("serve", help="serve KFP's v2beta1 REST API, backed by this engine")
+    serve.add_argument("--port", type=int, default=8888, help="the port (default 8888)")
+    serve.add_argument(
+        "--bind", default="127.0.0.1", help="the address (default loopback; others need --token)"
+    )
+    serve.add_argument("--token", help="the bearer token clients send (default: generated)")
+    serve.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
+    serve.add_argument("--workers", type=_workers, default=None, help="parallel tasks per run")
+    serve.add_argument(
+        "--runner",
+        default=DEFAULT_RUNNER,
+        type=_runner,
+        help=f"how the served runs execute their tasks: {runner_help()}",
+    )
+    serve.add_argument("--no-venv", action="store_true", help="tasks in this interpreter")

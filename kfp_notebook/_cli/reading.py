@@ -1,0 +1,136 @@
+"""The commands that read a pipeline root and change no run: `runs`, `show`, `logs`,
+`compare`, and `cancel` (which only asks a run's engine to stop)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+
+from kfp_notebook._errors import KfpNotebookError
+from kfp_notebook._model.states import RunState
+from kfp_notebook._store.reader import StoreReader
+
+__all__ = ["cancel", "compare", "logs", "runs", "show"]
+
+
+def runs(args: argparse.Namespace) -> int:
+    from kfp_notebook._views.shape import run_json
+
+    store = StoreReader(args.pipeline_root)
+    records = store.list_runs(limit=args.limit, status=args.status, experiment=args.experiment)
+    if args.json:
+        print(json.dumps([run_json(r, store.root) for r in records], indent=1))
+        return 0
+    if not records:
+        print(f"no runs in {store.root}")
+        return 0
+    print(f"{'RUN':<48} {'STATUS':<11} {'STARTED':<19} {'TIME':>8}  TASKS")
+    for r in records:
+        started = datetime.fromtimestamp(r.created).strftime("%Y-%m-%d %H:%M:%S")
+        took = f"{r.duration:.1f}s" if r.duration is not None else "-"
+        counts = " ".join(f"{n} {s.lower()}" for s, n in r.task_counts.items())
+        print(f"{r.run_id:<48} {r.status.value:<11} {started:<19} {took:>8}  {counts}")
+        _print_remote(store, r.run_id, "    ")
+    return 0
+
+
+def _recorded(store: StoreReader, run_id: str) -> None:
+    if store.get_run(run_id) is None:
+        raise KfpNotebookError(f"no run {run_id!r} in {store.root}; see `kfp-notebook runs`")
+
+
+def show(args: argparse.Namespace) -> int:
+    from kfp_notebook._views.shape import run_json, task_json
+
+    store = StoreReader(args.pipeline_root)
+    _recorded(store, args.run_id)
+    record = store.get_run(args.run_id)
+    assert record is not None
+    tasks = store.get_tasks(args.run_id)
+    if args.json:
+        shape = {
+            "run": run_json(record, store.root),
+            "tasks": [task_json(t, store.root) for t in tasks],
+        }
+        print(json.dumps(shape, indent=1))
+        return 0
+    took = f" in {record.duration:.1f}s" if record.duration is not None else ""
+    print(f"{record.run_id}  {record.pipeline_name}  {record.status.value}{took}")
+    if record.message:
+        print(f"  {record.message}")
+    _print_remote(store, record.run_id, "  ")
+    for t in tasks:
+        depth = t.task_id.count("/")
+        took = f"{t.duration:.2f}s" if t.duration is not None else ""
+        print(f"  {'  ' * depth}{t.name:<{40 - 2 * depth}} {t.status.value:<10} {took:>8}")
+        for a in t.artifacts:
+            print(f"  {'  ' * depth}  -> {a.name} ({a.schema_title}) {a.uri}")
+    return 0
+
+
+def logs(args: argparse.Namespace) -> int:
+    from kfp_notebook._api.run import Run
+
+    store = StoreReader(args.pipeline_root)
+    _recorded(store, args.run_id)
+    output = Run(store, args.run_id).logs(args.task, follow=args.follow)
+    if isinstance(output, str):
+        sys.stdout.write(output)
+    else:
+        for line in output:
+            print(line, flush=True)
+    return 0
+
+
+def cancel(args: argparse.Namespace) -> int:
+    from kfp_notebook._api.run import Run
+    from kfp_notebook._store import operations
+
+    store = StoreReader(args.pipeline_root)
+    _recorded(store, args.run_id)
+    if not operations.request_cancel(store.root, args.run_id):
+        record = store.get_run(args.run_id)
+        state = record.status.value if record else "gone"
+        print(f"{args.run_id} is not running ({state}); nothing to cancel")
+        return 1
+    run = Run(store, args.run_id)
+    try:
+        run.wait(timeout=30)
+    except TimeoutError:
+        print(f"{args.run_id}: cancel requested; its engine has not answered yet", file=sys.stderr)
+        return 1
+    print(f"{args.run_id} {run.status.value}")
+    return 0 if run.status is RunState.CANCELLED else 1
+
+
+def compare(args: argparse.Namespace) -> int:
+    from kfp_notebook._views.compare import ComparisonError, compare_runs, select_runs
+    from kfp_notebook._views.compare_tables import to_csv
+    from kfp_notebook._views.compare_text import comparison_text, trend_text
+    from kfp_notebook._views.trend import trend
+
+    if args.json and args.csv:
+        raise ComparisonError("choose one of --json and --csv")
+    store = StoreReader(args.pipeline_root)
+    if args.trend:
+        if not args.experiment or args.runs:
+            raise ComparisonError("--trend METRIC follows one experiment: --experiment E")
+        shown = trend(store, args.experiment, args.trend, last=args.last)
+        sys.stdout.write(json.dumps(shown, indent=1) + "\n" if args.json else trend_text(shown))
+        return 0
+    data = compare_runs(store, select_runs(store, args.runs, args.experiment, args.last))
+    if args.json:
+        print(json.dumps(data, indent=1, allow_nan=False))
+    elif args.csv:
+        sys.stdout.write(to_csv(data))
+    else:
+        sys.stdout.write(comparison_text(data))
+    return 0
+
+
+def _print_remote(store: StoreReader, run_id: str, indent: str) -> None:
+    remote = store.remote(run_id)
+    if remote is not None:
+        print(f"{indent}on kubeflow {remote.endpoint} as {remote.remote_run_id}: {remote.ui_url}")
