@@ -195,6 +195,41 @@ def test_terminate_a_sleeping_run_ends_canceled(server, client):
     assert client.get_run(run.run_id).state == "CANCELED"
 
 
+def test_a_run_whose_engine_was_killed_reads_ended_at_once(server, client):
+    """Its detached `kfp-notebook run` process SIGKILLed: GET says it ended (INTERRUPTED, as
+    the backend's FAILED) with no writer opening the root, and waiting for it returns."""
+    import os
+    import signal
+
+    from kfp_notebook._store.reader import StoreReader
+
+    package = _package(server["tmp"], napper, "napper-killed.yaml")
+    run = client.create_run_from_pipeline_package(package, arguments={"seconds": 120})
+    deadline = time.monotonic() + 60
+    record = None
+    while time.monotonic() < deadline:
+        with StoreReader(server["root"]) as reader:
+            record = reader.get_run(run.run_id)
+            tasks = reader.get_tasks(run.run_id) if record else []
+        if any(t.name == "nap" and t.status.value == "RUNNING" for t in tasks):
+            break
+        time.sleep(0.3)
+    assert record is not None and record.owner_pid is not None
+    os.kill(record.owner_pid, signal.SIGKILL)
+    started = time.monotonic()
+    finished = client.wait_for_run_completion(run.run_id, timeout=30)
+    took = time.monotonic() - started
+    assert finished.state == "FAILED" and "ended before" in finished.error.message, finished
+    assert took < 15, took
+    nap_task = [t for t in finished.run_details.task_details if t.display_name == "nap"]
+    assert nap_task and all(t.state != "RUNNING" for t in nap_task)
+    client.terminate_run(run.run_id)  # ends it for good: the index now records it
+    with StoreReader(server["root"]) as reader:
+        assert reader.get_run(run.run_id).engine_gone is False  # recorded, not only read
+    with pytest.raises(Exception, match="not running"):
+        client.terminate_run(run.run_id)
+
+
 def test_retry_resumes_a_failed_run_reusing_succeeded_tasks(server, client):
     package = _package(server["tmp"], flaky_pipe, "flaky.yaml")
     marker = server["tmp"] / "marker"

@@ -3,6 +3,7 @@ process of its run is left within 5 s, without waiting for anyone to open the st
 the task, not a child the task started that ignores SIGTERM, not the zygote. Both ways a task is
 started are covered: forked from a zygote, and a fresh interpreter (`prefork=False`)."""
 
+import json
 import os
 import signal
 import subprocess
@@ -13,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from kfp_notebook._model.states import RunState
+from kfp_notebook._model.states import RunState, TaskState
 from kfp_notebook._procs import same_process_alive
+from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.store import RunStore
 
 ENGINE = """
@@ -60,6 +62,20 @@ def test_nothing_of_a_killed_engine_runs_on(prefork: bool, tmp_path: Path) -> No
     finally:
         engine.send_signal(signal.SIGKILL)
         engine.wait()
+    killed = time.monotonic()
+    with StoreReader(root) as reader:  # a reader tells without anyone writing the root
+        (seen,) = reader.list_runs()
+        gone = time.monotonic() - killed
+        assert seen.status is RunState.INTERRUPTED and "ended before" in seen.message
+        assert {t.status for t in reader.get_tasks(seen.run_id) if t.kind.is_leaf} == {
+            TaskState.CANCELLED
+        }
+    print(f"the run read INTERRUPTED {gone * 1000:.1f} ms after the engine's SIGKILL")
+    listed = subprocess.run(
+        [sys.executable, "-m", "kfp_notebook._cli", "runs", "--json", "--pipeline-root", str(root)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert [r["status"] for r in json.loads(listed.stdout)] == ["INTERRUPTED"], listed.stderr
     task, parent, grandchild = map(int, pids.read_text().split())
     assert (parent != engine.pid) is prefork  # forked from the zygote, or started by the engine
     everything = [task, grandchild] + ([parent] if prefork else [])
@@ -70,6 +86,6 @@ def test_nothing_of_a_killed_engine_runs_on(prefork: bool, tmp_path: Path) -> No
             if same_process_alive(pid, None):
                 os.kill(pid, signal.SIGKILL)
     print(f"all processes of the run gone {took:.2f} s after the engine's SIGKILL")
-    runs = RunStore(root).list_runs()  # the next open still tells what happened
+    runs = RunStore(root).list_runs()  # the next open records what readers said
     assert [r.status for r in runs] == [RunState.INTERRUPTED]
     assert os.path.exists(pids)

@@ -92,7 +92,6 @@ def test_a_class_that_is_no_task_executor_is_refused_by_name(tmp_path: Path) -> 
 
 def test_a_custom_executor_runs_the_runs_serve_starts(package: Path, tmp_path: Path) -> None:
     import kfp
-
     from serve_helper import TOKEN, serving
 
     root = tmp_path / "served"

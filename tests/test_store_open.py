@@ -56,14 +56,17 @@ def test_reading_never_reaps_or_registers(tmp_path: Path) -> None:
     root = tmp_path / "root"
     _v0_index(root, status="RUNNING", owner_pid=2**22 + 12345)  # an engine long gone
     reader = StoreReader(root)
-    (run,) = reader.list_runs()
-    assert run.status is RunState.RUNNING and run.experiment == ""
+    (run,) = reader.list_runs()  # it tells the engine is gone, and writes nothing
+    assert (run.status, run.engine_gone, run.experiment) == (RunState.INTERRUPTED, True, "")
     assert root not in known_roots()
     reader.close()
-    assert sqlite3.connect(root / INDEX_NAME).execute("PRAGMA user_version").fetchone()[0] == 0
+    db = sqlite3.connect(root / INDEX_NAME)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 0
+    assert db.execute("SELECT status FROM runs").fetchone()[0] == "RUNNING"
+    db.close()
     store = RunStore(root)  # opening to write migrates, registers and reaps
     (run,) = store.list_runs()
-    assert run.status is RunState.INTERRUPTED
+    assert (run.status, run.engine_gone) == (RunState.INTERRUPTED, False)
     assert root.resolve() in known_roots()
     store.close()
 

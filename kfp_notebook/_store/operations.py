@@ -14,10 +14,10 @@ from kfp_notebook._errors import RunStillRunningError
 from kfp_notebook._model.states import RunState, TaskState
 from kfp_notebook._procs import process_start_ticks, same_process_alive, stop_process_group
 from kfp_notebook._store import layout
+from kfp_notebook._store.liveness import ENGINE_GONE, TASK_INTERRUPTED, engine_gone
 
 __all__ = ["delete_run", "open_index", "reap_dead_runs", "request_cancel"]
 
-INTERRUPTED_MESSAGE = "the process running this run ended before the run finished"
 
 
 def open_index(root: Path) -> sqlite3.Connection:
@@ -41,6 +41,13 @@ def request_cancel(root: Path, run_id: str) -> bool:
         db.close()
     if record is None or record.status.terminal:
         return False
+    if engine_gone(record):  # nobody would read the request: end the run now
+        db = open_index(root)
+        try:
+            reap_dead_runs(db)
+        finally:
+            db.close()
+        return True
     layout.cancel_request_path(root, run_id).touch()
     return True
 
@@ -94,14 +101,13 @@ def reap_dead_runs(db: sqlite3.Connection) -> list[str]:
         try:
             db.execute(
                 "UPDATE tasks SET status=?, finished=?, pid=NULL,"
-                " message='interrupted: the engine process died' WHERE run_id=? AND status IN"
-                " (?,?)",
-                (TaskState.CANCELLED.value, now, run_id, TaskState.RUNNING.value,
-                 TaskState.PENDING.value),
+                " message=? WHERE run_id=? AND status IN (?,?)",
+                (TaskState.CANCELLED.value, now, TASK_INTERRUPTED, run_id,
+                 TaskState.RUNNING.value, TaskState.PENDING.value),
             )  # fmt: skip
             db.execute(
                 "UPDATE runs SET status=?, finished=?, message=? WHERE run_id=?",
-                (RunState.INTERRUPTED.value, now, INTERRUPTED_MESSAGE, run_id),
+                (RunState.INTERRUPTED.value, now, ENGINE_GONE, run_id),
             )
         except BaseException:
             db.execute("ROLLBACK")

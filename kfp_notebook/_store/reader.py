@@ -12,12 +12,14 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import kfp_notebook._store.index as _index
 from kfp_notebook._errors import StoreError
 from kfp_notebook._store import layout
 from kfp_notebook._store.index import RunPage
+from kfp_notebook._store.liveness import as_seen, summaries_as_seen, tasks_as_seen
 from kfp_notebook._store.records import RunRecord, TaskRecord, TaskSummary
 from kfp_notebook._store.remote import RemoteRecord, get_remote
 
@@ -83,22 +85,26 @@ class StoreReader:
             db = self._index()
             if db is None:
                 return []
-            return _index.list_runs(db, limit, offset, status, pipeline_name, experiment)
+            found = _index.list_runs(db, limit, offset, status, pipeline_name, experiment)
+        return [as_seen(self.root, r) for r in found]
 
     def get_run(self, run_id: str) -> RunRecord | None:
         with self._lock:
             db = self._index()
-            return None if db is None else _index.get_run(db, run_id)
+            found = None if db is None else _index.get_run(db, run_id)
+        return None if found is None else as_seen(self.root, found)
 
     def get_tasks(self, run_id: str) -> list[TaskRecord]:
         with self._lock:
             db = self._index()
-            return [] if db is None else _index.get_tasks(db, run_id)
+            tasks = [] if db is None else _index.get_tasks(db, run_id)
+        return tasks_as_seen(self.get_run(run_id), tasks) if tasks else tasks
 
     def leaf_summaries(self, run_id: str) -> list[TaskSummary]:
         with self._lock:
             db = self._index()
-            return [] if db is None else _index.leaf_summaries(db, run_id)
+            summaries = [] if db is None else _index.leaf_summaries(db, run_id)
+        return summaries_as_seen(self.get_run(run_id), summaries) if summaries else summaries
 
     def remote(self, run_id: str) -> RemoteRecord | None:
         """Where `run_id` ran when a Kubeflow Pipelines cluster ran it (else None)."""
@@ -120,7 +126,8 @@ class StoreReader:
             db = self._index()
             if db is None:
                 return RunPage([], 0, None)
-            return _index.page_runs(db, limit, cursor, statuses, pipeline_name, text, experiment)
+            page = _index.page_runs(db, limit, cursor, statuses, pipeline_name, text, experiment)
+        return replace(page, runs=[as_seen(self.root, r) for r in page.runs])
 
     def count_runs(self) -> int:
         with self._lock:

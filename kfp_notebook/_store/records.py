@@ -112,6 +112,10 @@ class RunRecord:
     experiment: str = ""
     runner: str = ""
     settings: dict[str, Any] = field(default_factory=dict)  # workers, use_venv
+    owner_pid: int | None = None  # the engine process recording the run, while it runs
+    owner_start: int | None = None
+    # recorded RUNNING, but its engine is gone: readers show how it ended (`_store/liveness.py`)
+    engine_gone: bool = False
 
     @property
     def duration(self) -> float | None:
@@ -132,6 +136,8 @@ class RunRecord:
             experiment=_optional(row, "experiment"),
             runner=_optional(row, "runner"),
             settings=json.loads(_optional(row, "settings") or "{}"),
+            owner_pid=row["owner_pid"],
+            owner_start=row["owner_start"],
         )
 
 

@@ -22,7 +22,7 @@ from kfp_notebook._model.states import LEAF_KINDS, RunState, TaskState
 from kfp_notebook._store.records import RunRecord
 from kfp_notebook._store.roots import state_home
 
-__all__ = ["PendingEnds", "apply_outcome", "disk_state", "forget", "keep", "kept"]
+__all__ = ["PendingEnds", "apply_outcome", "disk_state", "forget", "keep", "kept", "kept_one"]
 
 Outcome = dict[str, Any]
 _RETRY_SECONDS = 1.0
@@ -66,6 +66,15 @@ def kept(root: Path) -> dict[str, dict[str, Any]]:
             with contextlib.suppress(OSError, ValueError):
                 found[path.stem] = json.loads(path.read_text())
     return found
+
+
+def kept_one(root: Path, run_id: str) -> dict[str, Any] | None:
+    """The end kept for one run, if any (what a reader shows of a run whose engine is gone)."""
+    try:
+        found = json.loads((_folder(root) / f"{run_id}.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) and "state" in found else None
 
 
 def forget(root: Path, run_id: str) -> None:
