@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
@@ -13,6 +14,7 @@ from kfp_notebook._api.outputs import artifact_list_outputs, materialize
 from kfp_notebook._model.states import RunState
 from kfp_notebook._spec.ir import parse_documents
 from kfp_notebook._store import operations
+from kfp_notebook._store.logread import chunks, follow_lines, tail_offset
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import RunRecord, TaskRecord
 
@@ -146,28 +148,23 @@ class Run:
         if wait:
             self._live.done.wait()
 
-    def logs(self, task: str | None = None, follow: bool = False) -> str | Iterator[str]:
-        """The run's full log (or one task's). With follow=True, an iterator of lines that
-        ends when the run (or task) ends."""
-        path = self._store.log_path(self.run_id, self.task(task).task_id if task else None)
-        if not follow:
-            return path.read_text(encoding="utf-8") if path.exists() else ""
-        return self._follow(path, task)
+    def log_path(self, task: str | None = None) -> Path:
+        """The file of the run's log (or one task's); it may not exist yet."""
+        return self._store.log_path(self.run_id, self.task(task).task_id if task else None)
 
-    def _follow(self, path: Any, task: str | None) -> Iterator[str]:
-        position, buffer = 0, ""
-        while True:
-            finished = self.done if task is None else self.task(task).status.terminal
-            if path.exists():
-                with open(path, encoding="utf-8") as f:
-                    f.seek(position)
-                    chunk = f.read()
-                    position = f.tell()
-                buffer += chunk
-                *lines, buffer = buffer.split("\n")
-                yield from lines
-            if finished:
-                if buffer:
-                    yield buffer
-                return
-            time.sleep(0.1)
+    def logs(
+        self, task: str | None = None, follow: bool = False, tail: int | None = None
+    ) -> str | Iterator[str]:
+        """The run's full log (or one task's; its last `tail` lines). With follow=True, an
+        iterator of lines that ends when the run (or task) ends, reading in bounded memory."""
+        path = self.log_path(task)
+        offset = tail_offset(path, tail) if tail is not None and path.exists() else 0
+        if not follow:
+            if not path.exists():
+                return ""
+            return b"".join(chunks(path, offset)).decode("utf-8", "replace")
+
+        def finished() -> bool:
+            return self.done if task is None else self.task(task).status.terminal
+
+        return follow_lines(path, finished, offset=offset)

@@ -21,6 +21,16 @@ def _runner(name: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value}: give 0 or more lines")
+    return value
+
+
 def _workers(text: str) -> int:
     try:
         value = int(text)
@@ -98,6 +108,9 @@ def parser() -> argparse.ArgumentParser:
         "task", nargs="?", help="a task id (see kfp-notebook show RUN); all if left out"
     )
     logs.add_argument("--follow", "-f", action="store_true", help="keep printing until it ends")
+    logs.add_argument(
+        "--tail", "-n", type=_count, metavar="N", help="start at the last N lines (default: all)"
+    )
     logs.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
     gc = sub.add_parser("gc", help="remove cached task environments (and images) not in use")
     gc.add_argument(

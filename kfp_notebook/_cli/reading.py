@@ -72,15 +72,22 @@ def show(args: argparse.Namespace) -> int:
 
 def logs(args: argparse.Namespace) -> int:
     from kfp_notebook._api.run import Run
+    from kfp_notebook._store.logread import chunks, tail_offset
 
     store = StoreReader(args.pipeline_root)
     _recorded(store, args.run_id)
-    output = Run(store, args.run_id).logs(args.task, follow=args.follow)
-    if isinstance(output, str):
-        sys.stdout.write(output)
-    else:
-        for line in output:
+    run = Run(store, args.run_id)
+    if args.follow:
+        for line in run.logs(args.task, follow=True, tail=args.tail):
             print(line, flush=True)
+        return 0
+    path = run.log_path(args.task)  # streamed: memory stays flat, `| head` ends it early
+    if path.exists():
+        offset = tail_offset(path, args.tail) if args.tail is not None else 0
+        out = sys.stdout.buffer
+        for block in chunks(path, offset):
+            out.write(block)
+        out.flush()
     return 0
 
 

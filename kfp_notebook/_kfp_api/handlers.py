@@ -15,6 +15,7 @@ from kfp_notebook._errors import RequestError
 from kfp_notebook._kfp_api.catalog import Catalog, parse_spec
 from kfp_notebook._kfp_api.registry import Registry
 from kfp_notebook._kfp_api.runs import RunService
+from kfp_notebook._store.logread import chunks
 
 __all__ = ["KfpApi", "routes"]
 
@@ -74,19 +75,24 @@ class _Api:
             raise RequestError(400, "the request body must be a JSON object")
         return data
 
-    def answer(self, produce: Callable[[], Any]) -> None:
+    def attempt(self, produce: Callable[[], Any]) -> tuple[bool, Any]:
+        """(True, what `produce` returned), or (False, None) once the refusal is answered."""
         self.set_header("Content-Type", "application/json")
         self.set_header("X-Content-Type-Options", "nosniff")
         try:
             try:
-                result = produce()
+                return True, produce()
             except ValueError as exc:  # a malformed page_token, filter or page_size
                 raise RequestError(400, f"Invalid input error: {exc}") from exc
         except RequestError as exc:
             self.set_status(exc.status)
             self.finish(json.dumps(error_body(exc)))
-            return
-        self.finish(result if isinstance(result, str) else json.dumps(result))
+            return False, None
+
+    def answer(self, produce: Callable[[], Any]) -> None:
+        ok, result = self.attempt(produce)
+        if ok:
+            self.finish(result if isinstance(result, str) else json.dumps(result))
 
 
 def _make(base: type, name: str, methods: dict[str, Callable[..., Any]]) -> type:
@@ -134,9 +140,20 @@ def _pipeline_by_name(h: _Api, name: str) -> dict[str, Any]:
     raise RequestError(404, f"Pipeline {name!r} not found")
 
 
-def _log(h: _Api, run_id: str, node: str) -> str:
-    h.set_header("Content-Type", "text/plain; charset=utf-8")
-    return h.api.runs.log(run_id, node)
+class _LogStream:
+    """The v1alpha1 node log, streamed in chunks (a 1 GiB log never sits in memory; other
+    requests are served between chunks)."""
+
+    async def get(self: Any, run_id: str, node: str) -> None:
+        ok, path = self.attempt(lambda: self.api.runs.log(run_id, node))
+        if not ok:
+            return  # answered with the error
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        if path is not None:
+            for block in chunks(path):
+                self.write(block)
+                await self.flush()
+        self.finish()
 
 
 def routes(prefix: str, base: type) -> list[tuple[str, type]]:
@@ -180,5 +197,5 @@ def routes(prefix: str, base: type) -> list[tuple[str, type]]:
         for i, (path, methods) in enumerate(table)
     ]
     log = prefix + f"/apis/v1alpha1/runs/{ident}/nodes/{ident}/log"
-    out.append((log, _make(base, "KfpApiLogHandler", {"GET": _log})))
+    out.append((log, type("KfpApiLogHandler", (_LogStream, _Api, base), {})))
     return out

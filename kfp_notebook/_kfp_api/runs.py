@@ -172,7 +172,7 @@ class RunService:
         self.registry.update("runs", run_id, storage_state=state)
         return {}
 
-    def log(self, run_id: str, node: str) -> str:
+    def log(self, run_id: str, node: str) -> Path | None:
         self.entry(run_id)
         record = self.store.get_run(run_id)
         tasks = self.store.get_tasks(run_id) if record is not None else []
@@ -180,7 +180,7 @@ class RunService:
         if task is None:
             raise RequestError(400, f"Failed to read logs for run {run_id}: no pod {node}")
         path = self.store.log_path(run_id, task.task_id)
-        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+        return path if path.exists() else None
 
     @staticmethod
     def dumps(obj: Any) -> str:
