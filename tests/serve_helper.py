@@ -15,6 +15,13 @@ TOKEN = "test-token-" + "x" * 16
 @contextlib.contextmanager
 def serving(root: Path, *extra: str) -> Iterator[str]:
     """Yields the server's URL; stops the server (SIGTERM) afterwards."""
+    with serving_process(root, *extra) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def serving_process(root: Path, *extra: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Yields the server's URL and its process; stops the server (SIGTERM) afterwards."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     proc = subprocess.Popen(
         [sys.executable, "-m", "kfp_notebook._cli", "serve", "--port", "0", "--token", TOKEN,
@@ -25,7 +32,7 @@ def serving(root: Path, *extra: str) -> Iterator[str]:
     try:
         first = proc.stdout.readline()
         assert "KFP v2beta1 API at http://127.0.0.1:" in first, first + proc.stdout.read()
-        yield first.split(" API at ")[1].split()[0]
+        yield first.split(" API at ")[1].split()[0], proc
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)

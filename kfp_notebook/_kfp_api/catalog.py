@@ -9,14 +9,28 @@ import yaml
 from kfp_notebook._errors import RequestError
 from kfp_notebook._kfp_api.convert import ListQuery, experiment_json, pipeline_json, version_json
 from kfp_notebook._kfp_api.registry import Registry
+from kfp_notebook._kfp_api.validate import check_size, check_spec, optional_text
 
-__all__ = ["Catalog", "parse_spec"]
+__all__ = ["Catalog", "dump_spec", "load_documents", "parse_spec"]
+
+# libyaml when PyYAML was built with it: a 30 MiB spec in seconds instead of a minute
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def load_documents(text: str | bytes) -> list[Any]:
+    return [d for d in yaml.load_all(text, Loader=_LOADER) if d]
+
+
+def dump_spec(spec: dict[str, Any]) -> str:
+    return yaml.dump(spec, Dumper=_DUMPER, sort_keys=False)
 
 
 def parse_spec(text: str | bytes) -> dict[str, Any]:
     """The PipelineSpec of an uploaded YAML/JSON file (a platform-spec document may follow)."""
+    check_size(text)
     try:
-        docs = [d for d in yaml.safe_load_all(text) if d]
+        docs = load_documents(text)
     except yaml.YAMLError as exc:
         raise RequestError(400, f"Failed to parse the pipeline file: {exc}") from exc
     spec = docs[0] if docs else None
@@ -25,6 +39,7 @@ def parse_spec(text: str | bytes) -> dict[str, Any]:
     if not isinstance(spec, dict) or "root" not in spec or "pipelineInfo" not in spec:
         raise RequestError(400, "Invalid pipeline spec: a compiled KFP v2 pipeline needs root and"
                        " pipelineInfo")  # fmt: skip
+    check_spec(spec)
     return spec
 
 
@@ -34,14 +49,15 @@ class Catalog:
 
     # ------------------------------------------------------------------ experiments
     def create_experiment(self, body: dict[str, Any]) -> dict[str, Any]:
-        name = body.get("display_name") or ""
+        name = optional_text(body, "display_name")
         if not name:
             raise RequestError(400, "Invalid input error: Experiment must have a non-empty name")
         if self.registry.all("experiments", display_name=name):
             raise RequestError(409, f"Experiment with name {name!r} already exists")
         row = self.registry.insert(
             "experiments", experiment_id=self.registry.new_id(), display_name=name,
-            description=body.get("description") or "", namespace=body.get("namespace") or "",
+            description=optional_text(body, "description"),
+            namespace=optional_text(body, "namespace"),
             storage_state="AVAILABLE",
         )  # fmt: skip
         return experiment_json(row)
@@ -155,8 +171,9 @@ class Catalog:
 
     def resolve_version(self, reference: dict[str, Any]) -> dict[str, Any]:
         """The version a run refers to (the pipeline's latest when only the pipeline is named)."""
-        version_id = reference.get("pipeline_version_id")
-        pipeline_id = reference.get("pipeline_id") or ""
+        where = "pipeline_version_reference."
+        version_id = optional_text(reference, "pipeline_version_id", where)
+        pipeline_id = optional_text(reference, "pipeline_id", where)
         if not version_id:
             versions = self._versions(pipeline_id)
             if not versions:

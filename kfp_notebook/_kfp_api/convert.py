@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kfp_notebook._kfp_api.tasks import rfc3339, task_details
+from kfp_notebook._kfp_api.validate import predicates
 from kfp_notebook._model.states import RunState
 from kfp_notebook._store.records import RunRecord, TaskRecord
 
@@ -136,7 +137,7 @@ class ListQuery:
         parsed = json.loads(raw) if raw else {}
         if not isinstance(parsed, dict):
             raise ValueError("filter must be a JSON object with predicates")
-        self.predicates: list[dict[str, Any]] = parsed.get("predicates") or []
+        self.predicates = predicates(parsed)
 
     def keep(self, row: dict[str, Any]) -> bool:
         return all(_matches(row, p) for p in self.predicates)

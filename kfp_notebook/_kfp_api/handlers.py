@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tornado.ioloop import IOLoop
+
 from kfp_notebook._detached import RunnerSettings
 from kfp_notebook._errors import RequestError
 from kfp_notebook._kfp_api.catalog import Catalog, parse_spec
 from kfp_notebook._kfp_api.registry import Registry
 from kfp_notebook._kfp_api.runs import RunService
+from kfp_notebook._kfp_api.validate import check_size, optional_text, section
 from kfp_notebook._store.logread import chunks
 
 __all__ = ["KfpApi", "routes"]
@@ -67,6 +70,7 @@ class _Api:
         return {k: self.get_query_argument(k) for k in self.request.query_arguments}
 
     def body(self) -> dict[str, Any]:
+        check_size(self.request.body or b"")
         try:
             data = json.loads(self.request.body or b"{}")
         except ValueError as exc:
@@ -75,30 +79,43 @@ class _Api:
             raise RequestError(400, "the request body must be a JSON object")
         return data
 
-    def attempt(self, produce: Callable[[], Any]) -> tuple[bool, Any]:
-        """(True, what `produce` returned), or (False, None) once the refusal is answered."""
-        self.set_header("Content-Type", "application/json")
-        self.set_header("X-Content-Type-Options", "nosniff")
+    @staticmethod
+    def produce(make: Callable[[], Any]) -> tuple[Any, RequestError | None]:
+        """What `make` returns, or the refusal it raised (safe to run off the IOLoop)."""
         try:
             try:
-                return True, produce()
+                return make(), None
             except ValueError as exc:  # a malformed page_token, filter or page_size
                 raise RequestError(400, f"Invalid input error: {exc}") from exc
         except RequestError as exc:
-            self.set_status(exc.status)
-            self.finish(json.dumps(error_body(exc)))
-            return False, None
+            return None, exc
 
-    def answer(self, produce: Callable[[], Any]) -> None:
-        ok, result = self.attempt(produce)
-        if ok:
+    def reply(self, result: Any, error: RequestError | None) -> bool:
+        """Answer a refusal in the backend's shape (False), or set up a success (True)."""
+        self.set_header("Content-Type", "application/json")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        if error is None:
+            return True
+        self.set_status(error.status)
+        self.finish(json.dumps(error_body(error)))
+        return False
+
+    def attempt(self, make: Callable[[], Any]) -> tuple[bool, Any]:
+        result, error = self.produce(make)
+        return self.reply(result, error), result
+
+    async def answer(self, make: Callable[[], Any]) -> None:
+        """Run `make` on a worker thread (parsing a large upload never holds up other
+        requests), then answer on the IOLoop."""
+        result, error = await IOLoop.current().run_in_executor(None, self.produce, make)
+        if self.reply(result, error):
             self.finish(result if isinstance(result, str) else json.dumps(result))
 
 
 def _make(base: type, name: str, methods: dict[str, Callable[..., Any]]) -> type:
-    def wrap(fn: Callable[..., Any]) -> Callable[..., None]:
-        def method(self: Any, *path: str) -> None:
-            self.answer(lambda: fn(self, *path))
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        async def method(self: Any, *path: str) -> None:
+            await self.answer(lambda: fn(self, *path))
 
         return method
 
@@ -109,15 +126,15 @@ def _create_run(h: _Api) -> dict[str, Any]:
     body, api = h.body(), h.api
     version = None
     if body.get("pipeline_spec"):
-        spec = body["pipeline_spec"]
-        spec = spec.get("pipeline_spec", spec) if isinstance(spec, dict) else spec
+        spec = section(body, "pipeline_spec")
+        spec = section(spec, "pipeline_spec", "pipeline_spec.") if "pipeline_spec" in spec else spec
         spec = parse_spec(json.dumps(spec))
     elif body.get("pipeline_version_reference"):
-        version = api.catalog.resolve_version(body["pipeline_version_reference"])
+        version = api.catalog.resolve_version(section(body, "pipeline_version_reference"))
         spec = parse_spec(version["spec"])
     else:
         raise RequestError(400, "a run needs pipeline_spec or pipeline_version_reference")
-    experiment = body.get("experiment_id") or api.catalog.default_experiment()
+    experiment = optional_text(body, "experiment_id") or api.catalog.default_experiment()
     api.catalog.experiment(experiment)
     return api.runs.create(body, spec, version, experiment)
 

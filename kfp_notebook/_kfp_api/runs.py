@@ -13,9 +13,11 @@ import yaml
 
 from kfp_notebook._detached import DetachedRun, DetachedStarter, RunnerSettings, run_like
 from kfp_notebook._errors import RequestError, RunStillRunningError
+from kfp_notebook._kfp_api.catalog import dump_spec, load_documents
 from kfp_notebook._kfp_api.convert import ListQuery, run_json
 from kfp_notebook._kfp_api.registry import Registry
 from kfp_notebook._kfp_api.tasks import log_task_for
+from kfp_notebook._kfp_api.validate import optional_text, section
 from kfp_notebook._model.states import TaskState
 from kfp_notebook._store import layout, operations
 from kfp_notebook._store.reader import StoreReader
@@ -60,7 +62,7 @@ class RunService:
         if cached is None:
             try:
                 text = self.store.read_spec(run_id)
-                cached = next(d for d in yaml.safe_load_all(text) if d)
+                cached = next(iter(load_documents(text)))
             except (OSError, StopIteration, yaml.YAMLError):
                 return {}
             self._specs[run_id] = cached
@@ -77,26 +79,28 @@ class RunService:
     # ------------------------------------------------------------------ starting
     def create(self, body: dict[str, Any], spec: dict[str, Any], version: dict[str, Any] | None,
                experiment_id: str) -> dict[str, Any]:  # fmt: skip
-        config = body.get("runtime_config") or {}
-        params = config.get("parameters") or {}
-        if not isinstance(params, dict):
-            raise RequestError(400, "runtime_config.parameters must be an object")
-        self._check_root(config.get("pipeline_root") or "")
+        config = section(body, "runtime_config")
+        params = section(config, "parameters", "runtime_config.")
+        pipeline_root = optional_text(config, "pipeline_root", "runtime_config.")
+        display_name = optional_text(body, "display_name") or spec["pipelineInfo"]["name"]
+        description = optional_text(body, "description")
+        service_account = optional_text(body, "service_account")
+        self._check_root(pipeline_root)
         run_id = self.registry.new_id()
-        path = layout.write_spec(self.root, run_id, yaml.safe_dump(spec, sort_keys=False))
+        path = layout.write_spec(self.root, run_id, dump_spec(spec))
         self.registry.insert(
             "runs",
             run_id=run_id,
-            display_name=body.get("display_name") or spec.get("pipelineInfo", {}).get("name", ""),
-            description=body.get("description") or "",
+            display_name=display_name,
+            description=description,
             experiment_id=experiment_id,
             pipeline_id=version["pipeline_id"] if version else "",
             pipeline_version_id=version["pipeline_version_id"] if version else "",
             runtime_config={
                 "parameters": params,
-                "pipeline_root": config.get("pipeline_root") or str(self.root),
+                "pipeline_root": pipeline_root or str(self.root),
             },
-            service_account=body.get("service_account") or "",
+            service_account=service_account,
             storage_state="AVAILABLE",
         )
         self._launch(DetachedRun(self.root, run_id, path, self.settings, params))

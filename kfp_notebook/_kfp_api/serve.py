@@ -22,6 +22,7 @@ from tornado import httpserver, web
 from kfp_notebook._detached import RunnerSettings
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._kfp_api.handlers import KfpApi, routes
+from kfp_notebook._kfp_api.validate import MAX_FILE_LENGTH
 from kfp_notebook._runners import DEFAULT_RUNNER
 
 __all__ = ["TokenHandler", "make_app", "serve"]
@@ -36,7 +37,10 @@ class TokenHandler(web.RequestHandler):
     def prepare(self) -> None:
         expected: str = self.settings["kfp_api_token"]
         scheme, _, given = self.request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), expected):
+        same = hmac.compare_digest(  # as bytes: a token may hold any character
+            given.strip().encode("utf-8", "surrogateescape"), expected.encode("utf-8")
+        )
+        if scheme.lower() != "bearer" or not same:
             self.set_status(401)
             self.set_header("Content-Type", "application/json")
             message = "Unauthenticated: send the token printed by `kfp-notebook serve` as "
@@ -100,7 +104,10 @@ def _bind(host: str, port: int) -> list[socket.socket]:
 
 
 async def _run(app: web.Application, sockets: list[Any]) -> None:
-    server = httpserver.HTTPServer(app, max_buffer_size=256 * 1024 * 1024)
+    # A body is refused while it arrives past twice the backend's largest pipeline file (room
+    # for a multipart form around one); what is under it is checked by the handlers.
+    limit = 2 * MAX_FILE_LENGTH
+    server = httpserver.HTTPServer(app, max_buffer_size=limit, max_body_size=limit)
     server.add_sockets(sockets)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
