@@ -75,7 +75,7 @@ SPEC = {
         ("/apis/v2beta1/runs", {"pipeline_version_reference": {"pipeline_version_id": 3}},
          "pipeline_version_id"),
         ("/apis/v2beta1/experiments", {"display_name": 5}, "display_name"),
-    ],  # fmt: skip
+    ],
 )
 def test_wrong_json_types_and_broken_specs_answer_400_and_write_nothing(
     served, path: str, body: dict, said: str

@@ -7,6 +7,7 @@ import argparse
 
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._runners import DEFAULT_RUNNER, check_runner, runner_help
+from kfp_notebook._store.layout import check_run_id
 
 __all__ = ["parser"]
 
@@ -17,6 +18,13 @@ _DESCRIPTION = "Run compiled Kubeflow pipelines locally; list, show, compare and
 def _runner(name: str) -> str:
     try:
         return check_runner(name)
+    except KfpNotebookError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _run_id(text: str) -> str:
+    try:
+        return check_run_id(text)
     except KfpNotebookError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -73,7 +81,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
     run.add_argument("--dry-run", action="store_true", help="list the tasks, run nothing")
     run.add_argument("--from-task", help="resume the latest (or --run-id) run from this task")
-    run.add_argument("--run-id", help="id of the new run, or of the run to resume")
+    run.add_argument("--run-id", type=_run_id, help="id of the new run, or of the run to resume")
     run.add_argument("--quiet", action="store_true", help="do not print task log lines")
     run.add_argument(
         "--verbose",

@@ -19,6 +19,8 @@ import os
 import re
 from pathlib import Path
 
+from kfp_notebook._errors import PipelineInputError
+
 __all__ = [
     "API_INDEX_NAME",
     "ARGUMENTS_FILE",
@@ -29,6 +31,7 @@ __all__ = [
     "RUN_LOG",
     "SPEC_FILE",
     "TASK_LOG",
+    "RunIdError",
     "cancel_request_path",
     "check_run_id",
     "log_path",
@@ -53,11 +56,23 @@ PARTIAL_DIR = ".partial"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]")
 
 
+MAX_RUN_ID = 200  # a folder name: most file systems stop at 255 bytes
+
+
 def check_run_id(run_id: str) -> str:
-    """A run id is one plain name (what `RunStore.new_run_id` makes), never a path."""
-    if not run_id or "/" in run_id or "\\" in run_id or run_id in (".", "..") or "\0" in run_id:
-        raise ValueError(f"not a run id: {run_id!r}")
+    """A run id is one plain name (what `RunStore.new_run_id` makes), never a path; else one
+    PipelineInputError saying what an id may be (a ValueError too, for callers that test it)."""
+    plain = run_id not in ("", ".", "..") and not any(c in run_id for c in "/\\\0")
+    if not plain or len(run_id.encode("utf-8", "surrogateescape")) > MAX_RUN_ID:
+        raise RunIdError(
+            f"{run_id[:60]!r}{'...' if len(run_id) > 60 else ''} is not a run id: a run id is one"
+            f" folder name of at most {MAX_RUN_ID} bytes, without / or \\ (e.g. my-run-1)"
+        )
     return run_id
+
+
+class RunIdError(PipelineInputError, ValueError):
+    """A run id that cannot name a run folder."""
 
 
 def run_dir(root: Path, run_id: str) -> Path:

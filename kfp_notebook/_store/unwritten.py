@@ -39,6 +39,8 @@ def disk_state(path: Path) -> str:
         stat = os.statvfs(path)
     except OSError:
         return ""
+    if stat.f_blocks == 0:  # a pseudo file system (/proc, /sys): no disk to be full
+        return ""
     if stat.f_flag & os.ST_RDONLY:
         return " (the disk holding it is read-only)"
     if stat.f_bavail == 0 or (stat.f_files and stat.f_favail == 0):
