@@ -187,6 +187,36 @@ def test_each_failure_is_one_clear_error(url):
         conn.submit({"pipelineInfo": {"name": "x"}}, {}, "bad", "Default")
 
 
+def test_an_http_server_that_is_not_kfp_is_one_clear_error_at_once(tmp_path, url):
+    import http.server
+    import threading
+    import warnings
+
+    handler = http.server.SimpleHTTPRequestHandler
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        other = f"http://127.0.0.1:{server.server_address[1]}"
+        started = time.monotonic()
+        with pytest.raises(EndpointUnreachableError, match="not a Kubeflow Pipelines API"):
+            Connection(KubeflowRunner(endpoint=other))
+        assert time.monotonic() - started < 5
+        seed = Path(__file__).resolve().parents[1] / "examples" / "seed_pipeline.yaml"
+        cli = subprocess.run(
+            [sys.executable, "-m", "kfp_notebook._cli", "run", str(seed), "--endpoint", other,
+             "--pipeline-root", str(tmp_path / "outputs")],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert cli.returncode == 2 and "not a Kubeflow Pipelines API" in cli.stderr, cli.stderr
+        assert len(cli.stderr.strip().splitlines()) == 1 and time.monotonic() - started < 15
+    finally:
+        server.shutdown()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Connection(KubeflowRunner(endpoint=url, existing_token=TOKEN))
+    assert not [w for w in caught if issubclass(w.category, FutureWarning)], caught
+
+
 def test_the_endpoint_comes_from_KF_PIPELINES_ENDPOINT_like_kfp_client(monkeypatch, url):
     monkeypatch.setenv("KF_PIPELINES_ENDPOINT", url + "/")
     assert KubeflowRunner().resolved_endpoint() == url

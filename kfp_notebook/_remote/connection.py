@@ -8,6 +8,7 @@ import json
 import os
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -67,7 +68,9 @@ class Connection:
         self._probe()
         import kfp
 
-        with self.translate("connecting"):
+        with self.translate("connecting"), warnings.catch_warnings():
+            # kfp.Client warns on every construction that it needs KFP >= 2.0.0-beta.2: noise
+            warnings.filterwarnings("ignore", "This client only works", FutureWarning)
             self.client = kfp.Client(
                 host=self.endpoint,
                 namespace=runner.namespace or "kubeflow",
@@ -83,18 +86,37 @@ class Connection:
             headers["Authorization"] = f"Bearer {self.runner.existing_token}"
         request = urllib.request.Request(self.endpoint + "/apis/v2beta1/healthz", headers=headers)
         try:
-            urllib.request.urlopen(request, timeout=15).close()
+            with urllib.request.urlopen(request, timeout=15) as answer:
+                body = answer.read(65536)
         except urllib.error.HTTPError as exc:
-            if exc.code in (401, 403) and self.runner.credentials is None:
-                raise RemoteAuthError(
-                    f"{self.endpoint} refused the request ({exc.code}): {_TOKEN_HINT}"
-                ) from exc
+            if exc.code in (401, 403):
+                if self.runner.credentials is None:
+                    raise RemoteAuthError(
+                        f"{self.endpoint} refused the request ({exc.code}): {_TOKEN_HINT}"
+                    ) from exc
+                return
+            if self.runner.credentials is None:
+                raise EndpointUnreachableError(self._not_kfp(f"HTTP {exc.code}")) from exc
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise EndpointUnreachableError(
                 f"cannot reach Kubeflow Pipelines at {self.endpoint}: {_reason(exc)}. Check the "
                 "URL (in the cluster: http://ml-pipeline.kubeflow.svc.cluster.local:8888; from "
                 "a laptop: `kubectl port-forward -n kubeflow svc/ml-pipeline 8888:8888`)"
             ) from exc
+        else:  # with credentials, a login page may stand in front of the API: kfp.Client knows
+            try:
+                healthy = json.loads(body)
+            except ValueError:
+                healthy = None
+            if not isinstance(healthy, dict) and self.runner.credentials is None:
+                raise EndpointUnreachableError(self._not_kfp("an answer that is not KFP's"))
+
+    def _not_kfp(self, what: str) -> str:
+        return (
+            f"{self.endpoint} answers, but is not a Kubeflow Pipelines API: its"
+            f" /apis/v2beta1/healthz gave {what}. Check the URL and port (the API server,"
+            " ml-pipeline, serves on 8888; the UI's port 80 proxies it under the same path)"
+        )
 
     @contextlib.contextmanager
     def translate(self, what: str, run_id: str | None = None) -> Iterator[None]:
