@@ -15,7 +15,8 @@ import pytest
 from kfp import dsl
 
 from kfp_notebook import RunState, Session
-from kfp_notebook.executors.subprocess.envs import EnvironmentManager, make_env_spec
+from kfp_notebook.executors.subprocess.env_spec import make_env_spec
+from kfp_notebook.executors.subprocess.envs import EnvironmentManager
 
 IMAGE = "python:3.11"
 

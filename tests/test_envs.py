@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from kfp_notebook._errors import EnvironmentBuildError
-from kfp_notebook.executors.subprocess.envs import MARKER, EnvironmentManager, make_env_spec
+from kfp_notebook.executors.subprocess.env_spec import make_env_spec
+from kfp_notebook.executors.subprocess.envs import MARKER, EnvironmentManager
 
 
 def test_spec_is_normalized_and_keyed_by_content() -> None:

@@ -46,14 +46,14 @@ def test_a_dag_whose_children_finish_together_finishes_once() -> None:
 
     orchestrator._finish_frame = counting  # type: ignore[method-assign]
     root = Frame(id="", component=ir.root, params={}, artifacts={})
-    orchestrator._activate(root)
+    orchestrator.activate(root)
     drain(orchestrator)  # the nested pipeline starts; its two tasks are handed to the runner
     dag = next(node for node in root.children.values() if node.child is not None)
     assert dag.child is not None
     leaves = list(dag.child.children.values())
     assert len(leaves) == 2
     for leaf in leaves:  # both results arrive before the scheduler looks again
-        orchestrator._finish(leaf, S.SUCCEEDED)
+        orchestrator.finish(leaf, S.SUCCEEDED)
     drain(orchestrator)
 
     assert finished.count(dag.id) == 1

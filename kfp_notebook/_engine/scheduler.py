@@ -3,7 +3,8 @@ to a bounded worker pool.
 
 All scheduling state is touched only by the scheduler thread (the one in `run()`); workers
 report back through a queue, so no state needs a lock. One pool bounds every container task of
-the run, across nested DAGs and loops.
+the run, across nested DAGs and loops. Loops are in `loops.py`, the start/skip rules in
+`gates.py`, node creation and its events in `task_tree.py`.
 """
 
 from __future__ import annotations
@@ -14,22 +15,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from kfp_notebook._engine.groups import (
-    collect_iterations,
-    dag_outputs,
-    iteration_inputs,
-    loop_items,
-)
-from kfp_notebook._engine.nodes import Artifacts, Frame, Node, node_kind
+from kfp_notebook._engine.gates import must_rerun, task_held_back
+from kfp_notebook._engine.groups import dag_outputs
+from kfp_notebook._engine.loops import Loops
+from kfp_notebook._engine.nodes import Artifacts, Frame, Node
 from kfp_notebook._engine.resolve import Inputs, resolve_inputs
 from kfp_notebook._engine.task_runner import Outcome, TaskRunner
+from kfp_notebook._engine.task_tree import TaskTree
 from kfp_notebook._errors import KfpNotebookError
-from kfp_notebook._model.events import (
-    EventBus,
-    TaskCreated,
-    TaskFinished,
-    TaskStarted,
-)
+from kfp_notebook._model.events import EventBus, TaskFinished, TaskStarted
 from kfp_notebook._model.states import RunState, TaskKind
 from kfp_notebook._model.states import TaskState as S
 from kfp_notebook._spec.cel import evaluate_condition
@@ -66,7 +60,8 @@ class Orchestrator:
         self.arguments = arguments
         store = getattr(runner, "store", None)  # None when a test drives the scheduler alone
         self.context = RunContext(run_id, str(store.root) if store is not None else "")
-        self._executors = ir.executors
+        self._tree = TaskTree(ir, run_id, bus)
+        self._loops = Loops(self)
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="kfpnb-task")
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._inflight = 0
@@ -79,7 +74,7 @@ class Orchestrator:
     def run(self) -> RunResult:
         root = Frame(id="", component=self.ir.root, params=dict(self.arguments), artifacts={})
         try:
-            self._activate(root)
+            self.activate(root)
             while self._result is None:
                 try:
                     self._inbox.get(timeout=5.0)()
@@ -97,38 +92,28 @@ class Orchestrator:
         self.runner.cancel()
         self._inbox.put(lambda: None)
 
+    # ------------------------------------------------- for loops (scheduler thread)
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    @property
+    def failing(self) -> bool:
+        """A leaf task has failed: from now on only exit handlers start."""
+        return self._failing
+
+    def announce(self, node: Node, parent_id: str | None) -> None:
+        self._tree.created(node, parent_id)
+
     # ------------------------------------------------------------------ frames
-    def _activate(self, frame: Frame) -> None:
+    def activate(self, frame: Frame) -> None:
         tasks = frame.component.get("dag", {}).get("tasks", {})
         for name, task in tasks.items():
-            comp_name = task["componentRef"]["name"]
-            component = self.ir.component(comp_name)
-            node = Node(
-                id=frame.child_id(name),
-                name=name,
-                task=task,
-                component_name=comp_name,
-                component=component,
-                kind=node_kind(task, component, self._executors),
-                frame=frame,
-            )
+            node = self._tree.node(frame.child_id(name), name, task, frame)
             frame.children[name] = node
-            self._created(node, frame.owner.id if frame.owner else None)
+            self.announce(node, frame.owner.id if frame.owner else None)
         frame.pending = len(tasks)
         self._settle(frame)
-
-    def _created(self, node: Node, parent_id: str | None) -> None:
-        self.bus.emit(
-            TaskCreated(
-                self.run_id,
-                node.id,
-                node.name,
-                parent_id,
-                node.kind,
-                node.component_name,
-                tuple(node.upstream),
-            )
-        )
 
     def _schedule(self, frame: Frame) -> None:
         for node in list(frame.children.values()):
@@ -153,56 +138,37 @@ class Orchestrator:
         task_state = S.CANCELLED if cancelled else S.FAILED if failed else S.SUCCEEDED
         message = f"{len(failed)} task(s) inside failed" if failed else ""
         frame.owner.fresh = any(c.fresh for c in children)
-        self._finish(frame.owner, task_state, params, artifacts, message, failure=bool(failed))
+        self.finish(frame.owner, task_state, params, artifacts, message, failure=bool(failed))
 
     # ------------------------------------------------------------------ one node
     def _consider(self, node: Node, frame: Frame) -> None:
         upstream = [frame.children[n] for n in node.upstream]
         if any(not u.state.terminal for u in upstream):
             return
-        if self._cancelled.is_set():
-            self._finish(
-                node,
-                S.CANCELLED,
-                message="not started: the run was cancelled",
-                failure=True,
-                record_subtree=True,
-            )
+        held = task_held_back(
+            node, upstream, cancelled=self._cancelled.is_set(), failing=self._failing
+        )
+        if held is not None:
+            self.finish(node, held[0], message=held[1], failure=True, record_subtree=True)
             return
-        if not node.waits_for_completion:
-            broken = [u.name for u in upstream if u.failure]
-            if broken or (self._failing and not node.runs_after_failures):
-                why = (
-                    f"upstream task {broken[0]!r} did not succeed"
-                    if broken
-                    else "another task failed"
-                )
-                self._finish(
-                    node,
-                    S.SKIPPED,
-                    message=f"not started: {why}",
-                    failure=True,
-                    record_subtree=True,
-                )
-                return
         node.started = True
         try:
             inputs = resolve_inputs(node, frame, self.context)
             condition = node.task.get("triggerPolicy", {}).get("condition")
             if condition and not evaluate_condition(condition, inputs.params):
-                self._finish(
+                self.finish(
                     node, S.SKIPPED, message=f"condition is false: {condition}", record_subtree=True
                 )
                 return
         except KfpNotebookError as exc:
-            self._fail(node, str(exc))
+            self.fail(node, str(exc))
             return
         if node.is_leaf:
             self._submit(node, inputs)
         elif node.kind is TaskKind.LOOP:
-            self._start_loop(node, inputs)
+            self._loops.start(node, inputs)
         elif node.kind is TaskKind.UNSUPPORTED:
-            self._fail(
+            self.fail(
                 node,
                 f"task {node.name!r} uses an executor kind kfp-notebook cannot run "
                 "locally (only containers, Python components and importers).",
@@ -220,11 +186,11 @@ class Orchestrator:
             artifacts=inputs.artifacts,
             owner=node,
         )
-        self._activate(node.child)
+        self.activate(node.child)
 
     def _submit(self, node: Node, inputs: Inputs) -> None:
         node.state = S.RUNNING
-        may_reuse = bool(self.runner.reuse) and not self._must_rerun(node)
+        may_reuse = bool(self.runner.reuse) and not must_rerun(node, self.from_task)
         self._inflight += 1
 
         def job() -> None:
@@ -242,7 +208,7 @@ class Orchestrator:
         failure = outcome.state in (S.FAILED, S.CANCELLED)
         if outcome.state is S.FAILED and not self._first_failure:
             self._first_failure = outcome.message
-        self._finish(
+        self.finish(
             node,
             outcome.state,
             outcome.params,
@@ -253,28 +219,12 @@ class Orchestrator:
             cache_key=outcome.cache_key,
         )
 
-    def _must_rerun(self, node: Node) -> bool:
-        """On resume: the from-task, and every task downstream of a task that ran again."""
-        if self.from_task in (node.name, node.id):
-            return True
-        current: Node | None = node
-        while current is not None:
-            if current.loop is not None:
-                current = current.loop
-            frame = current.frame
-            if frame is None:
-                return False
-            if any(frame.children[u].fresh for u in current.upstream):
-                return True
-            current = frame.owner
-        return False
-
-    def _fail(self, node: Node, message: str) -> None:
+    def fail(self, node: Node, message: str) -> None:
         if not self._first_failure:
             self._first_failure = message
-        self._finish(node, S.FAILED, message=message, failure=True)
+        self.finish(node, S.FAILED, message=message, failure=True)
 
-    def _finish(
+    def finish(
         self,
         node: Node,
         state: S,
@@ -288,7 +238,7 @@ class Orchestrator:
         record_subtree: bool = False,
     ) -> None:
         if record_subtree and node.kind.is_group:
-            self._record_skipped_subtree(node, state, message)
+            self._tree.record_skipped_subtree(node, state, message)
         node.state, node.message, node.failure = state, message, failure
         node.params, node.artifacts = params or {}, artifacts or {}
         if failure and node.is_leaf and state is S.FAILED:
@@ -299,7 +249,7 @@ class Orchestrator:
             )
         )
         if node.loop is not None:
-            self._later(lambda: self._iteration_done(node))
+            self._later(lambda: self._loops.iteration_done(node))
             return
         frame = node.frame
         assert frame is not None
@@ -313,107 +263,6 @@ class Orchestrator:
             self._later(lambda: self._schedule(frame))
         else:
             self._later(lambda: self._finish_frame(frame))
-
-    def _record_skipped_subtree(self, node: Node, state: S, message: str) -> None:
-        """Tasks inside a DAG that will not run are recorded (as `state`), not dropped."""
-        for name, task in node.component.get("dag", {}).get("tasks", {}).items():
-            comp_name = task["componentRef"]["name"]
-            component = self.ir.component(comp_name)
-            child = Node(
-                id=f"{node.id}/{name}",
-                name=name,
-                task=task,
-                component_name=comp_name,
-                component=component,
-                kind=node_kind(task, component, self._executors),
-                frame=None,
-            )
-            self._created(child, node.id)
-            if child.kind.is_group:
-                self._record_skipped_subtree(child, state, message)
-            self.bus.emit(TaskFinished(self.run_id, child.id, state, {}, message))
-
-    # ------------------------------------------------------------------ loops
-    def _start_loop(self, loop: Node, inputs: Inputs) -> None:
-        try:
-            items = loop_items(loop, inputs)
-        except KfpNotebookError as exc:
-            self._fail(loop, str(exc))
-            return
-        loop.state = S.RUNNING
-        self.bus.emit(TaskStarted(self.run_id, loop.id, 1, {"items": len(items)}))
-        for index, item in enumerate(items):
-            it = Node(
-                id=f"{loop.id}[{index}]",
-                name=f"{loop.name}[{index}]",
-                task={},
-                component_name=loop.component_name,
-                component=loop.component,
-                kind=TaskKind.ITERATION,
-                frame=None,
-                loop=loop,
-            )
-            it.child = Frame(
-                id=it.id,
-                component=loop.component,
-                owner=it,
-                **vars(iteration_inputs(loop, inputs, item)),
-            )
-            loop.iterations.append(it)
-            self._created(it, loop.id)
-        loop.remaining_iterations = len(items)
-        if not items:
-            self._finish(loop, S.SUCCEEDED, *collect_iterations(loop))
-            return
-        self._start_iterations(loop)
-
-    def _start_iterations(self, loop: Node) -> None:
-        limit = int(loop.task.get("iteratorPolicy", {}).get("parallelismLimit", 0) or 0)
-        while loop.next_iteration < len(loop.iterations) and (
-            limit <= 0 or loop.active_iterations < limit
-        ):
-            it = loop.iterations[loop.next_iteration]
-            loop.next_iteration += 1
-            loop.active_iterations += 1
-            if self._cancelled.is_set() or (self._failing and not loop.runs_after_failures):
-                cancelled = self._cancelled.is_set()
-                self._finish(
-                    it,
-                    S.CANCELLED if cancelled else S.SKIPPED,
-                    message="not started: "
-                    + ("the run was cancelled" if cancelled else "another task failed"),
-                    failure=True,
-                )
-                continue
-            it.state = S.RUNNING
-            self.bus.emit(TaskStarted(self.run_id, it.id, 1, {}))
-            assert it.child is not None
-            self._activate(it.child)
-
-    def _iteration_done(self, it: Node) -> None:
-        loop = it.loop
-        assert loop is not None
-        loop.active_iterations -= 1
-        loop.remaining_iterations -= 1
-        if loop.remaining_iterations > 0:
-            self._start_iterations(loop)
-            return
-        failed = [i for i in loop.iterations if i.failure]
-        loop.fresh = any(i.fresh for i in loop.iterations)
-        params, artifacts = collect_iterations(loop)
-        state = (
-            S.CANCELLED
-            if self._cancelled.is_set() and failed
-            else (S.FAILED if failed else S.SUCCEEDED)
-        )
-        self._finish(
-            loop,
-            state,
-            params,
-            artifacts,
-            f"{len(failed)} iteration(s) failed" if failed else "",
-            failure=bool(failed),
-        )
 
     def _later(self, fn: Callable[[], None]) -> None:
         """Run `fn` on the scheduler thread after what is queued (no deep recursion)."""

@@ -11,7 +11,6 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +70,7 @@ class DockerExecutor:
     ) -> str:
         command = parse_lightweight(container)
         if command is not None:
-            return f"image:{self.images.derived(command, _kfp(command), log)}"
+            return f"image:{self.images.derived(command, log)}"
         return f"image:{self.images.ensure_present(str(container['image']), log)}"
 
     # ------------------------------------------------------------------ execution
@@ -81,7 +80,7 @@ class DockerExecutor:
         check_mount_targets(self.options, root)
         env = {"PYTHONUNBUFFERED": "1", "HOME": "/tmp", **launch.env}
         if command is not None:
-            image = self.images.derived(command, _kfp(command), launch.on_log)
+            image = self.images.derived(command, launch.on_log)
             run = _lightweight_run(command, launch)
             env["_KFP_RUNTIME"] = "true"
         else:
@@ -142,10 +141,6 @@ class DockerExecutor:
         self.cancel()
         with contextlib.suppress(Exception):
             self.client.close()
-
-
-def _kfp(command: LightweightCommand) -> str:
-    return command.kfp_requirement or f"kfp=={metadata.version('kfp')}"
 
 
 def _lightweight_run(command: LightweightCommand, launch: Launch) -> dict[str, Any]:

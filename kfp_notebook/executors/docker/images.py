@@ -19,7 +19,7 @@ from filelock import FileLock
 from kfp_notebook._errors import EnvironmentBuildError, ExecutorUnavailableError
 from kfp_notebook._spec.lightweight import LightweightCommand
 from kfp_notebook.executors.docker.client import IMAGE_LABEL, engine_labels
-from kfp_notebook.executors.subprocess.envs import make_env_spec
+from kfp_notebook.executors.subprocess.env_spec import command_env_spec, kfp_requirement
 
 __all__ = ["ImageCache", "remove_derived_images"]
 
@@ -59,17 +59,13 @@ class ImageCache:
                     "set base_image= on the component to an image you have."
                 ) from None
 
-    def derived(self, command: LightweightCommand, kfp: str, log: Callable[[str], None]) -> str:
+    def derived(self, command: LightweightCommand, log: Callable[[str], None]) -> str:
         """Tag of the image for this component's base image and requirements, built if needed."""
         import docker.errors
 
         base_id = self.ensure_present(command.image, log)
-        spec = make_env_spec(
-            command.packages,
-            no_deps=[kfp],
-            index_urls=command.index_urls,
-            trusted_hosts=command.trusted_hosts,
-        )
+        kfp = kfp_requirement(command)
+        spec = command_env_spec(command)
         key = hashlib.sha256(json.dumps([base_id, spec.key]).encode()).hexdigest()[:16]
         tag = f"{REPOSITORY}:{key}"
         if tag in self._present:

@@ -1,49 +1,31 @@
-"""Cached task environments: one virtualenv per (python, requirement set, index urls), built
-once under a cross-process lock with a completion marker written last, reused everywhere."""
+"""Cached task environments: one virtualenv per `EnvSpec` (env_spec.py), built once under a
+cross-process lock with a completion marker written last, reused everywhere; listing and gc."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
 from kfp_notebook._errors import EnvironmentBuildError
 from kfp_notebook.executors.subprocess.build_steps import BuildCancelled, held, run_step
+from kfp_notebook.executors.subprocess.env_spec import EnvSpec
 
-__all__ = ["BuildCancelled", "EnvInfo", "EnvSpec", "EnvironmentManager", "make_env_spec"]
+__all__ = ["BuildCancelled", "EnvInfo", "EnvironmentManager"]
 
 MARKER = ".kfp-notebook-env.json"
 LAST_USED = ".last-used"
 IN_USE = ".in-use"  # every process using the environment holds a shared flock on it
 INSTALLERS = ("uv", "pip")
-
-
-@dataclass(frozen=True)
-class EnvSpec:
-    python_version: str
-    requirements: tuple[str, ...]
-    no_deps_requirements: tuple[str, ...]
-    index_urls: tuple[str, ...]
-    trusted_hosts: tuple[str, ...] = ()
-
-    @property
-    def key(self) -> str:
-        blob = json.dumps(asdict(self), sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -54,74 +36,6 @@ class EnvInfo:
     size_bytes: int
     last_used: datetime
     spec: dict[str, object]
-
-
-def _normalize(texts: Sequence[str], python_version: str) -> tuple[str, ...]:
-    """PEP 503 names, markers evaluated for the target python, one entry per package."""
-    merged: dict[str, Requirement] = {}
-    for text in texts:
-        try:
-            req = Requirement(text)
-        except InvalidRequirement as exc:
-            raise EnvironmentBuildError(
-                f"{text!r} is not a valid requirement ({exc}). Fix packages_to_install."
-            ) from None
-        if req.marker is not None and not req.marker.evaluate({"python_version": python_version}):
-            continue
-        req.marker = None
-        req.name = canonicalize_name(req.name)
-        known = merged.get(req.name)
-        if known is not None:
-            _check_compatible(known, req)
-            known.specifier &= req.specifier
-            known.extras |= req.extras
-        else:
-            merged[req.name] = req
-    return tuple(sorted(str(r) for r in merged.values()))
-
-
-def _check_compatible(a: Requirement, b: Requirement) -> None:
-    for pinned, other in ((a, b), (b, a)):
-        pins = [s.version for s in pinned.specifier if s.operator == "=="]
-        for version in pins:
-            if "*" not in version and not other.specifier.contains(version, prereleases=True):
-                raise EnvironmentBuildError(
-                    f"conflicting requirements for {a.name}: {str(a)!r} and {str(b)!r} cannot "
-                    "both hold in one environment. Keep one of them in packages_to_install."
-                )
-
-
-def make_env_spec(
-    packages: Sequence[str],
-    *,
-    no_deps: Sequence[str] = (),
-    index_urls: Sequence[str] = (),
-    trusted_hosts: Sequence[str] = (),
-    python: str = sys.executable,
-) -> EnvSpec:
-    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    if python != sys.executable:
-        out = subprocess.run(
-            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        version = out.stdout.strip()
-    requirements = _normalize(packages, version)
-    pinned = _normalize(no_deps, version)
-    for req in pinned:
-        name = canonicalize_name(Requirement(req).name)
-        for other in requirements:
-            if canonicalize_name(Requirement(other).name) == name:
-                _check_compatible(Requirement(req), Requirement(other))
-    return EnvSpec(
-        version,
-        requirements,
-        pinned,
-        tuple(dict.fromkeys(index_urls)),
-        tuple(dict.fromkeys(trusted_hosts)),
-    )
 
 
 def _default_root() -> Path:

@@ -15,16 +15,19 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
-
-from kfp_notebook._errors import EnvironmentBuildError, ExecutorUnavailableError
+from kfp_notebook._errors import ExecutorUnavailableError
 from kfp_notebook._procs import stop_process_group
 from kfp_notebook._spec.lightweight import LightweightCommand, write_component_module
 from kfp_notebook._spec.placeholders import resolve_command
 from kfp_notebook._spec.types import ContainerSpec
 from kfp_notebook.executors.base import Launch
 from kfp_notebook.executors.subprocess.containers import ParsedContainers
-from kfp_notebook.executors.subprocess.envs import EnvironmentManager, EnvSpec, make_env_spec
+from kfp_notebook.executors.subprocess.env_spec import (
+    check_installed,
+    command_env_spec,
+    requirement_name,
+)
+from kfp_notebook.executors.subprocess.envs import EnvironmentManager
 from kfp_notebook.executors.subprocess.local_container import (
     MODES,
     ContainersMode,
@@ -42,12 +45,6 @@ __all__ = ["SubprocessExecutor"]
 _BOOTSTRAP = str(Path(__file__).resolve().parent / "scripts" / "_kfpnb_task_bootstrap.py")
 _DRAIN_SECONDS = 1.0  # output still arriving this long after the task's process ended is cut
 _ISOLATING_VARS = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "PYTHONSAFEPATH")
-
-
-def _host_kfp_requirement() -> str:
-    from importlib import metadata  # imported when used: it costs more than the rest here
-
-    return f"kfp=={metadata.version('kfp')}"
 
 
 class SubprocessExecutor:
@@ -104,15 +101,11 @@ class SubprocessExecutor:
         if digest in self._checked:  # same container, same answer
             return
         if self.use_venv:
-            self._spec(command)
+            command_env_spec(command)
         else:
-            self._check_installed(command, task_name)
+            check_installed(command, task_name)
         with self._lock:
             self._checked.add(digest)
-
-    @staticmethod
-    def _kfp(command: LightweightCommand) -> str:
-        return command.kfp_requirement or _host_kfp_requirement()
 
     def prepare(
         self,
@@ -129,10 +122,10 @@ class SubprocessExecutor:
             return known[1]
         command = self._command(container, container.get("image", "?"))
         if not self.use_venv:
-            self._check_installed(command, command.function_name)
+            check_installed(command, command.function_name)
             result = (sys.executable, f"interpreter:{sys.executable}")
         else:
-            spec = self._spec(command)
+            spec = command_env_spec(command)
             python = self.envs.ensure(spec, log, cancelled)
             fd = self.envs.hold(python)
             with self._lock:
@@ -152,45 +145,9 @@ class SubprocessExecutor:
         for container in containers:
             with contextlib.suppress(Exception):  # an optimisation; prepare() reports problems
                 command = self._command(container, container.get("image", "?"))
-                if self.use_venv and not self.envs.is_built(self._spec(command)):
+                if self.use_venv and not self.envs.is_built(command_env_spec(command)):
                     continue
                 self.prepare(container, lambda line: None)
-
-    def _spec(self, command: LightweightCommand) -> EnvSpec:
-        return make_env_spec(
-            command.packages,
-            no_deps=[self._kfp(command)],
-            index_urls=command.index_urls,
-            trusted_hosts=command.trusted_hosts,
-        )
-
-    def _check_installed(self, command: LightweightCommand, task_name: str) -> None:
-        from importlib import metadata
-
-        missing = []
-        for text in command.packages:
-            try:
-                req = Requirement(text)
-            except InvalidRequirement:
-                raise EnvironmentBuildError(
-                    f"task {task_name!r}: {text!r} is not a valid requirement."
-                ) from None
-            if req.marker is not None and not req.marker.evaluate():
-                continue
-            try:
-                version = metadata.version(req.name)
-            except metadata.PackageNotFoundError:
-                missing.append(text)
-                continue
-            if req.specifier and not req.specifier.contains(version, prereleases=True):
-                missing.append(f"{text} (found {version})")
-        if missing:
-            raise EnvironmentBuildError(
-                f"task {task_name!r} needs {', '.join(missing)}, which this interpreter "
-                f"({sys.executable}) does not have. With use_venv=False tasks run in this "
-                "interpreter: install them here, or use the default use_venv=True to get a "
-                "cached environment per requirement set."
-            )
 
     # ------------------------------------------------------------------ execution
     def execute(self, launch: Launch) -> int:
@@ -276,7 +233,7 @@ class SubprocessExecutor:
                 return None
             zygote = self._zygotes.get(python)
             if zygote is None or not zygote.alive:
-                names = [_requirement_name(p) for p in command.packages]
+                names = [requirement_name(p) for p in command.packages]
                 try:
                     zygote = Zygote(
                         python, self._task_env(), [n for n in names if n], self.use_venv
@@ -313,10 +270,3 @@ class SubprocessExecutor:
         self._logs.close()
         for fd in held:
             os.close(fd)
-
-
-def _requirement_name(text: str) -> str | None:
-    try:
-        return Requirement(text).name
-    except InvalidRequirement:
-        return None
