@@ -4,7 +4,8 @@ kernel (the engine falls back to the pipeline's name elsewhere)."""
 from __future__ import annotations
 
 import os
-import sys
+
+from kfp_notebook._api.kernel import kernel_shell
 
 __all__ = ["kernel_experiment"]
 
@@ -17,11 +18,8 @@ def kernel_experiment() -> str | None:
     through `__session__` in the user namespace (ipykernel) and the `JPY_SESSION_NAME`
     environment variable (jupyter_server); either may be a path, a URI or, in some front ends,
     an opaque id, so only a value naming an .ipynb file is taken."""
-    ipython = sys.modules.get("IPython")
-    if ipython is None:
-        return None
-    shell = ipython.get_ipython()
-    if shell is None or getattr(shell, "kernel", None) is None:
+    shell = kernel_shell()
+    if shell is None:
         return None
     candidates = (
         getattr(shell, "user_ns", {}).get("__session__"),

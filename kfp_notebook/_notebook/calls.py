@@ -13,8 +13,8 @@ import warnings
 from typing import Any
 
 import kfp_notebook._api.session as api
+from kfp_notebook._api.kernel import in_kernel
 from kfp_notebook._api.run import Run
-from kfp_notebook._notebook.entry import in_kernel
 from kfp_notebook._spec.ir import PipelineIR, load_pipeline
 
 __all__ = ["KfpLocalSettingsMapped", "install_call_hook", "uninstall_call_hook"]
@@ -35,7 +35,7 @@ def _kfp_local_settings() -> dict[str, Any] | None:
         return None
     runner = config.runner
     if type(runner).__name__ == "DockerRunner":
-        ours: Any = "docker"
+        ours: Any = api.DockerRunner()
     else:
         ours = api.SubprocessRunner(use_venv=bool(getattr(runner, "use_venv", True)))
     return {

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import kfp_notebook._api.session as api
+from kfp_notebook._api.kernel import in_kernel
 from kfp_notebook._api.run import Run
 from kfp_notebook._api.session import run as api_run
 
@@ -18,16 +18,6 @@ if TYPE_CHECKING:
     from kfp_notebook._views.comparison import Comparison
 
 __all__ = ["compare", "in_kernel", "init", "run"]
-
-
-def in_kernel() -> bool:
-    """Whether this process is a Jupyter kernel that can display widgets."""
-    if "IPython" not in sys.modules:
-        return False
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def run(
