@@ -7,7 +7,7 @@ BIN := $(shell $(PYTHON) -c "import os, sys; print(os.path.dirname(sys.executabl
 JLPM = $(BIN)/jlpm
 
 .PHONY: install install-dev demo lint lint-ts test test-fast test-ts setup-system bench \
-	bench-docker bench-widget typescript conformance test-kfp-lowest
+	bench-docker bench-widget bench-widget-paint typescript conformance test-kfp-lowest
 
 install:  ## the package and its front ends, nothing else
 	$(PIP) install --quiet -e .
@@ -63,6 +63,9 @@ bench-docker: install-dev
 
 bench-widget: install-dev
 	$(PYTHON) bench/widget.py
+
+bench-widget-paint: install-dev  ## the run widget's first paint in Chromium (ci/setup_browser.sh)
+	$(PYTHON) bench/widget_paint.py
 
 .PHONY: conformance
 conformance: install

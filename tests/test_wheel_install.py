@@ -112,6 +112,7 @@ def _assert_wheel_holds_front_ends(wheel: Path) -> None:
     data = next(n.split("/")[0] for n in names if n.split("/")[0].endswith(".data"))
     for name in (
         "kfp_notebook/static/widget.js",
+        "kfp_notebook/static/widget-standalone.js",
         "kfp_notebook/static/widget.css",
         "kfp_notebook/static/compare.js",
         "kfp_notebook/labextension/package.json",
@@ -120,6 +121,8 @@ def _assert_wheel_holds_front_ends(wheel: Path) -> None:
         f"{data}/data/etc/jupyter/jupyter_server_config.d/kfp_notebook.json",
     ):
         assert name in names, f"{name} is not in {wheel.name}"
+    chunks = [n for n in names if n.startswith("kfp_notebook/static/chunks/elk-")]
+    assert chunks, f"the layout engine's chunk is not in {wheel.name}"
 
 
 def _assert_installed_front_ends(venv: Path, package: Path) -> None:

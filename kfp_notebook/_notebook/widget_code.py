@@ -1,16 +1,18 @@
 """The ES module the run widget syncs: a small loader, so a saved notebook does not keep the
-~240 KB bundle once per widget. The loader imports the bundle from the Jupyter server extension
-(same version only, by digest) and otherwise asks the kernel, which sends it in a message.
+bundle once per widget. The loader imports the bundle (about 200 KB; it fetches its layout
+engine, about 1.5 MB, as a chunk beside it when it first draws the graph) from the Jupyter server
+extension (same version only, by digest) and otherwise asks the kernel, which sends the
+standalone bundle (one file of about 1.7 MB, the layout engine included) in a message.
 
-Front ends without a Jupyter server page (VS Code, Colab) get the bundle itself, as does anyone
-who sets KFP_NOTEBOOK_WIDGET_INLINE=1."""
+Front ends without a Jupyter server page (VS Code, Colab) get the standalone bundle itself, as
+does anyone who sets KFP_NOTEBOOK_WIDGET_INLINE=1."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from kfp_notebook._views.widget_bundle import BUNDLE, bundle_digest
+from kfp_notebook._views.widget_bundle import STANDALONE, bundle_digest
 
 __all__ = ["bundle_source", "esm"]
 
@@ -71,17 +73,19 @@ export default {
 
 
 def bundle_source() -> str:
-    """The bundle itself ("" when the front end was not built)."""
+    """The standalone bundle, for the kernel fallback ("" when the front end was not built): a
+    module imported from a blob: URL cannot fetch chunks beside it."""
     try:
-        return BUNDLE.read_text(encoding="utf-8")
+        return STANDALONE.read_text(encoding="utf-8")
     except OSError:
         return ""
 
 
 def esm(environ: dict[str, str] | None = None) -> str | Path:
-    """What the widget syncs as `_esm`: the loader, or the bundle where no server page is."""
+    """What the widget syncs as `_esm`: the loader, or the standalone bundle where no server
+    page is."""
     environ = dict(os.environ) if environ is None else environ
     inline = environ.get("KFP_NOTEBOOK_WIDGET_INLINE", "") not in ("", "0")
     if inline or any(name in environ for name in _INLINE_HOSTS):
-        return BUNDLE
+        return STANDALONE
     return LOADER.replace("@DIGEST@", bundle_digest())

@@ -14,6 +14,7 @@ Endpoints, under `<base_url>kfp-notebook/api`:
 - `GET roots/ID/compare?runs=A,B[,...]` or `?experiment=E&last=N`: runs side by side
 - `GET roots/ID/trend?experiment=E&metric=M`: one metric over an experiment's runs
 - `GET widget.js?v=DIGEST`: the run widget's bundle (a saved notebook keeps only a loader)
+- `GET chunks/NAME.js`: a chunk the bundle imports on demand (`elk-HASH.js`, the layout engine)
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from kfp_notebook._server._handlers import (
     TokenHandler,
 )
 from kfp_notebook._server._logs import LogHandler
-from kfp_notebook._server._widget import WidgetBundleHandler
+from kfp_notebook._server._widget import WidgetBundleHandler, WidgetChunkHandler
 
 __all__ = ["KfpNotebookServer", "routes"]
 
@@ -48,6 +49,7 @@ def routes(base: str) -> list[tuple[str, type[BaseHandler]]]:
     return [
         (base + r"/roots", RootsHandler),
         (base + r"/widget\.js", WidgetBundleHandler),
+        (base + r"/chunks/(?P<name>[A-Za-z0-9_-]+\.js)", WidgetChunkHandler),
         (root + r"/token", TokenHandler),
         (root + r"/pipelines", PipelinesHandler),
         (root + r"/experiments", ExperimentsHandler),

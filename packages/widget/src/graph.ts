@@ -1,5 +1,6 @@
 // The task graph: ELK lays out tasks and their groups (see layout.ts), SVG draws them, the mouse
-// pans and zooms, a click selects a task. Layout runs only when the set of tasks changes.
+// pans and zooms, a click selects a task. Layout runs only when the set of tasks changes. Until
+// the first layout (its engine loads on demand) a note stands in for the graph.
 import {
   formatDuration,
   elapsed,
@@ -23,6 +24,7 @@ export class TaskGraph {
   readonly el: HTMLDivElement;
   private readonly svg = svg("svg", { class: "kfpnb-graph-svg" });
   private readonly viewport = svg("g");
+  private readonly note = document.createElement("div");
   private layoutKey = "";
   private laying = false;
   private relayout = false;
@@ -44,8 +46,10 @@ export class TaskGraph {
   constructor(private readonly onSelect: (taskId: string) => void) {
     this.el = document.createElement("div");
     this.el.className = "kfpnb-graph";
+    this.note.className = "kfpnb-graph-note";
+    this.note.textContent = "Laying out the task graph…";
     this.svg.append(this.viewport);
-    this.el.append(this.svg);
+    this.el.append(this.note, this.svg);
     this.enablePanZoom();
     this.resize.observe(this.el);
   }
@@ -81,7 +85,12 @@ export class TaskGraph {
           this.paint();
         }
       })
-      .catch((error: unknown) => console.error("kfp-notebook: graph layout failed", error))
+      .catch((error: unknown) => {
+        console.error("kfp-notebook: graph layout failed", error);
+        if (!this.layout) {
+          this.note.textContent = `The task graph could not be laid out: ${error}`;
+        }
+      })
       .finally(() => {
         this.laying = false;
         if (this.relayout) {
@@ -176,6 +185,7 @@ export class TaskGraph {
     const defs = svg("defs");
     defs.append(marker);
     this.viewport.append(defs, groups, edges, leaves);
+    this.note.remove();
     this.layout = layout;
     this.moved = false;
     this.fit();

@@ -1,8 +1,10 @@
 // The task graph's layout: ELK's layered algorithm on the compound graph of the run (loops,
 // iterations, conditions, nested pipelines and exit handlers are groups holding their tasks), so
 // a group sits next to the tasks it depends on. Coordinates come back absolute (root-relative).
-import ELK from "elkjs/lib/elk.bundled.js";
-import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
+// ELK is 96% of the widget's code: it is imported on first layout, so the header, status and
+// logs show before it arrives (built as a chunk of its own beside widget.js; see the package's
+// build:widget script).
+import type { ELK as ElkApi, ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
 import { isLeafKind, type TaskJSON } from "@kfp-notebook/shared";
 
 export const NODE_W = 150;
@@ -81,9 +83,21 @@ export function elkGraph(tasks: TaskJSON[]): ElkNode {
   return root;
 }
 
-const elk = new ELK();
+let engine: Promise<ElkApi> | null = null;
+
+/** The layout engine, loaded on first use (again after a failed load). */
+export function layoutEngine(): Promise<ElkApi> {
+  if (!engine) {
+    engine = import("./elk").then(({ default: ELK }) => new ELK());
+    engine.catch(() => {
+      engine = null;
+    });
+  }
+  return engine;
+}
 
 export async function layoutTasks(tasks: TaskJSON[]): Promise<GraphLayout> {
+  const elk = await layoutEngine();
   const laid = await elk.layout(elkGraph(tasks));
   const boxes = new Map<string, Box>();
   const visit = (node: ElkNode) => {
