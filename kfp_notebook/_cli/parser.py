@@ -4,6 +4,7 @@ type of a `--runner` value (checked by the runner registry, so a wrong name exit
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._runners import DEFAULT_RUNNER, check_runner, runner_help
@@ -29,24 +30,23 @@ def _run_id(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value}: give 0 or more lines")
-    return value
+def _whole(minimum: int, what: str) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `minimum` (`what` says what it counts)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value}: give at least {minimum} {what}")
+        return value
+
+    return parse
 
 
-def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: give at least 1 parallel task")
-    return value
+_count = _whole(0, "lines")
+_workers = _whole(1, "parallel task")
 
 
 def parser() -> argparse.ArgumentParser:
