@@ -4,6 +4,8 @@ and keeps an HTML artifact's script away from the page."""
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 GREEN = "rgb(187, 247, 208)"
 
 
@@ -15,7 +17,8 @@ def test_quickstart_notebook_live_widget(jupyterlab, page, screenshot) -> None:
     jupyterlab.open(page, "notebooks/quickstart.ipynb")
     # not awaited: the command's promise settles only when every cell has run
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-    widget = _widget(page)
+    # the quick-start run's widget, not the direct call's further down the notebook
+    widget = page.locator(".kfpnb-root", has=page.locator(".kfpnb-node[data-id='slow-report']"))
     widget.wait_for(timeout=180_000)
 
     # a log line of a task shows while that task still runs
@@ -35,7 +38,7 @@ def test_quickstart_notebook_live_widget(jupyterlab, page, screenshot) -> None:
     assert statuses and set(statuses) == {"SUCCEEDED"}, statuses
     fills = leaves.evaluate_all("ns => ns.map(n => getComputedStyle(n.querySelector('rect')).fill)")
     assert set(fills) == {GREEN}, fills
-    assert "of" in widget.locator(".kfpnb-progress").inner_text()
+    expect(widget.locator(".kfpnb-progress")).to_contain_text(" of ", timeout=30_000)
 
     widget.locator(".kfpnb-node[data-id='make-data']").click()
     table = widget.locator(".kfpnb-preview-table table")

@@ -63,17 +63,17 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   });
   allLogs.addEventListener("click", () => select(""));
 
-  function refresh(): void {
+  // The header (title, status, progress, clock) needs no layout: it is filled at once on
+  // render, the graph and panels on the next frame, once the view is in the page.
+  function paintHeader(): number {
     const run = model.get("run");
-    const tasks = model.get("tasks") ?? [];
-    const selected = model.get("selected") ?? "";
     const now = run.status === "RUNNING" ? Date.now() / 1000 : (run.finished ?? Date.now() / 1000);
     title.textContent = `${run.pipeline_name || "run"} · ${run.run_id}`;
     badge.textContent = run.status;
     badge.setAttribute("data-status", run.status);
     badge.style.background = statusColour(run.status).stroke;
     root.setAttribute("data-status", run.status);
-    const { done, total } = progress(tasks);
+    const { done, total } = progress(model.get("tasks") ?? []);
     count.textContent = `${done} of ${total} tasks`;
     clock.textContent = run.created ? formatDuration(elapsed(run.created, now, now)) : "";
     if (run.status !== "RUNNING") {
@@ -82,6 +82,13 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       const failed = run.status === "FAILED" || run.status === "CANCELLED";
       message.textContent = failed ? run.message : "";
     }
+    return now;
+  }
+
+  function refresh(): void {
+    const now = paintHeader();
+    const tasks = model.get("tasks") ?? [];
+    const selected = model.get("selected") ?? "";
     const shown = shownTask(tasks, selected);
     graph.update(tasks, shown, now);
     const counts = model.get("log_counts") ?? {};
@@ -107,6 +114,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       refresh();
     }
   }, 500);
+  paintHeader();
   requestAnimationFrame(refresh);
   return () => {
     window.clearInterval(timer);
