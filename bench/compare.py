@@ -28,7 +28,7 @@ from serve import serve  # noqa: E402
 
 from kfp_notebook import RunState, Session  # noqa: E402
 from kfp_notebook._store.reader import StoreReader  # noqa: E402
-from kfp_notebook._views.compare import compare_runs  # noqa: E402
+from kfp_notebook._views.compare.model import compare_runs  # noqa: E402
 
 TARGET_MS = 300.0
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from kfp_notebook import RunState, Session  # noqa: E402
 from kfp_notebook._store.reader import StoreReader  # noqa: E402
-from kfp_notebook._views.compare import compare_runs  # noqa: E402
+from kfp_notebook._views.compare.model import compare_runs  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 BUNDLE = ROOT / "kfp_notebook" / "static" / "compare.js"

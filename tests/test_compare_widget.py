@@ -10,7 +10,7 @@ from IPython.utils.capture import capture_output
 
 import kfp_notebook
 from kfp_notebook._notebook.compare_widget import CompareWidget, NotebookComparison
-from kfp_notebook._views.comparison import Comparison
+from kfp_notebook._views.compare.comparison import Comparison
 from tests.support.compare_pipelines import Runs, make_runs
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 import kfp_notebook._api.session as _sessions
 from kfp_notebook._api.run import Run
 from kfp_notebook._store.reader import StoreReader
-from kfp_notebook._views.compare import ComparisonError, compare_runs, select_runs
-from kfp_notebook._views.comparison import Comparison
-from kfp_notebook._views.trend import trend
+from kfp_notebook._views.compare.comparison import Comparison
+from kfp_notebook._views.compare.model import ComparisonError, compare_runs, select_runs
+from kfp_notebook._views.compare.trend import trend
 
 __all__ = ["compare"]
 

@@ -113,10 +113,10 @@ def cancel(args: argparse.Namespace) -> int:
 
 
 def compare(args: argparse.Namespace) -> int:
-    from kfp_notebook._views.compare import ComparisonError, compare_runs, select_runs
-    from kfp_notebook._views.compare_tables import to_csv
-    from kfp_notebook._views.compare_text import comparison_text, trend_text
-    from kfp_notebook._views.trend import trend
+    from kfp_notebook._views.compare.model import ComparisonError, compare_runs, select_runs
+    from kfp_notebook._views.compare.tables import to_csv
+    from kfp_notebook._views.compare.text import comparison_text, trend_text
+    from kfp_notebook._views.compare.trend import trend
 
     if args.json and args.csv:
         raise ComparisonError("choose one of --json and --csv")

@@ -13,7 +13,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from kfp_notebook._views.comparison import Comparison
+from kfp_notebook._views.compare.comparison import Comparison
 
 __all__ = ["CompareWidget", "NotebookComparison"]
 

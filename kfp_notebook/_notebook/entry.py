@@ -15,7 +15,7 @@ from kfp_notebook._api.run import Run
 from kfp_notebook._api.session import run as api_run
 
 if TYPE_CHECKING:
-    from kfp_notebook._views.comparison import Comparison
+    from kfp_notebook._views.compare.comparison import Comparison
 
 __all__ = ["compare", "in_kernel", "init", "run"]
 

@@ -1,4 +1,4 @@
-"""REST handlers for experiments and comparisons, thin over `_views/compare.py`:
+"""REST handlers for experiments and comparisons, thin over `_views/compare/`:
 
 - `GET roots/ID/experiments`: experiment names with their run counts
 - `GET roots/ID/compare?runs=A,B,C` (2 to 10 runs) or `?experiment=E[&last=N]`: `ComparisonJSON`
@@ -16,13 +16,13 @@ from tornado import web
 
 from kfp_notebook._server._handlers import BaseHandler
 from kfp_notebook._server._paths import PathRefused, confine_uri
-from kfp_notebook._views.compare import (
+from kfp_notebook._views.compare.model import (
     ComparisonError,
     Resolve,
     compare_runs,
     select_runs,
 )
-from kfp_notebook._views.trend import trend
+from kfp_notebook._views.compare.trend import trend
 
 __all__ = ["CompareHandler", "ExperimentsHandler", "TrendHandler"]
 

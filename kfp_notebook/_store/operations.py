@@ -19,7 +19,6 @@ from kfp_notebook._store.liveness import ENGINE_GONE, TASK_INTERRUPTED, engine_g
 __all__ = ["delete_run", "open_index", "reap_dead_runs", "request_cancel"]
 
 
-
 def open_index(root: Path) -> sqlite3.Connection:
     """A read-write connection (autocommit; callers open their own transactions)."""
     db = sqlite3.connect(

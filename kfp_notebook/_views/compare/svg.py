@@ -7,7 +7,7 @@ import html
 from collections.abc import Sequence
 from datetime import datetime
 
-from kfp_notebook._views.compare_tables import format_value
+from kfp_notebook._views.compare.tables import format_value
 from kfp_notebook._views.shape import RocPoint, TrendJSON
 
 __all__ = ["COLORS", "roc_svg", "trend_svg"]

@@ -7,8 +7,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from kfp_notebook._views.compare_svg import roc_svg, trend_svg
-from kfp_notebook._views.compare_tables import run_labels, sections
+from kfp_notebook._views.compare.svg import roc_svg, trend_svg
+from kfp_notebook._views.compare.tables import run_labels, sections
 from kfp_notebook._views.shape import ComparedArtifact, ComparisonJSON, TrendJSON
 
 __all__ = ["comparison_html", "page"]

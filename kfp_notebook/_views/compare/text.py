@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kfp_notebook._views.compare_tables import format_value, run_labels, sections, state_text
+from kfp_notebook._views.compare.tables import format_value, run_labels, sections, state_text
 from kfp_notebook._views.shape import ComparisonJSON, TrendJSON
 
 __all__ = ["comparison_text", "trend_text"]

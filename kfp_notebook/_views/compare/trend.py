@@ -5,7 +5,7 @@ export's chart."""
 from __future__ import annotations
 
 from kfp_notebook._store.reader import StoreReader
-from kfp_notebook._views.compare import ComparisonError, higher_is_better, run_metrics
+from kfp_notebook._views.compare.model import ComparisonError, higher_is_better, run_metrics
 from kfp_notebook._views.shape import TrendJSON, TrendPoint
 
 __all__ = ["trend"]

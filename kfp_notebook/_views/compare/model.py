@@ -19,7 +19,7 @@ from kfp_notebook._model.jsonsafe import json_safe
 from kfp_notebook._model.states import TaskState
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskSummary
-from kfp_notebook._views.digests import component_digests
+from kfp_notebook._views.compare.digests import component_digests
 from kfp_notebook._views.preview import preview_artifact, preview_metadata
 from kfp_notebook._views.shape import (
     ComparedArtifact,

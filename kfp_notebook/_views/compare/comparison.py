@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from kfp_notebook._errors import KfpNotebookError
-from kfp_notebook._views.compare_html import comparison_html, page
-from kfp_notebook._views.compare_tables import markdown, per_run_rows, to_csv
-from kfp_notebook._views.compare_text import comparison_text
+from kfp_notebook._views.compare.html import comparison_html, page
+from kfp_notebook._views.compare.tables import markdown, per_run_rows, to_csv
+from kfp_notebook._views.compare.text import comparison_text
 from kfp_notebook._views.shape import ComparisonJSON, TrendJSON
 
 __all__ = ["Comparison"]
