@@ -18,7 +18,8 @@ from kfp_notebook._api.experiments import notebook_file_name
 from kfp_notebook._cli import main
 from kfp_notebook._store.index import connect_readonly, experiment_names
 from kfp_notebook._store.reader import StoreReader
-from kfp_notebook._views.compare.model import ComparisonError, compare_runs, higher_is_better
+from kfp_notebook._views.compare.model import ComparisonError, compare_runs
+from kfp_notebook._views.compare.rows import higher_is_better
 from kfp_notebook._views.compare.trend import trend
 from tests.support.compare_pipelines import Runs, make_runs, other
 

@@ -134,7 +134,9 @@ def test_kfp_compare_and_experiments(ip, tmp_path, capsys) -> None:
     assert [first.record.experiment, other.record.experiment] == ["tuned", "elsewhere"]
     shown = ip.run_line_magic("kfp", f"compare {first.run_id} {second.run_id}")
     assert shown.run_ids == [first.run_id, second.run_id]
-    assert shown.data["parameters"][0] == {"name": "n", "values": [1, 2], "differs": True}
+    assert shown.data["parameters"][0] == {
+        "name": "n", "values": [1, 2], "text": ["1", "2"], "differs": True
+    }  # fmt: skip
     assert "<table>" in shown._repr_html_()
     latest = ip.run_line_magic("kfp", "compare --experiment tuned --last 2")
     assert latest.run_ids == [first.run_id, second.run_id]

@@ -58,10 +58,17 @@ async def test_compare_returns_the_comparison_json(jp_fetch: Any, runs: Runs) ->
     body = await get_json(jp_fetch, "roots", rid, "compare", runs=",".join(ids))
     assert [r["run_id"] for r in body["runs"]] == ids
     params = {p["name"]: p for p in body["parameters"]}
-    assert params["lr"] == {"name": "lr", "values": [0.1, 0.2, 0.1], "differs": True}
+    assert params["lr"] == {
+        "name": "lr", "values": [0.1, 0.2, 0.1], "text": ["0.1", "0.2", "0.1"], "differs": True
+    }  # fmt: skip
     metrics = {m["key"]: m for m in body["metrics"]}
     assert metrics["fit/accuracy"]["values"] == [0.9, 0.8, 0.95]
     assert metrics["fit/accuracy"]["best"] == [2]
+    assert metrics["fit/accuracy"]["best_reversed"] == [1]
+    # what every view draws comes with it: the per-run table and the sections
+    assert body["table"]["columns"][:2] == ["run_id", "pipeline"]
+    assert [row[0] for row in body["table"]["rows"]] == ids
+    assert body["sections"][0]["title"] == "runs"
     assert body["changed_components"] == ["comp-fit"]
     assert body["classification"][0]["previews"][0]["kind"] == "classification"
     assert {d["name"] for d in body["documents"]} == {"notes", "page"}

@@ -16,6 +16,13 @@ GENERATED = ROOT / "packages" / "shared" / "src" / "model.generated.ts"
 IMAGE = "python:3.11"
 
 
+def test_the_comparisons_the_typescript_tests_draw_are_current() -> None:
+    from compare_fixtures import text
+
+    path = ROOT / "packages" / "shared" / "src" / "compare.fixtures.generated.json"
+    assert path.read_text() == text(), f"regenerate: python tests/compare_fixtures.py > {path}"
+
+
 def test_typescript_copy_of_the_shape_is_current() -> None:
     assert GENERATED.read_text() == generate(), (
         "regenerate: python -m kfp_notebook._views.typescript > " + str(GENERATED)

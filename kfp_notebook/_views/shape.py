@@ -14,6 +14,7 @@ from kfp_notebook._model.states import RunState, TaskKind, TaskState
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
 
 __all__ = [
+    "RUN_COLOURS",
     "ArtifactJSON",
     "ArtifactPreviewJSON",
     "ComparisonJSON",
@@ -26,6 +27,13 @@ __all__ = [
     "run_json",
     "task_json",
 ]
+
+
+# One colour per compared run (up to 10): the Python HTML export and the browser's charts.
+RUN_COLOURS = (
+    "#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed",
+    "#0891b2", "#db2777", "#4b5563", "#65a30d", "#9333ea",
+)  # fmt: skip
 
 
 class RunJSON(TypedDict):
@@ -177,6 +185,7 @@ class TaskOutputsJSON(TypedDict):
 class ComparedParameter(TypedDict):
     name: str
     values: list[Any]  # one per compared run, in order; null where the run has no such argument
+    text: list[str]  # the values as every view writes them ("-" for null)
     differs: bool
 
 
@@ -186,8 +195,12 @@ class ComparedMetric(TypedDict):
     artifact: str
     name: str
     values: list[float | None]  # one per run; null where the run has no such metric
+    text: list[str]  # the values as every view writes them ("-" for null)
     higher_is_better: bool  # guessed from the name: loss, error, mse, time... are lower-better
-    best: list[int]  # indexes of the runs with the best value (empty when none has one)
+    # indexes of the runs with the best value, and with the best under the other direction;
+    # empty when no run has a value or every run has the same one
+    best: list[int]
+    best_reversed: list[int]
     differs: bool
 
 
@@ -210,10 +223,31 @@ class ComparedTask(TypedDict):
     cached: list[bool]
     digests: list[str | None]  # of the component's image, command and args (code, packages)
     code_changed: bool  # the digests differ between runs that have the task
+    differs: bool  # code, status or caching differ between the runs
+
+
+class PerRunTable(TypedDict):
+    """One row per run (CSV, pandas): run_id ... then `param:NAME` and `metric:KEY` columns."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+class SectionRow(TypedDict):
+    label: str
+    cells: list[str]  # one per run
+    metric: str | None  # a metric's key: its best cells are marked (under its direction)
+
+
+class ComparisonSection(TypedDict):
+    title: str
+    rows: list[SectionRow]
+    note: str
 
 
 class ComparisonJSON(TypedDict):
-    """2 to 10 runs side by side, of one pipeline or several (tasks aligned by task id)."""
+    """2 to 10 runs side by side, of one pipeline or several (tasks aligned by task id).
+    `table` and `sections` are computed from the rest once, for every renderer."""
 
     runs: list[RunJSON]
     same_pipeline: bool
@@ -223,6 +257,8 @@ class ComparisonJSON(TypedDict):
     documents: list[ComparedArtifact]  # Markdown and HTML
     tasks: list[ComparedTask]
     changed_components: list[str]  # components whose code or packages differ between runs
+    table: PerRunTable
+    sections: list[ComparisonSection]
 
 
 class TrendPoint(TypedDict):
@@ -230,6 +266,7 @@ class TrendPoint(TypedDict):
     created: float
     status: RunState
     value: float | None
+    text: str  # the value as every view writes it
 
 
 class TrendJSON(TypedDict):
@@ -238,6 +275,8 @@ class TrendJSON(TypedDict):
     experiment: str
     metric: str
     higher_is_better: bool
+    best: list[int]  # indexes of the points with the best value (as in ComparedMetric)
+    best_reversed: list[int]
     points: list[TrendPoint]
 
 

@@ -97,7 +97,17 @@ def generate() -> str:
         out.append(f"export const {const}S = [{values}] as const;")
         out.append(f"export type {e.__name__} = (typeof {const}S)[number];\n")
     leaves = ", ".join(f'"{k.value}"' for k in TaskKind if k in LEAF_KINDS)
-    out.append(f"export const LEAF_KINDS: readonly TaskKind[] = [{leaves}];\n")
+    out.append(f"export const LEAF_KINDS: readonly TaskKind[] = [{leaves}];")
+    ended = dict.fromkeys(s.value for e in (TaskState, RunState) for s in e if s.terminal)
+    out.append("/** States a task or run does not leave. */")
+    out.append(
+        "export const TERMINAL_STATES: ReadonlySet<string> = new Set(["
+        + ", ".join(f'"{v}"' for v in ended)
+        + "]);\n"
+    )
+    out.append("/** One colour per compared run (kfp_notebook/_views/shape.py RUN_COLOURS). */")
+    colours = ", ".join(f'"{c}"' for c in shape.RUN_COLOURS)
+    out.append(f"export const RUN_COLOURS = [{colours}] as const;\n")
     out.append("// KFP's executor boilerplate in task logs (see kfp_notebook/_model/logfold.py).")
     out.append(
         f"export const LOG_BOILERPLATE = new RegExp({json.dumps(logfold.BOILERPLATE.pattern)});"

@@ -10,7 +10,7 @@ from typing import Any
 
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._views.compare.html import comparison_html, page
-from kfp_notebook._views.compare.tables import markdown, per_run_rows, to_csv
+from kfp_notebook._views.compare.tables import markdown, to_csv
 from kfp_notebook._views.compare.text import comparison_text
 from kfp_notebook._views.shape import ComparisonJSON, TrendJSON
 
@@ -67,6 +67,6 @@ class Comparison:
             raise KfpNotebookError(
                 "to_pandas() needs pandas: pip install 'kfp-notebook-runner[compare]'"
             ) from None
-        columns, rows = per_run_rows(self.data)
-        frame = pd.DataFrame.from_records(rows, columns=columns)
+        table = self.data["table"]
+        frame = pd.DataFrame.from_records(table["rows"], columns=table["columns"])
         return frame.set_index("run_id")

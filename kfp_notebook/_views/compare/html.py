@@ -7,8 +7,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from kfp_notebook._views.compare.rows import best_flags, run_labels
 from kfp_notebook._views.compare.svg import roc_svg, trend_svg
-from kfp_notebook._views.compare.tables import run_labels, sections
 from kfp_notebook._views.shape import ComparedArtifact, ComparisonJSON, TrendJSON
 
 __all__ = ["comparison_html", "page"]
@@ -36,22 +36,21 @@ def comparison_html(comparison: ComparisonJSON, trend: TrendJSON | None = None) 
     """A `<div>` with its own `<style>`: what `_repr_html_` shows and `page()` wraps."""
     labels = run_labels(comparison)
     out = [f"<div class='kfpc'><style>{_CSS}</style>"]
-    for section in sections(comparison):
-        out.append(f"<h3>{_e(section.title)}</h3>")
-        if section.rows:
+    for section in comparison["sections"]:
+        out.append(f"<h3>{_e(section['title'])}</h3>")
+        if section["rows"]:
             head = "".join(f"<th>{_e(h)}</th>" for h in labels)
             out.append(f"<table><tr><th></th>{head}</tr>")
-            for index, (label, cells) in enumerate(section.rows):
-                best = section.best[index] if index < len(section.best) else []
+            for row in section["rows"]:
+                best = best_flags(comparison, row)
                 tds = "".join(
-                    f"<td class='best'>{_e(c)}</td>" if i < len(best) and best[i]
-                    else f"<td>{_e(c)}</td>"
-                    for i, c in enumerate(cells)
-                )  # fmt: skip
-                out.append(f"<tr><th>{_e(label)}</th>{tds}</tr>")
+                    f"<td class='best'>{_e(c)}</td>" if best[i] else f"<td>{_e(c)}</td>"
+                    for i, c in enumerate(row["cells"])
+                )
+                out.append(f"<tr><th>{_e(row['label'])}</th>{tds}</tr>")
             out.append("</table>")
-        if section.note:
-            out.append(f"<div class='note'>{_e(section.note)}</div>")
+        if section["note"]:
+            out.append(f"<div class='note'>{_e(section['note'])}</div>")
     for item in comparison["classification"]:
         out.append(_classification(item, labels))
     for item in comparison["documents"]:

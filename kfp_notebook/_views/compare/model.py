@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from kfp_notebook._model.states import TaskState
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskSummary
 from kfp_notebook._views.compare.digests import component_digests
+from kfp_notebook._views.compare.rows import complete, higher_is_better
 from kfp_notebook._views.preview import preview_artifact, preview_metadata
 from kfp_notebook._views.shape import (
     ComparedArtifact,
@@ -36,7 +36,6 @@ __all__ = [
     "ComparisonError",
     "Resolve",
     "compare_runs",
-    "higher_is_better",
     "local_path",
     "run_metrics",
     "select_runs",
@@ -47,7 +46,6 @@ METRICS = "system.Metrics"
 CLASSIFICATION = "system.ClassificationMetrics"
 DOCUMENTS = ("system.Markdown", "system.HTML")
 _DOCUMENT_CAP = 65_536
-_LOWER_IS_BETTER = re.compile(r"loss|error|mse|mae|rmse|time|latency", re.IGNORECASE)
 
 Resolve = Callable[[str], "Path | None"]
 """Maps an artifact URI or a run file's path to the local file that may be read, or None."""
@@ -61,11 +59,6 @@ def local_path(uri: str) -> Path | None:
     """The local file an artifact URI names (None for remote URIs such as gs://)."""
     path = uri[len("file://") :] if uri.startswith("file://") else uri
     return Path(path) if os.path.isabs(path) and "://" not in path else None
-
-
-def higher_is_better(name: str) -> bool:
-    """Guessed from the metric's name: loss, error, mse, mae, rmse, time, latency are lower."""
-    return _LOWER_IS_BETTER.search(name) is None
 
 
 def select_runs(
@@ -113,7 +106,7 @@ def compare_runs(
         for name in {n for d in digests for n in d}
         if len({d[name] for d in digests if name in d}) > 1
     )
-    return {
+    comparison: ComparisonJSON = {
         "runs": [run_json(r, reader.root) for r in records],
         "same_pipeline": len({r.pipeline_name for r in records}) == 1,
         "parameters": _parameters(records),
@@ -122,7 +115,10 @@ def compare_runs(
         "documents": _artifacts(tasks, DOCUMENTS, resolve),
         "tasks": _tasks(tasks, digests),
         "changed_components": changed,
+        "table": {"columns": [], "rows": []},
+        "sections": [],
     }
+    return complete(comparison)
 
 
 # ----------------------------------------------------------------------------- parts
@@ -152,9 +148,10 @@ def _parameters(records: list[RunRecord]) -> list[ComparedParameter]:
     for name in names:
         values = [json_safe(r.arguments.get(name)) for r in records]
         present = [name in r.arguments for r in records]
-        out.append(
-            {"name": name, "values": values, "differs": not (all(present) and _same(values))}
-        )
+        out.append({
+            "name": name, "values": values, "text": [],
+            "differs": not (all(present) and _same(values)),
+        })  # fmt: skip
     return out
 
 
@@ -206,15 +203,13 @@ def _metrics(tasks: list[dict[str, TaskSummary]]) -> list[ComparedMetric]:
                 key = _metric_key(task_id, artifact.name, name, task_id in several)
                 row = rows.setdefault(key, {
                     "key": key, "task_id": task_id, "artifact": artifact.name, "name": name,
-                    "values": [None] * len(tasks), "higher_is_better": higher_is_better(name),
-                    "best": [], "differs": False,
+                    "values": [None] * len(tasks), "text": [],
+                    "higher_is_better": higher_is_better(name), "best": [], "best_reversed": [],
+                    "differs": False,
                 })  # fmt: skip
                 row["values"][index] = number
     for row in rows.values():
         present = [v for v in row["values"] if v is not None]
-        if present:
-            best = max(present) if row["higher_is_better"] else min(present)
-            row["best"] = [i for i, v in enumerate(row["values"]) if v == best]
         row["differs"] = len(present) < len(tasks) or len(set(present)) > 1
     return list(rows.values())
 
@@ -269,5 +264,6 @@ def _tasks(
             "cached": [t is not None and t.status is TaskState.CACHED for t in row],
             "digests": hashes,
             "code_changed": len({h for h in hashes if h is not None}) > 1,
+            "differs": False,
         })  # fmt: skip
     return out

@@ -7,15 +7,11 @@ import html
 from collections.abc import Sequence
 from datetime import datetime
 
-from kfp_notebook._views.compare.tables import format_value
+from kfp_notebook._views.shape import RUN_COLOURS as COLORS
 from kfp_notebook._views.shape import RocPoint, TrendJSON
 
-__all__ = ["COLORS", "roc_svg", "trend_svg"]
+__all__ = ["roc_svg", "trend_svg"]
 
-COLORS = (
-    "#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed",
-    "#0891b2", "#db2777", "#4b5563", "#65a30d", "#9333ea",
-)  # fmt: skip
 _W, _H, _PAD = 320, 240, 36
 
 
@@ -77,26 +73,27 @@ def trend_svg(trend: TrendJSON) -> str:
     if not values:
         return "".join([*out, "</svg>"])
     low, high = min(values), max(values)
-    best = max(values) if trend["higher_is_better"] else min(values)
+    best = set(trend["best"])
+    text = {p["value"]: p["text"] for _, p in points}
     span = max(len(trend["points"]) - 1, 1)
     xy = []
     for i, p in points:
         value = p["value"] or 0.0
         share = 0.5 if high == low else (value - low) / (high - low)
-        xy.append((_x(i / span, width), _y(share), value, p))
+        xy.append((_x(i / span, width), _y(share), i, p))
     out.append(
         "<polyline points='" + " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in xy) + "' "
         f"fill='none' stroke='{COLORS[0]}' stroke-width='1.5'/>"
     )
-    for x, y, value, p in xy:
+    for x, y, index, p in xy:
         started = datetime.fromtimestamp(p["created"]).strftime("%Y-%m-%d %H:%M:%S")
-        tip = html.escape(f"{p['run_id']} {started}: {format_value(value)}")
-        radius = 4.5 if value == best else 2.5
+        tip = html.escape(f"{p['run_id']} {started}: {p['text']}")
+        radius = 4.5 if index in best else 2.5
         out.append(
             f"<circle cx='{x:.1f}' cy='{y:.1f}' r='{radius}' fill='{COLORS[0]}'>"
             f"<title>{tip}</title></circle>"
         )
-    out.append(f"<text x='{_PAD}' y='{_PAD - 6}'>{html.escape(format_value(high))}</text>")
-    out.append(f"<text x='{_PAD}' y='{_H - _PAD + 12}'>{html.escape(format_value(low))}</text>")
+    out.append(f"<text x='{_PAD}' y='{_PAD - 6}'>{html.escape(text[high])}</text>")
+    out.append(f"<text x='{_PAD}' y='{_H - _PAD + 12}'>{html.escape(text[low])}</text>")
     out.append("</svg>")
     return "".join(out)

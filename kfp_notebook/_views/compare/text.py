@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kfp_notebook._views.compare.tables import format_value, run_labels, sections, state_text
+from kfp_notebook._views.compare.rows import best_flags, run_labels, state_text
 from kfp_notebook._views.shape import ComparisonJSON, TrendJSON
 
 __all__ = ["comparison_text", "trend_text"]
@@ -21,8 +21,8 @@ def _clip(text: str, width: int = _MAX_CELL) -> str:
 def comparison_text(comparison: ComparisonJSON) -> str:
     labels = run_labels(comparison)
     out: list[str] = []
-    for section in sections(comparison):
-        if section.title == "runs":
+    for section in comparison["sections"]:
+        if section["title"] == "runs":
             out.append("runs")
             for label, run in zip(labels, comparison["runs"], strict=True):
                 took = "-" if run["duration"] is None else f"{run['duration']:.1f}s"
@@ -34,14 +34,12 @@ def comparison_text(comparison: ComparisonJSON) -> str:
                 )
             continue
         rows = []
-        for index, (label, cells) in enumerate(section.rows):
-            best = section.best[index] if index < len(section.best) else []
-            marked = [
-                _clip(c) + ("*" if i < len(best) and best[i] else "") for i, c in enumerate(cells)
-            ]
-            rows.append((_clip(label, 40), marked))
+        for row in section["rows"]:
+            best = best_flags(comparison, row)
+            marked = [_clip(c) + ("*" if best[i] else "") for i, c in enumerate(row["cells"])]
+            rows.append((_clip(row["label"], 40), marked))
         out.append("")
-        out.append(section.title)
+        out.append(section["title"])
         if rows:
             first = max(len(label) for label, _ in rows)
             widths = [
@@ -53,8 +51,8 @@ def comparison_text(comparison: ComparisonJSON) -> str:
             for label, cells in rows:
                 out.append("  " + label.ljust(first) + "  " + "  ".join(
                     c.rjust(w) for c, w in zip(cells, widths, strict=True)))  # fmt: skip
-        if section.note:
-            out.append(f"  ({section.note})")
+        if section["note"]:
+            out.append(f"  ({section['note']})")
     if comparison["changed_components"]:
         out.append("")
         out.append("components changed: " + ", ".join(comparison["changed_components"]))
@@ -67,15 +65,15 @@ def trend_text(trend: TrendJSON) -> str:
     low, high = min(values), max(values)
     direction = "higher" if trend["higher_is_better"] else "lower"
     out = [f"{trend['metric']} over experiment {trend['experiment']} ({direction} is better)"]
-    best = max(values) if trend["higher_is_better"] else min(values)
-    for p in trend["points"]:
+    best = set(trend["best"])
+    for index, p in enumerate(trend["points"]):
         started = datetime.fromtimestamp(p["created"]).strftime("%Y-%m-%d %H:%M:%S")
         value = p["value"]
         if value is None:
             bar, text = "", "-"
         else:
             share = 1.0 if high == low else (value - low) / (high - low)
-            bar, text = "#" * (1 + round(share * 29)), format_value(value)
-        mark = "*" if value is not None and value == best else " "
+            bar, text = "#" * (1 + round(share * 29)), p["text"]
+        mark = "*" if index in best else " "
         out.append(f"  {started}  {p['run_id']:<44} {text:>12}{mark} {bar}")
     return "\n".join(out) + "\n"

@@ -5,7 +5,8 @@ export's chart."""
 from __future__ import annotations
 
 from kfp_notebook._store.reader import StoreReader
-from kfp_notebook._views.compare.model import ComparisonError, higher_is_better, run_metrics
+from kfp_notebook._views.compare.model import ComparisonError, run_metrics
+from kfp_notebook._views.compare.rows import complete_trend, higher_is_better
 from kfp_notebook._views.shape import TrendJSON, TrendPoint
 
 __all__ = ["trend"]
@@ -29,20 +30,21 @@ def trend(
         seen = seen or value is not None
         points.append(
             {"run_id": record.run_id, "created": record.created, "status": record.status,
-             "value": value}
+             "value": value, "text": ""}
         )  # fmt: skip
     if not seen:
         names = ", ".join(sorted(available)) or "none"
         raise ComparisonError(
             f"no run of experiment {experiment!r} has a metric {metric!r}; metrics: {names}"
         )
-    name = metric.rsplit("/", 1)[-1]
-    return {
+    return complete_trend({
         "experiment": experiment,
         "metric": metric,
-        "higher_is_better": higher_is_better(name),
+        "higher_is_better": higher_is_better(metric.rsplit("/", 1)[-1]),
+        "best": [],
+        "best_reversed": [],
         "points": points,
-    }
+    })  # fmt: skip
 
 
 def _pick(found: dict[str, float], metric: str) -> float | None:

@@ -2,7 +2,7 @@
 // saved HTML shows them as they are): ROC curves of up to 10 runs overlaid with a legend, and
 // one metric's trend over an experiment's runs in time order.
 import { rocPoints } from "./charts";
-import { formatValue, runColour } from "./compare-model";
+import { bestUnder, runColour } from "./compare-model";
 import { svg } from "./dom";
 import type { RocPoint, TrendJSON } from "./model.generated";
 
@@ -111,12 +111,13 @@ export function trendChart(trend: TrendJSON, higherIsBetter = trend.higher_is_be
   }
   const low = Math.min(...values);
   const high = Math.max(...values);
-  const best = higherIsBetter ? high : low;
+  const best = new Set(bestUnder(trend, higherIsBetter));
+  const textOf = (v: number) => trend.points.find((p) => p.value === v)?.text ?? String(v);
   const px = (i: number) => (n > 1 ? (i / (n - 1)) * width : width / 2);
   const py = (v: number) => (high === low ? SIZE / 2 : SIZE - ((v - low) / (high - low)) * SIZE);
   chart.append(
-    svg("text", { ...TICK, x: -5, y: 3, "text-anchor": "end" }, formatValue(high)),
-    svg("text", { ...TICK, x: -5, y: SIZE + 3, "text-anchor": "end" }, formatValue(low)),
+    svg("text", { ...TICK, x: -5, y: 3, "text-anchor": "end" }, textOf(high)),
+    svg("text", { ...TICK, x: -5, y: SIZE + 3, "text-anchor": "end" }, textOf(low)),
   );
   // A run without the metric breaks the line: one path segment per run of present values.
   const segments: string[] = [];
@@ -137,7 +138,7 @@ export function trendChart(trend: TrendJSON, higherIsBetter = trend.higher_is_be
     if (p.value === null) {
       return;
     }
-    const isBest = p.value === best;
+    const isBest = best.has(i);
     const dot = svg("circle", {
       cx: px(i).toFixed(1),
       cy: py(p.value).toFixed(1),
@@ -147,7 +148,7 @@ export function trendChart(trend: TrendJSON, higherIsBetter = trend.higher_is_be
       "data-run": p.run_id,
     });
     const when = new Date(p.created * 1000).toLocaleString();
-    dot.append(svg("title", {}, `${p.run_id} (${when}, ${p.status}): ${formatValue(p.value)}`));
+    dot.append(svg("title", {}, `${p.run_id} (${when}, ${p.status}): ${p.text}`));
     chart.append(dot);
   });
   return chart;

@@ -1,90 +1,21 @@
 import { describe, expect, it } from "vitest";
 
 import { ComparisonView, standaloneHtml } from "./compare";
-import { bestRuns, higherIsBetter, toCsv, toMarkdown } from "./compare-model";
-import type {
-  ComparedArtifact,
-  ComparisonJSON,
-  PreviewJSON,
-  RunJSON,
-  TrendJSON,
-} from "./model.generated";
-
-function run(id: string, lr: number): RunJSON {
-  return {
-    run_id: id,
-    pipeline_name: "train",
-    status: "SUCCEEDED",
-    created: 1_790_000_000 + lr * 1000,
-    finished: null,
-    duration: 12.5,
-    arguments: { lr, epochs: 3 },
-    outputs: {},
-    message: "",
-    task_counts: {},
-    root: "/tmp/root",
-    experiment: "exp",
-    runner: "subprocess",
-  };
-}
+import fixtures from "./compare.fixtures.generated.json";
+import { toCsv, toMarkdown } from "./compare-model";
+import type { ComparedArtifact, ComparisonJSON, PreviewJSON, TrendJSON } from "./model.generated";
 
 const base = { name: "metrics", size: 0, truncated: false };
-const roc = (k: number) => [
-  { fpr: 0, tpr: 0, threshold: 1 },
-  { fpr: 0.2, tpr: 0.5 + k / 10, threshold: 0.5 },
-  { fpr: 1, tpr: 1, threshold: 0 },
-];
-const cm = { labels: ["cat", "dog"], matrix: [[5, 1], [2, 7]] }; // prettier-ignore
 
-function classification(): ComparedArtifact {
-  return {
-    task_id: "evaluate",
-    name: "metrics",
-    type: "system.ClassificationMetrics",
-    previews: [
-      { ...base, kind: "classification", confusion_matrix: cm, roc: roc(1) },
-      { ...base, kind: "classification", confusion_matrix: cm, roc: roc(2) },
-      // only an ROC curve, no confusion matrix
-      { ...base, kind: "classification", confusion_matrix: null, roc: roc(3) },
-    ],
-  };
-}
+// Completed by the Python model (tests/compare_fixtures.py): text, best runs, table, sections.
+type Fixtures = Record<"base" | "tasks" | "quoting" | "ties", ComparisonJSON> & {
+  trend: TrendJSON;
+};
+const FIXTURES = fixtures as unknown as Fixtures;
+const fixture = <K extends keyof Fixtures>(name: K): Fixtures[K] => structuredClone(FIXTURES[name]);
 
 function comparison(documents: ComparedArtifact[] = []): ComparisonJSON {
-  return {
-    runs: [run("train-a", 1), run("train-b", 2), run("train-c", 3)],
-    same_pipeline: true,
-    parameters: [
-      { name: "lr", values: [1, 2, 3], differs: true },
-      { name: "epochs", values: [3, 3, 3], differs: false },
-    ],
-    metrics: [
-      {
-        key: "train/accuracy",
-        task_id: "train",
-        artifact: "m",
-        name: "accuracy",
-        values: [0.9, 0.95, null],
-        higher_is_better: true,
-        best: [1],
-        differs: true,
-      },
-      {
-        key: "train/loss",
-        task_id: "train",
-        artifact: "m",
-        name: "loss",
-        values: [0.3, 0.2, 0.25],
-        higher_is_better: false,
-        best: [1],
-        differs: true,
-      },
-    ],
-    classification: [classification()],
-    documents,
-    tasks: [],
-    changed_components: [],
-  };
+  return { ...fixture("base"), documents };
 }
 
 function find<T extends Element = Element>(root: ParentNode, selector: string): T {
@@ -125,20 +56,18 @@ describe("comparison view", () => {
       "true",
     );
     expect(view.markdown()).toContain("| train/loss (higher is better) | **0.3** | 0.2 | 0.25 |");
+    expect(toMarkdown(comparison())).toContain("| train/loss | 0.3 | **0.2** | 0.25 |");
     // the other metric keeps its own direction
     expect(cells(view.el, "train/accuracy")).toEqual(["", "kfpc-best", "kfpc-missing"]);
   });
 
   it("shows a missing metric as `-` and marks nothing when the present values tie", () => {
-    expect(bestRuns([null, null], true)).toEqual([]);
-    expect(bestRuns([0.5, 0.5, null], true)).toEqual([0, 1]);
-    expect(bestRuns([0.5, 0.5], true)).toEqual([]);
     const view = new ComparisonView(comparison());
     const row = find(view.el, 'tr[data-metric="train/accuracy"]');
     expect(row.querySelectorAll("td")[2].textContent).toBe("-");
-    expect(higherIsBetter("val_loss")).toBe(false);
-    expect(higherIsBetter("latency_ms")).toBe(false);
-    expect(higherIsBetter("f1")).toBe(true);
+    const ties = new ComparisonView(fixture("ties"));
+    expect(cells(ties.el, "train/accuracy")).toEqual(["kfpc-best", "kfpc-best", "kfpc-missing"]);
+    expect(cells(ties.el, "train/f1")).toEqual(["", "", ""]);
   });
 
   it("highlights differing parameters only", () => {
@@ -214,17 +143,7 @@ describe("comparison view", () => {
   });
 
   it("draws an experiment's trend with the best run circled and gaps for missing values", () => {
-    const trend: TrendJSON = {
-      experiment: "exp",
-      metric: "train/loss",
-      higher_is_better: false,
-      points: [
-        { run_id: "r1", created: 1, status: "SUCCEEDED", value: 0.5 },
-        { run_id: "r2", created: 2, status: "FAILED", value: null },
-        { run_id: "r3", created: 3, status: "SUCCEEDED", value: 0.2 },
-        { run_id: "r4", created: 4, status: "SUCCEEDED", value: 0.3 },
-      ],
-    };
+    const trend = fixture("trend");
     const view = new ComparisonView(comparison(), trend);
     const chart = find(view.el, "svg.kfpc-trend");
     const points = [...chart.querySelectorAll("circle.kfpc-point")];
@@ -264,22 +183,7 @@ describe("comparison view", () => {
   });
 
   it("lists the tasks whose status, caching or code differ", () => {
-    const data = comparison();
-    const task = (id: string, statuses: ("SUCCEEDED" | "FAILED" | null)[], changed: boolean) => ({
-      task_id: id,
-      name: id,
-      component: `comp-${id}`,
-      statuses,
-      durations: [1.5, 2, null],
-      cached: [false, false, false],
-      digests: ["d1", changed ? "d2" : "d1", null],
-      code_changed: changed,
-    });
-    data.tasks = [
-      task("same", ["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"], false),
-      task("broke", ["SUCCEEDED", "FAILED", null], false),
-      task("edited", ["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"], true),
-    ];
+    const data = fixture("tasks");
     const view = new ComparisonView(data);
     const rows = [...view.el.querySelectorAll(".kfpc-tasks tbody tr")];
     expect(rows.map((r) => r.getAttribute("data-task"))).toEqual(["broke", "edited"]);
@@ -294,8 +198,7 @@ describe("comparison view", () => {
   });
 
   it("quotes CSV cells and escapes Markdown pipes", () => {
-    const data = comparison();
-    data.parameters[0].values = ['a,"b"', "x|y", null];
+    const data = fixture("quoting");
     expect(toCsv(data).split("\n")[1]).toContain(',"a,""b""",');
     expect(toMarkdown(data)).toContain('| lr | a,"b" | x\\|y | - |');
   });

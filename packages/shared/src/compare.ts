@@ -5,9 +5,8 @@
 import { confusionMatrix } from "./charts";
 import { rocOverlay, trendChart, type RocCurveOf } from "./compare-charts";
 import {
-  bestRuns,
+  bestUnder,
   directionOf,
-  formatValue,
   runColour,
   runLabels,
   toCsv,
@@ -74,9 +73,9 @@ function parametersTable(data: ComparisonJSON): HTMLTableElement {
     const row = h("tr", { class: p.differs ? "kfpc-differs" : "", "data-param": p.name });
     row.append(h("th", {}, p.name));
     const first = JSON.stringify(p.values[0] ?? null);
-    p.values.forEach((v) => {
+    p.values.forEach((v, i) => {
       const odd = p.differs && JSON.stringify(v ?? null) !== first;
-      row.append(h("td", { class: odd ? "kfpc-differs-cell" : "" }, formatValue(v)));
+      row.append(h("td", { class: odd ? "kfpc-differs-cell" : "" }, p.text[i] ?? "-"));
     });
     body.append(row);
   }
@@ -91,7 +90,7 @@ function metricsTable(
   const body = h("tbody");
   for (const m of data.metrics) {
     const higher = directionOf(m, directions);
-    const best = bestRuns(m.values, higher);
+    const best = bestUnder(m, higher);
     const arrow = higher ? "↑" : "↓";
     const sense = higher ? "higher is better" : "lower is better";
     const head = h("th", {}, m.key, " ");
@@ -109,7 +108,7 @@ function metricsTable(
     const row = h("tr", { "data-metric": m.key, "data-higher": String(higher) }, head);
     m.values.forEach((v, i) => {
       const cls = v === null ? "kfpc-missing" : best.includes(i) ? "kfpc-best" : "";
-      row.append(h("td", { class: cls }, formatValue(v)));
+      row.append(h("td", { class: cls }, m.text[i] ?? "-"));
     });
     body.append(row);
   }
@@ -120,12 +119,7 @@ const MAX_TASK_ROWS = 50;
 
 /** Tasks whose status, caching or code differ between the runs (at most 50 rows). */
 function tasksSection(data: ComparisonJSON): HTMLElement | null {
-  const differing = data.tasks.filter(
-    (t) =>
-      t.code_changed ||
-      new Set(t.statuses.map(String)).size > 1 ||
-      new Set(t.cached.map(String)).size > 1,
-  );
+  const differing = data.tasks.filter((t) => t.differs);
   if (!differing.length) {
     return null;
   }

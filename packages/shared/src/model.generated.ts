@@ -11,6 +11,11 @@ export const TASK_KINDS = ["container", "importer", "unsupported", "dag", "condi
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 export const LEAF_KINDS: readonly TaskKind[] = ["container", "importer", "unsupported"];
+/** States a task or run does not leave. */
+export const TERMINAL_STATES: ReadonlySet<string> = new Set(["SUCCEEDED", "FAILED", "SKIPPED", "CACHED", "CANCELLED", "INTERRUPTED"]);
+
+/** One colour per compared run (kfp_notebook/_views/shape.py RUN_COLOURS). */
+export const RUN_COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563", "#65a30d", "#9333ea"] as const;
 
 // KFP's executor boilerplate in task logs (see kfp_notebook/_model/logfold.py).
 export const LOG_BOILERPLATE = new RegExp("^\\[KFP Executor [^\\]]*\\]: (Looking for component|Loading KFP component|Got executor_input|Wrote executor output file)");
@@ -152,6 +157,7 @@ export interface TaskOutputsJSON {
 export interface ComparedParameter {
   name: string;
   values: unknown[];
+  text: string[];
   differs: boolean;
 }
 
@@ -161,8 +167,10 @@ export interface ComparedMetric {
   artifact: string;
   name: string;
   values: (number | null)[];
+  text: string[];
   higher_is_better: boolean;
   best: number[];
+  best_reversed: number[];
   differs: boolean;
 }
 
@@ -182,6 +190,24 @@ export interface ComparedTask {
   cached: boolean[];
   digests: (string | null)[];
   code_changed: boolean;
+  differs: boolean;
+}
+
+export interface PerRunTable {
+  columns: string[];
+  rows: unknown[][];
+}
+
+export interface SectionRow {
+  label: string;
+  cells: string[];
+  metric: string | null;
+}
+
+export interface ComparisonSection {
+  title: string;
+  rows: SectionRow[];
+  note: string;
 }
 
 export interface ComparisonJSON {
@@ -193,6 +219,8 @@ export interface ComparisonJSON {
   documents: ComparedArtifact[];
   tasks: ComparedTask[];
   changed_components: string[];
+  table: PerRunTable;
+  sections: ComparisonSection[];
 }
 
 export interface TrendPoint {
@@ -200,12 +228,15 @@ export interface TrendPoint {
   created: number;
   status: RunState;
   value: number | null;
+  text: string;
 }
 
 export interface TrendJSON {
   experiment: string;
   metric: string;
   higher_is_better: boolean;
+  best: number[];
+  best_reversed: number[];
   points: TrendPoint[];
 }
 

@@ -42,16 +42,6 @@ export function statusGlyph(status: string): string {
   return GLYPHS[status as Status] ?? "?";
 }
 
-/** States a task or run does not leave. */
-export const TERMINAL_STATES: ReadonlySet<string> = new Set<Status>([
-  "SUCCEEDED",
-  "FAILED",
-  "CANCELLED",
-  "INTERRUPTED",
-  "SKIPPED",
-  "CACHED",
-]);
-
 /** Tasks that run something (not groups such as loops, conditions or nested pipelines). */
 export function isLeafKind(kind: TaskKind | string): boolean {
   return (LEAF_KINDS as readonly string[]).includes(kind);
