@@ -5,8 +5,7 @@ shows them (or asks the server extension when the kernel is gone).
 
 Messages from the front end: `{"action": "cancel"}`, `{"action": "esm"}` (the bundle, for the
 loader), `{"action": "logs", "task_ids": [...]}`, `{"action": "outputs", "task_id": T}`.
-To the front end: `{"kind": "esm", "source"}`, `{"kind": "logs", "tails": {T: {"lines",
-"count"}}, "append": bool}`, `{"kind": "outputs", "task_id", "outputs"}`."""
+To the front end: a `KernelMessage` (`_views/envelopes.py`, typed in TypeScript from it)."""
 
 from __future__ import annotations
 
@@ -19,7 +18,9 @@ import ipywidgets
 import traitlets
 
 from kfp_notebook._notebook.widget_code import bundle_source, esm
+from kfp_notebook._views.envelopes import KernelMessage, WidgetTraits
 from kfp_notebook._views.run_view import RunView, slim_task
+from kfp_notebook._views.shape import TaskOutputsJSON
 from kfp_notebook._views.widget_bundle import STYLE
 
 __all__ = ["RunWidget"]
@@ -79,18 +80,17 @@ class RunWidget(anywidget.AnyWidget):
         """The log tails the kernel keeps per task (the front end asks for them)."""
         return {t: tail["lines"] for t, tail in self.view.log_tails().items()}
 
-    def outputs(self, task_id: str) -> dict[str, Any]:
-        """A task's outputs with artifact previews ({} for no such task)."""
-        outputs = self.view.outputs_of(task_id) if task_id else None
-        return dict(outputs) if outputs is not None else {}
+    def outputs(self, task_id: str) -> TaskOutputsJSON | None:
+        """A task's outputs with artifact previews (None for no such task)."""
+        return self.view.outputs_of(task_id) if task_id else None
 
     @staticmethod
-    def _synced(view: RunView) -> dict[str, Any]:
+    def _synced(view: RunView) -> WidgetTraits:
         """The synced traits' values for the view's current state."""
         state = view.snapshot()
         return {
             "run": state["run"],
-            "tasks": [dict(slim_task(t)) for t in state["tasks"]],
+            "tasks": [slim_task(t) for t in state["tasks"]],
             "log_counts": state["log_counts"],
         }
 
@@ -98,8 +98,8 @@ class RunWidget(anywidget.AnyWidget):
         """Send the view's current state in one batch, and the log lines logged since."""
         synced = self._synced(self.view)
         with self.hold_sync():
-            self.run = synced["run"]
-            self.tasks = synced["tasks"]
+            self.run = dict(synced["run"])
+            self.tasks = [dict(t) for t in synced["tasks"]]
             self.log_counts = synced["log_counts"]
         self._send_logs()
 
@@ -107,7 +107,7 @@ class RunWidget(anywidget.AnyWidget):
         fresh = self.view.log_tails_since(self._sent)
         if fresh:
             self._sent.update({task_id: tail["count"] for task_id, tail in fresh.items()})
-            self.send({"kind": "logs", "tails": fresh, "append": True})
+            self._say({"kind": "logs", "tails": fresh, "append": True})
 
     def _pump(self) -> None:
         while not self._stop.is_set():
@@ -131,14 +131,17 @@ class RunWidget(anywidget.AnyWidget):
         if action == "cancel" and self._on_cancel:
             threading.Thread(target=self._on_cancel, name="kfpnb-cancel", daemon=True).start()
         elif action == "esm":
-            self.send({"kind": "esm", "source": bundle_source()})
+            self._say({"kind": "esm", "source": bundle_source()})
         elif action == "logs":
             wanted = [str(t) for t in content.get("task_ids") or []]
             tails = self.view.log_tails(wanted)
-            self.send({"kind": "logs", "tails": tails, "append": False})
+            self._say({"kind": "logs", "tails": tails, "append": False})
         elif action == "outputs":
             task_id = str(content.get("task_id") or "")
-            self.send({"kind": "outputs", "task_id": task_id, "outputs": self.outputs(task_id)})
+            self._say({"kind": "outputs", "task_id": task_id, "outputs": self.outputs(task_id)})
+
+    def _say(self, message: KernelMessage) -> None:
+        self.send(message)
 
     def close(self) -> None:
         self._stop.set()

@@ -23,6 +23,7 @@ from kfp_notebook._views.compare.model import (
     select_runs,
 )
 from kfp_notebook._views.compare.trend import trend
+from kfp_notebook._views.envelopes import ExperimentsJSON
 
 __all__ = ["CompareHandler", "ExperimentsHandler", "TrendHandler"]
 
@@ -45,7 +46,8 @@ class ExperimentsHandler(BaseHandler):
     def get(self, rid: str) -> None:
         root = self.root(rid)
         with self.reader(root) as reader:
-            self.send_json({"experiments": reader.experiment_names()})
+            body: ExperimentsJSON = {"experiments": reader.experiment_names()}
+        self.send_json(body)
 
 
 class _ReaderHandler(BaseHandler):

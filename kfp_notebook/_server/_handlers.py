@@ -31,6 +31,16 @@ from kfp_notebook._server._rerun import STARTER, start_rerun
 from kfp_notebook._store import operations
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import RunRecord
+from kfp_notebook._views.envelopes import (
+    CancelJSON,
+    ErrorJSON,
+    PipelinesJSON,
+    RootJSON,
+    RootsJSON,
+    RunDetailJSON,
+    RunsPageJSON,
+    TokenJSON,
+)
 from kfp_notebook._views.shape import run_json, task_json
 
 __all__ = [
@@ -81,7 +91,7 @@ class BaseHandler(APIHandler):
             return
         self.set_status(exc.status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
-        self.finish(json.dumps({"message": exc.message, "reason": None}))
+        self.finish(json.dumps(ErrorJSON(message=exc.message, reason=None)))
 
     def server_root(self) -> Path:
         return Path(self.settings.get("server_root_dir", "/")).expanduser().resolve()
@@ -128,7 +138,7 @@ class RootsHandler(BaseHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
-        out = []
+        out: list[RootJSON] = []
         server_root = self.server_root()
         for root in ordered_for(self.roots(), server_root):
             token, runs = None, 0
@@ -139,7 +149,8 @@ class RootsHandler(BaseHandler):
                 {"id": root.id, "path": str(root.path), "name": root_label(root.path, server_root),
                  "exists": root.exists, "token": token, "runs": runs}
             )  # fmt: skip
-        self.send_json({"roots": out})
+        body: RootsJSON = {"roots": out}
+        self.send_json(body)
 
 
 class TokenHandler(BaseHandler):
@@ -150,7 +161,8 @@ class TokenHandler(BaseHandler):
     def get(self, rid: str) -> None:
         root = self.root(rid)
         with self.reader(root) as reader:
-            self.send_json({"token": reader.change_token()})
+            body: TokenJSON = {"token": reader.change_token()}
+        self.send_json(body)
 
 
 class PipelinesHandler(BaseHandler):
@@ -159,7 +171,8 @@ class PipelinesHandler(BaseHandler):
     def get(self, rid: str) -> None:
         root = self.root(rid)
         with self.reader(root) as reader:
-            self.send_json({"pipelines": reader.pipeline_names()})
+            body: PipelinesJSON = {"pipelines": reader.pipeline_names()}
+        self.send_json(body)
 
 
 class RunsHandler(BaseHandler):
@@ -191,14 +204,13 @@ class RunsHandler(BaseHandler):
                 page = reader.page_runs(limit, cursor, statuses, pipeline, text, experiment)
             except ValueError:
                 raise self.fail(400, "cursor is not one this API returned") from None
-        self.send_json(
-            {
-                "runs": [run_json(r, root.path) for r in page.runs],
-                "total": page.total,
-                "next_cursor": page.next_cursor,
-                "token": token,
-            }
-        )
+        body: RunsPageJSON = {
+            "runs": [run_json(r, root.path) for r in page.runs],
+            "total": page.total,
+            "next_cursor": page.next_cursor,
+            "token": token,
+        }
+        self.send_json(body)
 
 
 class RunHandler(BaseHandler):
@@ -211,7 +223,8 @@ class RunHandler(BaseHandler):
             tasks = reader.get_tasks(run_id)
             token = reader.change_token()
         views = [task_json(t, root.path, self.server_root()) for t in tasks]
-        self.send_json({"run": run_json(record, root.path), "tasks": views, "token": token})
+        body: RunDetailJSON = {"run": run_json(record, root.path), "tasks": views, "token": token}
+        self.send_json(body)
 
     @web.authenticated
     @authorized
@@ -272,4 +285,4 @@ class CancelHandler(BaseHandler):
         self.confined(root.path, run_id, root=root.path)
         if not operations.request_cancel(root.path, run_id):
             raise self.fail(409, f"run {run_id} is not running")
-        self.send_json({"run_id": run_id, "cancel_requested": True}, status=202)
+        self.send_json(CancelJSON(run_id=run_id, cancel_requested=True), status=202)

@@ -8,6 +8,7 @@ from tornado import web
 from kfp_notebook._server._handlers import BaseHandler
 from kfp_notebook._server._paths import PathRefused, confine
 from kfp_notebook._store.layout import RUN_LOG, TASK_LOG, task_dir_name
+from kfp_notebook._views.envelopes import LogTailJSON
 
 __all__ = ["LogHandler"]
 
@@ -36,11 +37,11 @@ class LogHandler(BaseHandler):
         except PathRefused as exc:
             raise self.fail(403, str(exc)) from None
         except FileNotFoundError:
-            self.send_json({"text": "", "size": 0, "truncated": False})
+            self.send_json(LogTailJSON(text="", size=0, truncated=False))
             return
         size = path.stat().st_size
         with path.open("rb") as f:
             f.seek(max(0, size - max(cap, 0)))
             data = f.read()
         text = data.decode("utf-8", "replace")
-        self.send_json({"text": text, "size": size, "truncated": size > len(data)})
+        self.send_json(LogTailJSON(text=text, size=size, truncated=size > len(data)))

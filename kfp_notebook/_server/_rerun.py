@@ -17,6 +17,7 @@ from kfp_notebook._errors import KfpNotebookError, RequestError
 from kfp_notebook._runners import REMOTE_RUNNER, check_runner
 from kfp_notebook._store.layout import LAUNCH_LOG
 from kfp_notebook._store.records import RunRecord, TaskRecord
+from kfp_notebook._views.envelopes import RerunJSON
 
 __all__ = ["STARTER", "start_rerun"]
 
@@ -25,7 +26,7 @@ STARTER = DetachedStarter()  # this server's detached re-runs
 
 def start_rerun(
     root: Path, run: RunRecord, tasks: list[TaskRecord], from_task: str, runner: Any = None
-) -> dict[str, Any]:
+) -> RerunJSON:
     """Start the process and return {run_id, pid, log, runner}; RequestError(status, message)
     when the run cannot be resumed from `from_task`. `runner` replaces the recorded one."""
     if runner is not None:

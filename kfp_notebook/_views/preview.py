@@ -7,16 +7,16 @@ Front ends render markdown with raw HTML disabled and show html only in a sandbo
 from __future__ import annotations
 
 import base64
-import csv
-import io
-import json
-import math
+import functools
 import os
+import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from kfp_notebook._model.jsonsafe import json_safe
 from kfp_notebook._store.layout import PARTIAL_DIR
+from kfp_notebook._views.preview_tables import parquet_fields, table_fields
+from kfp_notebook._views.shape import PreviewJSON
 
 __all__ = ["preview_artifact", "preview_metadata"]
 
@@ -27,16 +27,24 @@ _IMAGE_MAGIC = (
     (b"GIF87a", "image/gif"),
     (b"GIF89a", "image/gif"),
 )
-_TABLE_EXT = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
 _MAX_ENTRIES = 200
+
+
+@functools.cache
+def _keys(kind: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The keys a preview of `kind` must have and may have, read from its TypedDict."""
+    for td in typing.get_args(PreviewJSON):
+        if kind in typing.get_args(typing.get_type_hints(td)["kind"]):
+            return td.__required_keys__, td.__required_keys__ | td.__optional_keys__
+    raise TypeError(f"no preview kind {kind!r} in the shape")
+
+
+def _checked(preview: Preview) -> PreviewJSON:
+    """The preview as the shape's type, once its keys are those of its kind's TypedDict."""
+    required, allowed = _keys(preview["kind"])
+    if not required <= preview.keys() <= allowed:
+        raise TypeError(f"a {preview['kind']} preview with keys {sorted(preview)}")
+    return cast(PreviewJSON, preview)
 
 
 def preview_artifact(
@@ -46,9 +54,18 @@ def preview_artifact(
     *,
     max_bytes: int = 262_144,
     max_rows: int = 20,
-) -> Preview:
+) -> PreviewJSON:
     """A summary of the artifact at `path` of KFP type `type_schema` (e.g. system.Dataset)."""
-    target = Path(path)
+    return _checked(_preview(Path(path), type_schema, metadata, max_bytes, max_rows))
+
+
+def _preview(
+    target: Path,
+    type_schema: str,
+    metadata: dict[str, Any] | None,
+    max_bytes: int,
+    max_rows: int,
+) -> Preview:
     meta = dict(metadata or {})
     kind = type_schema.rsplit(".", 1)[-1].split("@")[0]
     if kind == "Metrics":
@@ -81,25 +98,29 @@ def preview_artifact(
     if kind == "Markdown" or suffix in (".md", ".markdown"):
         return _base(target, "markdown", text=text or "", truncated=truncated)
     if head.startswith(b"PAR1") or suffix in (".parquet", ".pq"):
-        return _parquet(target, max_rows)
+        parquet = parquet_fields(target, max_rows)
+        if parquet is None:
+            hint = "install pyarrow in the kernel's environment to preview Parquet"
+            return _base(target, "files", **_file_fields(target), hint=hint)
+        return _base(target, "table", **parquet)
     if text is not None and kind != "Model":
-        table = _table(target, text, truncated, suffix, max_rows)
+        table = table_fields(text, truncated, suffix, max_rows)
         if table is not None:
-            return table
+            return _base(target, "table", **table)
         return _base(target, "text", text=text, truncated=truncated)
     return _files(target)
 
 
-def preview_metadata(name: str, type_schema: str, metadata: dict[str, Any]) -> Preview | None:
+def preview_metadata(name: str, type_schema: str, metadata: dict[str, Any]) -> PreviewJSON | None:
     """The preview of a Metrics or ClassificationMetrics artifact, which lives in its metadata,
     made without touching any file (None for other types)."""
     kind = type_schema.rsplit(".", 1)[-1].split("@")[0]
     base = {"name": name, "size": 0, "truncated": False}
     if kind == "Metrics":
         items = [{"name": k, "value": json_safe(v)} for k, v in sorted(metadata.items())]
-        return {"kind": "metrics", **base, "items": items}
+        return _checked({"kind": "metrics", **base, "items": items})
     if kind == "ClassificationMetrics":
-        return {"kind": "classification", **base, **_classification_fields(metadata)}
+        return _checked({"kind": "classification", **base, **_classification_fields(metadata)})
     return None
 
 
@@ -138,11 +159,16 @@ def _image(target: Path, head: bytes, mime: str, truncated: bool) -> Preview:
     return _base(target, "image", mime=mime, data=base64.b64encode(head).decode("ascii"))
 
 
+def _file_fields(target: Path) -> dict[str, Any]:
+    size = target.stat().st_size
+    return {"entries": [{"path": target.name, "size": size}], "total_size": size}
+
+
 def _files(target: Path) -> Preview:
     if target.is_file():
-        entries = [{"path": target.name, "size": target.stat().st_size}]
-        return _base(target, "files", entries=entries, total_size=entries[0]["size"])
-    entries, total, count = [], 0, 0
+        return _base(target, "files", **_file_fields(target))
+    entries: list[dict[str, Any]] = []
+    total = count = 0
     for item in sorted(target.rglob("*")):
         if item.is_file() and not item.is_symlink():
             size = item.stat().st_size
@@ -158,125 +184,6 @@ def _files(target: Path) -> Preview:
         "total_size": total,
         "truncated": count > len(entries),
     }
-
-
-def _table(target: Path, text: str, truncated: bool, suffix: str, max_rows: int) -> Preview | None:
-    fmt = _TABLE_EXT.get(suffix)
-    stripped = text.lstrip()
-    if fmt in (None, "json") and stripped[:1] in ("[", "{") and not truncated:
-        parsed = _json_table(stripped, max_rows)
-        if parsed is not None:
-            return _base(target, "table", format="json", **parsed)
-    if fmt in (None, "jsonl") and stripped.startswith("{"):
-        rows = []
-        for line in text.splitlines()[: max_rows + 1]:
-            try:
-                rows.append(json.loads(line))
-            except ValueError:
-                break
-        if rows and all(isinstance(r, dict) for r in rows):
-            complete = None if truncated else sum(1 for line in text.splitlines() if line.strip())
-            return _base(target, "table", format="jsonl", **_records(rows, max_rows, complete))
-    if fmt in ("csv", "tsv") or (fmt is None and _looks_delimited(text)):
-        delimiter = "\t" if fmt == "tsv" or (fmt is None and "\t" in text[:4096]) else ","
-        lines = text.splitlines()
-        if truncated and len(lines) > 1:
-            lines = lines[:-1]  # the last line may be cut by the cap
-        reader = list(
-            csv.reader(io.StringIO("\n".join(lines[: max_rows + 1])), delimiter=delimiter)
-        )
-        if not reader:
-            return None
-        columns, rows = reader[0], [_typed(r) for r in reader[1 : max_rows + 1]]
-        total = None if truncated else max(len([x for x in lines if x.strip()]) - 1, 0)
-        return _base(
-            target,
-            "table",
-            format="tsv" if delimiter == "\t" else "csv",
-            columns=columns,
-            rows=rows,
-            shape=[total, len(columns)],
-            truncated=truncated or (total or 0) > len(rows),
-        )
-    return None
-
-
-def _looks_delimited(text: str) -> bool:
-    lines = [x for x in text.splitlines()[:10] if x.strip()]
-    if len(lines) < 2:
-        return False
-    for delimiter in (",", "\t"):
-        counts = {line.count(delimiter) for line in lines[:-1]}
-        if len(counts) == 1 and counts.pop() > 0:
-            return True
-    return False
-
-
-def _typed(row: list[str]) -> list[Any]:
-    out: list[Any] = []
-    for cell in row:
-        try:
-            out.append(int(cell))
-        except ValueError:
-            try:
-                number = float(cell)
-                out.append(number if math.isfinite(number) else cell)
-            except ValueError:
-                out.append(cell)
-    return out
-
-
-def _json_table(text: str, max_rows: int) -> dict[str, Any] | None:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
-        return _records(data, max_rows, len(data))
-    if isinstance(data, dict) and data and all(isinstance(v, list) for v in data.values()):
-        length = max(len(v) for v in data.values())
-        rows = [{k: (v[i] if i < len(v) else None) for k, v in data.items()} for i in range(length)]
-        return _records(rows, max_rows, length)
-    return None
-
-
-def _records(rows: list[dict[str, Any]], max_rows: int, total: int | None) -> dict[str, Any]:
-    columns = list(dict.fromkeys(k for r in rows[:max_rows] for k in r))
-    shown = [[json_safe(r.get(c)) for c in columns] for r in rows[:max_rows]]
-    return {
-        "columns": columns,
-        "rows": shown,
-        "shape": [total, len(columns)],
-        "truncated": total is None or total > len(shown),
-    }
-
-
-def _parquet(target: Path, max_rows: int) -> Preview:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        return _base(
-            target,
-            "files",
-            entries=[{"path": target.name, "size": target.stat().st_size}],
-            total_size=target.stat().st_size,
-            hint="install pyarrow in the kernel's environment to preview Parquet",
-        )
-    handle = pq.ParquetFile(str(target))
-    batch = next(handle.iter_batches(batch_size=max_rows), None)
-    rows = batch.to_pylist() if batch is not None else []
-    total = handle.metadata.num_rows
-    columns = list(handle.schema_arrow.names)
-    shown = [[json_safe(r.get(c)) for c in columns] for r in rows]
-    return _base(
-        target,
-        "table",
-        format="parquet",
-        columns=columns,
-        rows=shown,
-        shape=[total, len(columns)],
-        truncated=total > len(shown),
-    )
 
 
 def _classification(target: Path, meta: dict[str, Any]) -> Preview:

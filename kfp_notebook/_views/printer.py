@@ -30,6 +30,7 @@ from kfp_notebook._model.events import (
 )
 from kfp_notebook._model.logfold import LogFolder
 from kfp_notebook._model.states import LEAF_KINDS, TaskState
+from kfp_notebook._views.palette import STATUS_STYLES
 
 if TYPE_CHECKING:  # rich is imported for a terminal only: piped output does not pay for it
     from kfp_notebook._views.progress import ProgressLine
@@ -37,13 +38,7 @@ if TYPE_CHECKING:  # rich is imported for a terminal only: piped output does not
 __all__ = ["TerminalPrinter"]
 
 
-_MARKS = {
-    TaskState.SUCCEEDED: ("✓", "32"),
-    TaskState.CACHED: ("◆", "36"),
-    TaskState.FAILED: ("✗", "31"),
-    TaskState.SKIPPED: ("-", "90"),
-    TaskState.CANCELLED: ("■", "33"),
-}
+_MARKS = {s: (STATUS_STYLES[s].glyph, STATUS_STYLES[s].ansi) for s in TaskState if s.terminal}
 
 
 class TerminalPrinter:
@@ -192,7 +187,8 @@ class TerminalPrinter:
     def _on_run_finished(self, event: RunFinished) -> None:
         counts = ", ".join(f"{n} {s.value.lower()}" for s, n in self._counts.items())
         took = event.time - self._run_start if self._run_start else 0.0
-        mark, code = ("✓", "32") if event.state.value == "SUCCEEDED" else ("✗", "31")
+        style = STATUS_STYLES[event.state.value]
+        mark, code = style.glyph, style.ansi
         self._print(
             self._paint(
                 f"{mark} run {event.run_id} {event.state.value} in {took:.2f}s"

@@ -9,7 +9,7 @@ import collections
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TypedDict, cast
+from typing import Any
 
 from kfp_notebook._model.events import (
     ArtifactProduced,
@@ -26,6 +26,7 @@ from kfp_notebook._model.states import RunState, TaskKind, TaskState
 from kfp_notebook._store.layout import log_path
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import ArtifactRecord
+from kfp_notebook._views.envelopes import LogTail
 from kfp_notebook._views.preview import preview_artifact
 from kfp_notebook._views.shape import (
     ArtifactJSON,
@@ -43,13 +44,6 @@ from kfp_notebook._views.shape import (
 __all__ = ["LOG_LINES_PER_TASK", "LogTail", "RunView", "slim_task"]
 
 LOG_LINES_PER_TASK = 1000  # the widget keeps the newest lines; the full log stays on disk
-
-
-class LogTail(TypedDict):
-    """The newest lines of a task's log, and how many lines it logged in all."""
-
-    lines: list[str]
-    count: int
 
 
 class RunView:
@@ -196,9 +190,8 @@ class RunView:
             if task is None:
                 return None
             task = task.copy()
-        artifacts = [
-            cast(ArtifactPreviewJSON, {**art, "preview": _preview(art, max_bytes)})
-            for art in task["artifacts"]
+        artifacts: list[ArtifactPreviewJSON] = [
+            {**art, "preview": _preview(art, max_bytes)} for art in task["artifacts"]
         ]
         return TaskOutputsJSON(
             task_id=task_id,
@@ -210,8 +203,7 @@ class RunView:
 
 
 def _preview(art: ArtifactJSON, max_bytes: int) -> PreviewJSON:
-    preview = preview_artifact(art["uri"], art["type"], art["metadata"], max_bytes=max_bytes)
-    return cast(PreviewJSON, preview)
+    return preview_artifact(art["uri"], art["type"], art["metadata"], max_bytes=max_bytes)
 
 
 def _leaf_counts(tasks: Any) -> dict[str, int]:

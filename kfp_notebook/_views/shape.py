@@ -14,7 +14,6 @@ from kfp_notebook._model.states import RunState, TaskKind, TaskState
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
 
 __all__ = [
-    "RUN_COLOURS",
     "ArtifactJSON",
     "ArtifactPreviewJSON",
     "ComparisonJSON",
@@ -27,13 +26,6 @@ __all__ = [
     "run_json",
     "task_json",
 ]
-
-
-# One colour per compared run (up to 10): the Python HTML export and the browser's charts.
-RUN_COLOURS = (
-    "#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed",
-    "#0891b2", "#db2777", "#4b5563", "#65a30d", "#9333ea",
-)  # fmt: skip
 
 
 class RunJSON(TypedDict):

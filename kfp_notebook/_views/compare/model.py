@@ -234,16 +234,12 @@ def _artifacts(
 def _preview(artifact: ArtifactRecord, resolve: Resolve) -> PreviewJSON:
     from_metadata = preview_metadata(artifact.name, artifact.schema_title, artifact.metadata)
     if from_metadata is not None:  # classification metrics: no file to read
-        return from_metadata  # type: ignore[return-value]
+        return from_metadata
     path = resolve(artifact.uri)
     if path is None:
-        note = {"kind": "missing", "name": artifact.name, "size": 0, "truncated": False,
+        return {"kind": "missing", "name": artifact.name, "size": 0, "truncated": False,
                 "hint": "the artifact is not a file of this pipeline root"}  # fmt: skip
-        return note  # type: ignore[return-value]
-    found = preview_artifact(
-        path, artifact.schema_title, artifact.metadata, max_bytes=_DOCUMENT_CAP
-    )
-    return found  # type: ignore[return-value]
+    return preview_artifact(path, artifact.schema_title, artifact.metadata, max_bytes=_DOCUMENT_CAP)
 
 
 def _tasks(

@@ -7,7 +7,7 @@ import html
 from collections.abc import Sequence
 from datetime import datetime
 
-from kfp_notebook._views.shape import RUN_COLOURS as COLORS
+from kfp_notebook._views.palette import RUN_COLOURS as COLORS
 from kfp_notebook._views.shape import RocPoint, TrendJSON
 
 __all__ = ["roc_svg", "trend_svg"]

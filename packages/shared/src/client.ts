@@ -3,40 +3,18 @@
 // (ServerConnection) instead, so nothing here imports @jupyterlab.
 import type {
   ArtifactJSON,
+  CancelJSON,
   ComparisonJSON,
+  ErrorJSON,
+  ExperimentsJSON,
+  LogTailJSON,
   PreviewJSON,
-  RunJSON,
-  TaskJSON,
+  RerunJSON,
+  RootsJSON,
+  RunDetailJSON,
+  RunsPageJSON,
   TrendJSON,
 } from "./model.generated";
-
-export interface RootJSON {
-  id: string;
-  path: string;
-  name: string;
-  exists: boolean;
-  runs: number;
-  token: string | null;
-}
-
-export interface RunsPageJSON {
-  runs: RunJSON[];
-  total: number;
-  next_cursor: string | null;
-  token: string;
-}
-
-export interface RunDetailJSON {
-  run: RunJSON;
-  tasks: TaskJSON[];
-  token: string;
-}
-
-export interface LogTailJSON {
-  text: string;
-  size: number;
-  truncated: boolean;
-}
 
 export interface RunFilter {
   status?: string;
@@ -127,7 +105,7 @@ export class KfpApi {
     if (!response.ok) {
       let message = response.statusText;
       try {
-        const body = (await response.json()) as { message?: string };
+        const body = (await response.json()) as Partial<ErrorJSON>;
         message = body.message || message;
       } catch {
         // not JSON: keep the status text
@@ -140,7 +118,7 @@ export class KfpApi {
     return (await response.json()) as T;
   }
 
-  roots(): Promise<{ roots: RootJSON[] }> {
+  roots(): Promise<RootsJSON> {
     return this.call(this.url(["roots"]));
   }
 
@@ -164,7 +142,7 @@ export class KfpApi {
     return this.call(this.url(["roots", root, "runs", runId]));
   }
 
-  cancelRun(root: string, runId: string): Promise<{ run_id: string }> {
+  cancelRun(root: string, runId: string): Promise<CancelJSON> {
     const url = this.url(["roots", root, "runs", runId, "cancel"]);
     return this.call(url, { method: "POST", body: "{}" });
   }
@@ -173,7 +151,7 @@ export class KfpApi {
     return this.call(this.url(["roots", root, "runs", runId]), { method: "DELETE" });
   }
 
-  rerun(root: string, runId: string, fromTask: string): Promise<{ run_id: string }> {
+  rerun(root: string, runId: string, fromTask: string): Promise<RerunJSON> {
     const url = this.url(["roots", root, "runs", runId, "rerun"]);
     return this.call(url, { method: "POST", body: JSON.stringify({ from_task: fromTask }) });
   }
@@ -195,7 +173,7 @@ export class KfpApi {
   }
 
   /** Experiment name -> number of runs ("" for runs recorded before experiments existed). */
-  experiments(root: string): Promise<{ experiments: Record<string, number> }> {
+  experiments(root: string): Promise<ExperimentsJSON> {
     return this.call(this.url(["roots", root, "experiments"]));
   }
 

@@ -1,6 +1,7 @@
-// Colours and glyphs of task and run states, the same in the widget's graph and the sidebar.
+// Colours and glyphs of task and run states, the same in the widget's graph, the sidebar and
+// the terminal (generated from kfp_notebook/_views/palette.py).
 import type { RunState, TaskKind, TaskState } from "./model.generated";
-import { LEAF_KINDS } from "./model.generated";
+import { LEAF_KINDS, STATUS_STYLES } from "./model.generated";
 
 export type Status = TaskState | RunState;
 
@@ -11,27 +12,7 @@ export interface StatusColour {
   stroke: string;
 }
 
-export const STATUS_COLOURS: Readonly<Record<Status, StatusColour>> = {
-  PENDING: { fill: "#e5e7eb", stroke: "#9ca3af" },
-  RUNNING: { fill: "#bfdbfe", stroke: "#3b82f6" },
-  SUCCEEDED: { fill: "#bbf7d0", stroke: "#22a06b" },
-  FAILED: { fill: "#fecaca", stroke: "#e5484d" },
-  SKIPPED: { fill: "#f3f4f6", stroke: "#9ca3af" },
-  CACHED: { fill: "#ddd6fe", stroke: "#7c5cd6" },
-  CANCELLED: { fill: "#fde68a", stroke: "#f5a524" },
-  INTERRUPTED: { fill: "#fecaca", stroke: "#e5484d" },
-};
-
-const GLYPHS: Readonly<Record<Status, string>> = {
-  PENDING: "○",
-  RUNNING: "◐",
-  SUCCEEDED: "✓",
-  CACHED: "✓",
-  FAILED: "✗",
-  CANCELLED: "⊘",
-  INTERRUPTED: "!",
-  SKIPPED: "↷",
-};
+export const STATUS_COLOURS: Readonly<Record<Status, StatusColour>> = STATUS_STYLES;
 
 /** The colours of a state; grey for a state this front end does not know. */
 export function statusColour(status: string): StatusColour {
@@ -39,7 +20,7 @@ export function statusColour(status: string): StatusColour {
 }
 
 export function statusGlyph(status: string): string {
-  return GLYPHS[status as Status] ?? "?";
+  return STATUS_STYLES[status as Status]?.glyph ?? "?";
 }
 
 /** Tasks that run something (not groups such as loops, conditions or nested pipelines). */

@@ -84,8 +84,8 @@ export class RunData {
         this.tails.set(taskId, mergeTail(this.tails.get(taskId), tail));
       }
       this.changed();
-    } else if (msg?.kind === "outputs" && "task_id" in msg.outputs) {
-      this.outputs.set(msg.task_id, msg.outputs as TaskOutputsJSON);
+    } else if (msg?.kind === "outputs" && msg.outputs) {
+      this.outputs.set(msg.task_id, msg.outputs);
       this.changed();
     }
   }

@@ -1,33 +1,11 @@
 // The synced traits of the run widget (what a saved notebook keeps: run status and slim tasks)
 // and the messages that carry logs and outputs, which a saved notebook does not keep.
-import {
-  isLeafKind,
-  type RunJSON,
-  type TaskJSON,
-  type TaskOutputsJSON,
-} from "@kfp-notebook/shared";
+import { isLeafKind, type TaskJSON, type WidgetTraits } from "@kfp-notebook/shared";
 
-export interface State {
-  run: RunJSON;
-  /** Tasks without inputs, outputs and artifacts (asked for when a task is shown). */
-  tasks: TaskJSON[];
-  /** Lines logged so far per task_id. */
-  log_counts: Record<string, number>;
-  /** The selected task's task_id, or "" for none. */
-  selected: string;
-}
+export type { KernelMessage, LogTail } from "@kfp-notebook/shared";
 
-/** The newest lines of a task's log and how many it logged in all. */
-export interface LogTail {
-  lines: string[];
-  count: number;
-}
-
-/** Messages from the kernel's widget. */
-export type KernelMessage =
-  | { kind: "logs"; tails: Record<string, LogTail>; append: boolean }
-  | { kind: "outputs"; task_id: string; outputs: TaskOutputsJSON | Record<string, never> }
-  | { kind: "esm"; source: string };
+/** The synced traits: what the kernel sets, and the selected task's id ("" for none). */
+export type State = WidgetTraits & { selected: string };
 
 export interface Model {
   get<K extends keyof State>(name: K): State[K];

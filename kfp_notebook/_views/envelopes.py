@@ -1,0 +1,129 @@
+"""What the sidebar's REST API answers and what the run widget's kernel side sends, around the
+JSON shape of runs, tasks and artifacts (`shape.py`). The handlers and the widget build these
+types, and the TypeScript copy is generated from them (`typescript.py`)."""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from typing_extensions import TypedDict
+
+from kfp_notebook._views.shape import RunJSON, TaskJSON, TaskOutputsJSON
+
+__all__ = [
+    "CancelJSON",
+    "ErrorJSON",
+    "EsmMessage",
+    "ExperimentsJSON",
+    "KernelMessage",
+    "LogTail",
+    "LogTailJSON",
+    "LogsMessage",
+    "OutputsMessage",
+    "PipelinesJSON",
+    "RerunJSON",
+    "RootJSON",
+    "RootsJSON",
+    "RunDetailJSON",
+    "RunsPageJSON",
+    "TokenJSON",
+    "WidgetTraits",
+]
+
+
+class RootJSON(TypedDict):
+    id: str
+    path: str
+    name: str  # how the sidebar labels it: relative to the server root when inside it
+    exists: bool
+    runs: int
+    token: str | None  # the change token; null when the root does not exist
+
+
+class RootsJSON(TypedDict):
+    roots: list[RootJSON]
+
+
+class TokenJSON(TypedDict):
+    token: str  # changes whenever anything in the root's index changes
+
+
+class PipelinesJSON(TypedDict):
+    pipelines: dict[str, int]  # name -> number of runs
+
+
+class ExperimentsJSON(TypedDict):
+    experiments: dict[str, int]  # name -> number of runs ("" for runs before experiments)
+
+
+class CancelJSON(TypedDict):
+    run_id: str
+    cancel_requested: bool
+
+
+class RerunJSON(TypedDict):
+    run_id: str
+    pid: int  # of the detached `kfp-notebook run` process
+    log: str  # its log's name in the run folder
+    runner: str
+
+
+class ErrorJSON(TypedDict):
+    """What any 4xx or 5xx of the sidebar's API answers."""
+
+    message: str
+    reason: str | None
+
+
+class RunsPageJSON(TypedDict):
+    runs: list[RunJSON]
+    total: int
+    next_cursor: str | None
+    token: str
+
+
+class RunDetailJSON(TypedDict):
+    run: RunJSON
+    tasks: list[TaskJSON]
+    token: str
+
+
+class LogTailJSON(TypedDict):
+    text: str  # the log's last bytes, decoded
+    size: int  # of the whole log
+    truncated: bool
+
+
+class WidgetTraits(TypedDict):
+    """The run widget's synced traits that a saved notebook keeps (besides `selected`)."""
+
+    run: RunJSON
+    tasks: list[TaskJSON]  # slim: without inputs, outputs and artifacts
+    log_counts: dict[str, int]  # lines logged so far per task id
+
+
+class LogTail(TypedDict):
+    """The newest lines of a task's log and how many it logged in all."""
+
+    lines: list[str]
+    count: int
+
+
+class LogsMessage(TypedDict):
+    kind: Literal["logs"]
+    tails: dict[str, LogTail]
+    append: bool  # true: lines after those sent before; false: the tails replace them
+
+
+class OutputsMessage(TypedDict):
+    kind: Literal["outputs"]
+    task_id: str
+    outputs: TaskOutputsJSON | None  # null for no such task
+
+
+class EsmMessage(TypedDict):
+    kind: Literal["esm"]
+    source: str  # the widget's code, when the page could not load it from the server
+
+
+KernelMessage = Union[LogsMessage, OutputsMessage, EsmMessage]  # noqa: UP007 (read by the generator)
