@@ -45,9 +45,15 @@ class LineSplitter:
     def feed(self, chunk: bytes) -> list[str]:
         """The lines this chunk finished, in order."""
         pieces = chunk.split(b"\n")
-        for piece in pieces[:-1]:
-            self._text(piece)
+        if len(pieces) > 1:
+            self._text(pieces[0])  # the end of the pending line
             self._finish()
+            for piece in pieces[1:-1]:  # whole lines: most are plain, and pass as they are
+                if len(piece) <= self.limit and b"\r" not in piece:
+                    self._done.append(_decode(piece))
+                else:
+                    self._text(piece)
+                    self._finish()
         self._text(pieces[-1])
         done, self._done = self._done, []
         return done
