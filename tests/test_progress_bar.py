@@ -186,3 +186,31 @@ def test_a_task_log_keeps_the_bar_final_state_and_the_live_view_its_progress(
     assert all("/40000" in s for s in states)
     logged = [e.text for e in events if isinstance(e, LogLine)]
     assert logged.index("100% 40000/40000") == logged.index("epoch 1") + 1
+
+
+def test_the_widget_shows_a_bar_in_place_until_its_line_is_logged() -> None:
+    """RunView keeps one state per task, replaced by each LogProgress and dropped by the next
+    LogLine (the bar's final state); the widget sends the states when they change."""
+    from kfp_notebook._model.events import TaskCreated
+    from kfp_notebook._notebook.widget import RunWidget
+    from kfp_notebook._views.run_view import RunView
+
+    view = RunView("r")
+    view(TaskCreated("r", "t", "t", None, "container", "c"))
+    view(LogLine("r", "t", "epoch 1"))
+    widget = RunWidget(view, live=False)
+    sent: list[dict[str, object]] = []
+    widget.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    for i in range(1000):
+        view(LogProgress("r", "t", f"{i}/1000"))
+    widget.flush()
+    assert view.progress_lines() == {"t": "999/1000"}
+    assert sent[-1] == {"kind": "progress", "lines": {"t": "999/1000"}}
+    widget.flush()
+    assert len(sent) == 1, "an unchanged state is sent again"
+    view(LogLine("r", "t", "1000/1000"))
+    widget.flush()
+    assert view.progress_lines() == {}
+    assert sent[-2]["kind"] == "logs" and sent[-1] == {"kind": "progress", "lines": {}}
+    assert view.log_tails()["t"] == {"lines": ["epoch 1", "1000/1000"], "count": 2}
+    widget.close()
