@@ -25,6 +25,7 @@ from kfp_notebook._model.events import (
     ArtifactProduced,
     EventBus,
     LogLine,
+    LogProgress,
     TaskStarted,
 )
 from kfp_notebook._model.logfold import LogFolder
@@ -105,6 +106,12 @@ class TaskRunner:
 
         return log
 
+    def _progress(self, node: Node) -> Any:
+        def progress(text: str) -> None:
+            self.bus.emit(LogProgress(self.run_id, node.id, text))
+
+        return progress
+
     def _execute(
         self,
         node: Node,
@@ -143,6 +150,7 @@ class TaskRunner:
                 self._logger(node, tail),
                 started,
                 self.store.root,
+                self._progress(node),
             )
             code = self.executor.execute(launch)
             if cancelled.is_set():

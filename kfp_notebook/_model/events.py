@@ -20,6 +20,7 @@ __all__ = [
     "EventBus",
     "Listener",
     "LogLine",
+    "LogProgress",
     "RunFinished",
     "RunStarted",
     "TaskCreated",
@@ -82,6 +83,18 @@ class LogLine:
 
 
 @dataclass(frozen=True)
+class LogProgress:
+    """The latest state of a line a task keeps rewriting (a `\\r` progress bar), sent now and
+    then while it does. Not a log line: logs do not record it, and the line's final state
+    arrives as a LogLine. Views show it in place of the previous state, until that LogLine."""
+
+    run_id: str
+    task_id: str
+    text: str
+    time: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
 class ArtifactProduced:
     run_id: str
     task_id: str
@@ -114,7 +127,14 @@ class RunFinished:
 
 
 Event = (
-    RunStarted | TaskCreated | TaskStarted | LogLine | ArtifactProduced | TaskFinished | RunFinished
+    RunStarted
+    | TaskCreated
+    | TaskStarted
+    | LogLine
+    | LogProgress
+    | ArtifactProduced
+    | TaskFinished
+    | RunFinished
 )
 Listener = Callable[[Event], None]
 

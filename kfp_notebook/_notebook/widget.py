@@ -5,7 +5,9 @@ shows them (or asks the server extension when the kernel is gone).
 
 Messages from the front end: `{"action": "cancel"}`, `{"action": "esm"}` (the bundle, for the
 loader), `{"action": "logs", "task_ids": [...]}`, `{"action": "outputs", "task_id": T}`.
-To the front end: a `KernelMessage` (`_views/envelopes.py`, typed in TypeScript from it)."""
+To the front end: a `KernelMessage` (`_views/envelopes.py`, typed in TypeScript from it); a
+`progress` message whenever the lines being rewritten (progress bars) change: every task with
+one, each shown after the task's log tail until its next logged line."""
 
 from __future__ import annotations
 
@@ -67,6 +69,7 @@ class RunWidget(anywidget.AnyWidget):
         self._on_cancel = on_cancel
         self._stop = threading.Event()
         self._sent: dict[str, int] = {}  # log lines sent per task (live messages)
+        self._sent_progress: dict[str, str] = {}
         self.on_msg(self._message)
         self._send_logs()
         if live:
@@ -108,6 +111,10 @@ class RunWidget(anywidget.AnyWidget):
         if fresh:
             self._sent.update({task_id: tail["count"] for task_id, tail in fresh.items()})
             self._say({"kind": "logs", "tails": fresh, "append": True})
+        progress = self.view.progress_lines()
+        if progress != self._sent_progress:
+            self._sent_progress = progress
+            self._say({"kind": "progress", "lines": progress})
 
     def _pump(self) -> None:
         while not self._stop.is_set():

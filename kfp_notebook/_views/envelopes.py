@@ -21,6 +21,7 @@ __all__ = [
     "LogsMessage",
     "OutputsMessage",
     "PipelinesJSON",
+    "ProgressMessage",
     "RerunJSON",
     "RootJSON",
     "RootsJSON",
@@ -121,9 +122,17 @@ class OutputsMessage(TypedDict):
     outputs: TaskOutputsJSON | None  # null for no such task
 
 
+class ProgressMessage(TypedDict):
+    """The lines being rewritten (progress bars), complete each time: a task not in `lines`
+    has none. Each is shown after its task's log tail until the task logs its next line."""
+
+    kind: Literal["progress"]
+    lines: dict[str, str]
+
+
 class EsmMessage(TypedDict):
     kind: Literal["esm"]
     source: str  # the widget's code, when the page could not load it from the server
 
 
-KernelMessage = Union[LogsMessage, OutputsMessage, EsmMessage]  # noqa: UP007 (read by the generator)
+KernelMessage = Union[LogsMessage, OutputsMessage, ProgressMessage, EsmMessage]  # noqa: UP007 (read by the generator)

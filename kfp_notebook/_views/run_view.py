@@ -15,6 +15,7 @@ from kfp_notebook._model.events import (
     ArtifactProduced,
     Event,
     LogLine,
+    LogProgress,
     RunFinished,
     RunStarted,
     TaskCreated,
@@ -60,6 +61,7 @@ class RunView:
         self.tasks: dict[str, TaskJSON] = {}
         self.logs: dict[str, collections.deque[str]] = {}
         self.log_counts: dict[str, int] = {}
+        self.progress: dict[str, str] = {}  # a line a progress bar rewrites, per task, for now
         self.changed = threading.Event()
         self._lock = threading.Lock()
 
@@ -92,7 +94,10 @@ class RunView:
                 task.update({"status": TaskState.RUNNING, "started": task["started"] or event.time})
                 task.update({"attempts": event.attempt, "inputs": json_safe(event.inputs)})
         elif isinstance(event, LogLine):
+            self.progress.pop(event.task_id, None)  # the line's final state, or one after it
             self._log(event.task_id, event.text)
+        elif isinstance(event, LogProgress):
+            self.progress[event.task_id] = event.text
         elif isinstance(event, ArtifactProduced):
             task = self.tasks.get(event.task_id)
             if task is not None:
@@ -110,12 +115,14 @@ class RunView:
                 task.update({"outputs": json_safe(event.outputs), "attempts": event.attempts})
                 if task["started"] is not None:
                     task["duration"] = event.time - task["started"]
+            self.progress.pop(event.task_id, None)
         elif isinstance(event, RunFinished):
             run.update({"status": event.state, "finished": event.time, "message": event.message})
             run.update(
                 {"outputs": json_safe(event.outputs), "duration": event.time - run["created"]}
             )
             run["task_counts"] = _leaf_counts(self.tasks.values())
+            self.progress.clear()
 
     def _log(self, task_id: str, text: str) -> None:
         tail = self.logs.get(task_id)
@@ -170,6 +177,11 @@ class RunView:
                 for t in wanted
                 if t in self.logs
             }
+
+    def progress_lines(self) -> dict[str, str]:
+        """Per task, the state of a line it is rewriting (a progress bar), not logged yet."""
+        with self._lock:
+            return dict(self.progress)
 
     def log_tails_since(self, sent: dict[str, int]) -> dict[str, LogTail]:
         """The lines logged after the first `sent[task]` ones (as many as are kept)."""

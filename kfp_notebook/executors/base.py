@@ -27,6 +27,8 @@ class Launch:
     on_log: Callable[[str], None] = lambda line: None
     on_start: Callable[[int | None], None] = lambda pid: None
     pipeline_root: Path | None = None
+    # the latest state of a line a progress bar rewrites (`\r`), now and then; not a log line
+    on_progress: Callable[[str], None] | None = None
 
     @property
     def run_dir(self) -> Path:
@@ -56,7 +58,8 @@ class TaskExecutor(Protocol):
         KfpNotebookError; never leave a half-built environment that looks complete."""
 
     def execute(self, launch: Launch) -> int:
-        """Run one attempt to the end, streaming log lines; return the exit status."""
+        """Run one attempt to the end, streaming log lines; return the exit status. Lines are
+        split as `kfp_notebook.executors.lines.LineFeed` does (`on_progress` is optional)."""
 
     def cancel(self, task_id: str | None = None) -> None:
         """Stop one running task (or all), whole process tree, SIGTERM then SIGKILL."""

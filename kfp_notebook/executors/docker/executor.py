@@ -30,6 +30,7 @@ from kfp_notebook.executors.docker.options import (
     check_options,
     merge_environment,
 )
+from kfp_notebook.executors.lines import LineFeed, LineSplitter
 
 __all__ = ["DockerExecutor"]
 
@@ -106,14 +107,15 @@ class DockerExecutor:
         try:
             container.start()
             launch.on_start(None)
-            seen = 0
-            for line in _lines(container.logs(stream=True, follow=True)):
-                launch.on_log(line)
-                seen += 1
+            live = LineFeed(launch.on_log, launch.on_progress)
+            for chunk in container.logs(stream=True, follow=True):
+                live.feed(chunk)
             code = int(container.wait().get("StatusCode", 1))
             # The followed stream can end before the last lines arrive (seen under load): read
-            # the container's whole log once it has exited and pass on what was not seen.
-            for line in list(_lines([container.logs(stream=False)]))[seen:]:
+            # the container's whole log once it has exited and pass on what was not seen (the
+            # splitting does not depend on the chunks, so the lines seen are its first ones).
+            whole = LineSplitter()
+            for line in [*whole.feed(container.logs(stream=False)), *whole.end()][live.lines :]:
                 launch.on_log(line)
             return code
         finally:
@@ -184,15 +186,3 @@ def _outside_inputs(executor_input: dict[str, Any], root: Path) -> Iterable[str]
             path = Path(uri).resolve() if uri.startswith("/") else None
             if path is not None and not path.is_relative_to(root) and path.exists():
                 yield str(path)
-
-
-def _lines(chunks: Iterable[bytes]) -> Iterable[str]:
-    """Whole lines out of a stream of byte chunks that may split lines anywhere."""
-    pending = b""
-    for chunk in chunks:
-        pending += chunk
-        *complete, pending = pending.split(b"\n")
-        for raw in complete:
-            yield raw.decode("utf-8", errors="replace").rstrip("\r")
-    if pending:
-        yield pending.decode("utf-8", errors="replace").rstrip("\r")

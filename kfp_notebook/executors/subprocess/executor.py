@@ -200,7 +200,7 @@ class SubprocessExecutor:
             self._warden.watch(proc.pid)  # stops the task's group if this process dies
             launch.on_start(proc.pid)
             assert proc.stdout is not None
-            output_ended = self._logs.add(proc.stdout, launch.on_log)
+            output_ended = self._logs.add(proc.stdout, launch.on_log, launch.on_progress)
             code = proc.wait()
             if not output_ended.wait(_DRAIN_SECONDS):
                 # Something the task started still holds its output. As when a container's main

@@ -337,10 +337,15 @@ export interface OutputsMessage {
   outputs: TaskOutputsJSON | null;
 }
 
+export interface ProgressMessage {
+  kind: "progress";
+  lines: Record<string, string>;
+}
+
 export interface EsmMessage {
   kind: "esm";
   source: string;
 }
 
 export type PreviewJSON = TablePreview | ImagePreview | TextPreview | HtmlPreview | MetricsPreview | ClassificationPreview | FilesPreview | NotePreview;
-export type KernelMessage = LogsMessage | OutputsMessage | EsmMessage;
+export type KernelMessage = LogsMessage | OutputsMessage | ProgressMessage | EsmMessage;

@@ -17,6 +17,8 @@ export const KERNEL_PATIENCE_MS = 1500;
 
 export class RunData {
   readonly tails = new Map<string, LogTail>();
+  /** Per task, the latest state of a line being rewritten (a progress bar); not a log line. */
+  progress = new Map<string, string>();
   private readonly outputs = new Map<string, TaskOutputsJSON>();
   private readonly asked = new Map<string, number>(); // request key -> time asked
   private readonly api = new KfpApi(pageServerOptions());
@@ -83,6 +85,9 @@ export class RunData {
       for (const [taskId, tail] of Object.entries(msg.tails)) {
         this.tails.set(taskId, mergeTail(this.tails.get(taskId), tail));
       }
+      this.changed();
+    } else if (msg?.kind === "progress") {
+      this.progress = new Map(Object.entries(msg.lines));
       this.changed();
     } else if (msg?.kind === "outputs" && msg.outputs) {
       this.outputs.set(msg.task_id, msg.outputs);

@@ -98,7 +98,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     for (const [taskId, tail] of data.tails) {
       logLines[taskId] = tail.lines;
     }
-    logs.update(tasks, logLines, counts, shown);
+    logs.update(tasks, logLines, counts, shown, data.progress);
     if (task) {
       data.wantOutputs(task.task_id, task.status);
     }

@@ -36,4 +36,24 @@ describe("LogPanel", () => {
       "all tasks · 3 line(s) shown of 3",
     );
   });
+
+  it("shows a progress bar's latest state after the log, replaced as it moves", () => {
+    const panel = new LogPanel(() => undefined);
+    const tasks = [task("fit", "container", "RUNNING")];
+    panel.update(tasks, { fit: ["epoch 1"] }, { fit: 1 }, "fit", new Map([["fit", " 40%|####"]]));
+    const bar = () => [...panel.el.querySelectorAll(".kfpnb-line.kfpnb-bar")];
+    expect(bar().map((l) => l.textContent)).toEqual([" 40%|####"]);
+    panel.update(
+      tasks,
+      { fit: ["epoch 1"] },
+      { fit: 1 },
+      "fit",
+      new Map([["fit", " 90%|#########"]]),
+    );
+    expect(bar().map((l) => l.textContent)).toEqual([" 90%|#########"]);
+    expect(panel.el.querySelectorAll(".kfpnb-line")).toHaveLength(2);
+    // the bar's line logged: no state is left to show
+    panel.update(tasks, { fit: ["epoch 1", "100%|##########"] }, { fit: 2 }, "fit", new Map());
+    expect(bar()).toHaveLength(0);
+  });
 });

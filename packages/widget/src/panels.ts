@@ -17,6 +17,8 @@ export interface Line {
   error: boolean;
   /** KFP's executor boilerplate (folded unless searching). */
   kfp: boolean;
+  /** The latest state of a line being rewritten (a progress bar), shown after the log. */
+  bar?: boolean;
 }
 
 export class LogPanel {
@@ -40,6 +42,7 @@ export class LogPanel {
     logs: Record<string, string[]>,
     counts: Record<string, number>,
     selected: string,
+    progress: ReadonlyMap<string, string> = new Map(),
   ): void {
     const query = this.search.value.toLowerCase();
     const task = tasks.find((t) => t.task_id === selected);
@@ -55,6 +58,10 @@ export class LogPanel {
         kfp: kfp[i] ?? false,
       }));
       total = counts[task.task_id] ?? own.length;
+      const bar = progress.get(task.task_id);
+      if (bar !== undefined) {
+        lines.push({ text: bar, error: false, kfp: false, bar: true });
+      }
     } else {
       for (const t of tasks) {
         const own = logs[t.task_id] ?? [];
@@ -69,11 +76,23 @@ export class LogPanel {
         total += counts[t.task_id] ?? 0;
       }
       lines = lines.slice(-ALL_LIMIT);
+      for (const t of tasks) {
+        const bar = progress.get(t.task_id);
+        if (bar !== undefined) {
+          lines.push({
+            text: `${t.name.padEnd(12)} | ${bar}`,
+            error: false,
+            kfp: false,
+            bar: true,
+          });
+        }
+      }
     }
     if (query) {
       lines = lines.filter((l) => l.text.toLowerCase().includes(query));
     }
-    const key = `${selected}|${query}|${total}|${lines.length}|${task?.status ?? ""}`;
+    const bars = lines.filter((l) => l.bar).map((l) => l.text);
+    const key = `${selected}|${query}|${total}|${lines.length}|${task?.status ?? ""}|${bars.join("\n")}`;
     if (key === this.last) {
       return;
     }
@@ -81,7 +100,8 @@ export class LogPanel {
     const stick = this.pre.scrollTop + this.pre.clientHeight >= this.pre.scrollHeight - 20;
     this.info.textContent = `${task ? task.name : "all tasks"} · ${lines.length} line(s) shown of ${total}`;
     const render = (l: Line): HTMLElement => {
-      const div = h("div", { class: l.error ? "kfpnb-line kfpnb-error" : "kfpnb-line" });
+      const kind = l.error ? " kfpnb-error" : l.bar ? " kfpnb-bar" : "";
+      const div = h("div", { class: `kfpnb-line${kind}` });
       if (query) {
         const i = l.text.toLowerCase().indexOf(query);
         const hit = l.text.slice(i, i + query.length);
