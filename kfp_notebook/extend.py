@@ -28,9 +28,9 @@ from kfp_notebook._model.states import RunState, TaskKind, TaskState
 from kfp_notebook._runners import ENTRY_POINT_GROUP as RUNNER_ENTRY_POINTS
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
+from kfp_notebook._views.compare.shape import ComparisonJSON
 from kfp_notebook._views.shape import (
     ArtifactJSON,
-    ComparisonJSON,
     PreviewJSON,
     RunJSON,
     TaskJSON,

@@ -10,9 +10,9 @@ from typing import Any
 
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._views.compare.html import comparison_html, page
+from kfp_notebook._views.compare.shape import ComparisonJSON, TrendJSON
 from kfp_notebook._views.compare.tables import markdown, to_csv
 from kfp_notebook._views.compare.text import comparison_text
-from kfp_notebook._views.shape import ComparisonJSON, TrendJSON
 
 __all__ = ["Comparison"]
 

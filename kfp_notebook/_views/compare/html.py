@@ -8,8 +8,8 @@ import html
 from typing import Any
 
 from kfp_notebook._views.compare.rows import best_flags, run_labels
+from kfp_notebook._views.compare.shape import ComparedArtifact, ComparisonJSON, TrendJSON
 from kfp_notebook._views.compare.svg import roc_svg, trend_svg
-from kfp_notebook._views.shape import ComparedArtifact, ComparisonJSON, TrendJSON
 
 __all__ = ["comparison_html", "page"]
 

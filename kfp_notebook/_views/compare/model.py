@@ -20,16 +20,15 @@ from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskSummary
 from kfp_notebook._views.compare.digests import component_digests
 from kfp_notebook._views.compare.rows import complete, higher_is_better
-from kfp_notebook._views.preview import preview_artifact, preview_metadata
-from kfp_notebook._views.shape import (
+from kfp_notebook._views.compare.shape import (
     ComparedArtifact,
     ComparedMetric,
     ComparedParameter,
     ComparedTask,
     ComparisonJSON,
-    PreviewJSON,
-    run_json,
 )
+from kfp_notebook._views.preview import preview_artifact, preview_metadata
+from kfp_notebook._views.shape import PreviewJSON, run_json
 
 __all__ = [
     "MAX_RUNS",

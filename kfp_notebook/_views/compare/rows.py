@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from kfp_notebook._views.shape import (
+from kfp_notebook._views.compare.shape import (
     ComparedMetric,
     ComparisonJSON,
     ComparisonSection,

@@ -7,8 +7,9 @@ import html
 from collections.abc import Sequence
 from datetime import datetime
 
+from kfp_notebook._views.compare.shape import TrendJSON
 from kfp_notebook._views.palette import RUN_COLOURS as COLORS
-from kfp_notebook._views.shape import RocPoint, TrendJSON
+from kfp_notebook._views.shape import RocPoint
 
 __all__ = ["roc_svg", "trend_svg"]
 

@@ -7,7 +7,7 @@ import csv
 import io
 
 from kfp_notebook._views.compare.rows import best_flags, format_value, run_labels
-from kfp_notebook._views.shape import ComparisonJSON
+from kfp_notebook._views.compare.shape import ComparisonJSON
 
 __all__ = ["markdown", "to_csv"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from kfp_notebook._views.compare.rows import best_flags, run_labels, state_text
-from kfp_notebook._views.shape import ComparisonJSON, TrendJSON
+from kfp_notebook._views.compare.shape import ComparisonJSON, TrendJSON
 
 __all__ = ["comparison_text", "trend_text"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._views.compare.model import ComparisonError, run_metrics
 from kfp_notebook._views.compare.rows import complete_trend, higher_is_better
-from kfp_notebook._views.shape import TrendJSON, TrendPoint
+from kfp_notebook._views.compare.shape import TrendJSON, TrendPoint
 
 __all__ = ["trend"]
 
