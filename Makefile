@@ -6,7 +6,7 @@ PIP = $(PYTHON) -m pip
 BIN := $(shell $(PYTHON) -c "import os, sys; print(os.path.dirname(sys.executable))")
 JLPM = $(BIN)/jlpm
 
-.PHONY: install install-dev demo lint lint-ts test test-fast test-ts setup-system bench \
+.PHONY: install install-dev demo lint lint-ts test test-unit test-fast test-ts setup-system bench \
 	bench-docker bench-widget bench-widget-paint typescript conformance test-kfp-lowest
 
 install:  ## the package and its front ends, nothing else
@@ -49,11 +49,16 @@ test-kfp-lowest:
 	.venv-kfp-lowest/bin/python -m pytest -q -m "not docker and not browser"
 
 # No root, apt, Docker or browser: engine, store, views, CLI, server and notebook tests.
+# The pure layers' tests (marked `unit`: they start no process), in seconds.
+test-unit:
+	$(PYTHON) -m pytest -q -m unit
+
 test-fast: install-dev lint
 	$(PYTHON) -m pytest -q -m "not docker and not browser"
 
 typescript:  ## regenerate the TypeScript copy of the JSON shape
 	$(PYTHON) -m kfp_notebook._views.typescript > packages/shared/src/model.generated.ts
+	$(PYTHON) tests/compare_fixtures.py > packages/shared/src/compare.fixtures.generated.json
 
 bench: install-dev
 	$(PYTHON) bench/run.py

@@ -5,6 +5,8 @@ import pytest
 from kfp_notebook._errors import PipelineSpecError
 from kfp_notebook._spec.cel import evaluate_condition, evaluate_selector
 
+pytestmark = pytest.mark.unit
+
 P = "inputs.parameter_values"
 
 

@@ -13,6 +13,8 @@ from kfp_notebook._notebook.compare_widget import CompareWidget, NotebookCompari
 from kfp_notebook._views.compare.comparison import Comparison
 from tests.support.compare_pipelines import Runs, make_runs
 
+pytestmark = pytest.mark.unit
+
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 

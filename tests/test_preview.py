@@ -5,7 +5,11 @@ import json
 import zlib
 from pathlib import Path
 
+import pytest
+
 from kfp_notebook._views.preview import preview_artifact
+
+pytestmark = pytest.mark.unit
 
 
 def _png(path: Path) -> bytes:

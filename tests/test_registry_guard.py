@@ -16,6 +16,8 @@ BODY = """
 import json
 from pathlib import Path
 
+pytestmark = pytest.mark.unit
+
 def test_writes(tmp_path):
     registry = Path.home() / ".local" / "share" / "kfp-notebook" / "roots.json"
     registry.parent.mkdir(parents=True, exist_ok=True)
@@ -47,3 +49,11 @@ def test_the_roots_registry_guard_blames_only_the_tests(
     assert (done.returncode == 0) is passes, done.stdout + done.stderr
     if not passes:
         assert "the tests registered" in done.stdout
+
+
+@pytest.mark.unit
+def test_a_test_marked_unit_cannot_start_a_process() -> None:
+    import subprocess
+
+    with pytest.raises(AssertionError, match="starts no process"):
+        subprocess.run(["true"], check=False)

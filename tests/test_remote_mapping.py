@@ -12,10 +12,13 @@ its `executor` / `executor(i)` retries, `root`, `root-driver`, and per loop `ite
 import uuid
 from typing import List
 
+import pytest
 from kfp import compiler, dsl
 
 from kfp_notebook._model.states import TaskKind, TaskState
 from kfp_notebook._remote.mapping import map_tasks, spec_tasks
+
+pytestmark = pytest.mark.unit
 
 EPOCH = "1970-01-01T00:00:00Z"
 

@@ -4,10 +4,13 @@ and ignore_upstream_failure, retries, loop parallelism and cancel."""
 
 import threading
 
+import pytest
 from kfp import dsl
 
 from kfp_notebook import RunState, Session, TaskState
 from tests.support.inprocess import InProcessExecutor, napping, write_outputs
+
+pytestmark = pytest.mark.unit
 
 IMAGE = "python:3.11"
 

@@ -7,6 +7,7 @@ two results are delivered back to back, before anything queued is processed.
 
 from typing import Any
 
+import pytest
 from kfp import dsl
 
 from kfp_notebook._engine.nodes import Frame
@@ -15,6 +16,8 @@ from kfp_notebook._model.events import EventBus
 from kfp_notebook._model.states import RunState
 from kfp_notebook._model.states import TaskState as S
 from kfp_notebook._spec.ir import load_pipeline
+
+pytestmark = pytest.mark.unit
 
 
 @dsl.component(base_image="python:3.11")

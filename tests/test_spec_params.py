@@ -11,6 +11,8 @@ from kfp_notebook._spec.params import (
     parse_cli_value,
 )
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("value", "kind", "expected"),

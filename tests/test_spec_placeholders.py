@@ -8,6 +8,8 @@ import pytest
 from kfp_notebook._errors import PipelineSpecError
 from kfp_notebook._spec.placeholders import resolve_command
 
+pytestmark = pytest.mark.unit
+
 EXECUTOR_INPUT = {
     "inputs": {
         "parameterValues": {"n": 3, "name": "x", "cfg": {"a": 1}},
