@@ -6,7 +6,6 @@ The store is the truth about runs: it is an event listener while a run goes on, 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -16,7 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from kfp_notebook._errors import StoreError
 from kfp_notebook._model.events import (
@@ -32,6 +31,7 @@ from kfp_notebook._model.events import (
 from kfp_notebook._model.states import LEAF_KINDS, RunState, TaskState
 from kfp_notebook._procs import process_start_ticks
 from kfp_notebook._store import layout, operations, unwritten
+from kfp_notebook._store.logwrite import LogFiles
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
 from kfp_notebook._store.remote import RemoteRecord, put_remote
@@ -65,8 +65,7 @@ class RunStore(StoreReader):
         if self._db is not None:
             self._db.close()
         self._db = db
-        self._logs: dict[tuple[str, str], IO[str]] = {}
-        self._run_logs: dict[str, IO[str]] = {}
+        self._logfiles = LogFiles(self.root)
         self._pending = unwritten.PendingEnds(self.root, self._record_end)
         register_root(self.root)
         self.reap_dead_runs()
@@ -109,7 +108,7 @@ class RunStore(StoreReader):
     def __call__(self, event: Event) -> None:
         """Record one event (the store is an EventBus listener)."""
         if isinstance(event, LogLine):
-            self._write_log(event)
+            self._logfiles.task_line(event.run_id, event.task_id, event.text)
         elif isinstance(event, TaskCreated):
             self._on_task_created(event)
         elif isinstance(event, TaskStarted):
@@ -163,8 +162,8 @@ class RunStore(StoreReader):
                         json.dumps(event.settings),
                     ),
                 )
-        self._run_log(event.run_id).write(
-            f"=== run {event.run_id} {'resumed' if event.resumed else 'started'} ===\n"
+        self._logfiles.run_line(
+            event.run_id, f"=== run {event.run_id} {'resumed' if event.resumed else 'started'} ==="
         )
 
     def _on_run_finished(self, event: RunFinished) -> None:
@@ -176,17 +175,7 @@ class RunStore(StoreReader):
             self._pending.add(event.run_id, outcome)  # retried; applied by the next open else
             raise
         finally:
-            self._close_logs(event)
-
-    def _close_logs(self, event: RunFinished) -> None:
-        with contextlib.suppress(OSError):
-            log = self._run_logs.pop(event.run_id, None)
-            if log is not None:
-                with log:
-                    log.write(f"=== run {event.run_id} {event.state.value} ===\n")
-        for key in [k for k in self._logs if k[0] == event.run_id]:
-            with contextlib.suppress(OSError):
-                self._logs.pop(key).close()
+            self._logfiles.end_run(event.run_id, f"=== run {event.run_id} {event.state.value} ===")
 
     def _record_end(self, run_id: str, outcome: dict[str, Any], settle_tasks: bool) -> None:
         with self._tx() as db:
@@ -249,29 +238,7 @@ class RunStore(StoreReader):
                     "INSERT OR REPLACE INTO cache VALUES (?,?,?,?)",
                     (event.cache_key, event.run_id, event.task_id, event.time),
                 )
-        log = self._logs.pop((event.run_id, event.task_id), None)
-        if log is not None:
-            log.close()
-
-    def _run_log(self, run_id: str) -> IO[str]:
-        log = self._run_logs.get(run_id)
-        if log is None:
-            self.run_dir(run_id).mkdir(parents=True, exist_ok=True)
-            log = open(self.log_path(run_id), "a", buffering=1, encoding="utf-8")  # noqa: SIM115
-            self._run_logs[run_id] = log
-        return log
-
-    def _write_log(self, event: LogLine) -> None:
-        key = (event.run_id, event.task_id)
-        with self._lock:
-            log = self._logs.get(key)
-            if log is None:
-                path = self.log_path(event.run_id, event.task_id)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                log = open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
-                self._logs[key] = log
-            log.write(event.text + "\n")
-            self._run_log(event.run_id).write(f"{event.task_id} | {event.text}\n")
+        self._logfiles.end_task(event.run_id, event.task_id)
 
     def record_remote(self, record: RemoteRecord) -> None:
         """Note where a run executes when a Kubeflow Pipelines cluster runs it."""
@@ -308,10 +275,5 @@ class RunStore(StoreReader):
 
     def close(self) -> None:
         self._pending.close()  # a last try
-        with self._lock:
-            for log in [*self._logs.values(), *self._run_logs.values()]:
-                with contextlib.suppress(OSError):
-                    log.close()
-            self._logs.clear()
-            self._run_logs.clear()
+        self._logfiles.close()
         super().close()
