@@ -4,14 +4,12 @@ retries through the executor, and read back what it produced."""
 from __future__ import annotations
 
 import collections
-import hashlib
-import json
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kfp_notebook._engine import caching
 from kfp_notebook._engine.nodes import Artifacts, Node
 from kfp_notebook._engine.resolve import Inputs, build_executor_input, read_executor_output
 from kfp_notebook._engine.task_outputs import (
@@ -87,9 +85,9 @@ class TaskRunner:
             return Outcome(S.CANCELLED if cancelled.is_set() else S.FAILED, message=str(exc))
         cache_key = None
         if self.cache and node.task.get("cachingOptions", {}).get("enableCache", False):
-            cache_key = _cache_key(node, container, inputs, env_identity)
+            cache_key = caching.cache_key(node, container, inputs, env_identity)
             hit = self.store.cache_lookup(cache_key)
-            if hit is not None and _artifacts_exist(hit):
+            if hit is not None and caching.artifacts_exist(hit):
                 return self._reused(
                     node, hit, f"cached: outputs of {hit.run_id} ({hit.task_id})", cache_key
                 )
@@ -269,42 +267,3 @@ def _backoff(retry: IRDict, attempt: int) -> float:
     factor = float(retry.get("backoffFactor", 2.0) or 2.0)
     ceiling = seconds(retry.get("backoffMaxDuration", "3600s"), 3600.0)
     return float(min(base * factor ** (attempt - 1), ceiling))
-
-
-def _digest_path(path: Path, h: Any) -> None:
-    if path.is_dir():
-        for child in sorted(path.rglob("*")):
-            if child.is_file():
-                h.update(str(child.relative_to(path)).encode())
-                _digest_path(child, h)
-    elif path.is_file():
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-
-
-def _cache_key(node: Node, container: ContainerSpec, inputs: Inputs, env_identity: str) -> str:
-    """Content-keyed: an input artifact counts by its type, metadata and bytes, never by where
-    it lies (nor by how its record spells the type), so a run fed by cached outputs keys like
-    the run that made them. A remote artifact, whose bytes are not here, counts by its URI."""
-    h = hashlib.sha256()
-    h.update(
-        json.dumps(
-            [node.component, container, env_identity, inputs.params], sort_keys=True, default=str
-        ).encode()
-    )
-    for name in sorted(inputs.artifacts):
-        for art in inputs.artifacts[name]:
-            title = art.get("type", {}).get("schemaTitle", "system.Artifact")
-            metadata = json.dumps(art.get("metadata", {}), sort_keys=True, default=str)
-            h.update(f"{name}:{title}:{metadata}".encode())
-            uri = art["uri"]
-            if "://" in uri:
-                h.update(uri.encode())
-            else:
-                _digest_path(Path(uri), h)
-    return h.hexdigest()
-
-
-def _artifacts_exist(record: TaskRecord) -> bool:
-    return all("://" in a.uri or os.path.exists(a.uri) for a in record.artifacts)
