@@ -76,6 +76,42 @@ SPEC = {
         ("/apis/v2beta1/runs", {"pipeline_spec": {**SPEC, "pipelineInfo": "p"}}, "pipelineInfo"),
         ("/apis/v2beta1/runs", {"pipeline_spec": {**SPEC, "root": 1}}, "root"),
         ("/apis/v2beta1/runs", {"pipeline_spec": {**SPEC, "components": {}}}, "names no component"),
+        # the CLI's IR checks: KFP's schema (enum values too), executors that exist, no cycle
+        (
+            "/apis/v2beta1/runs",
+            {
+                "pipeline_spec": {
+                    **SPEC,
+                    "root": {
+                        **SPEC["root"],
+                        "inputDefinitions": {"parameters": {"n": {"parameterType": "STRNG"}}},
+                    },
+                }
+            },
+            "not a ParameterType",
+        ),
+        (
+            "/apis/v2beta1/runs",
+            {"pipeline_spec": {**SPEC, "deploymentSpec": {"executors": {}}}},
+            "which deploymentSpec does not define",
+        ),
+        (
+            "/apis/v2beta1/runs",
+            {
+                "pipeline_spec": {
+                    **SPEC,
+                    "root": {
+                        "dag": {
+                            "tasks": {
+                                "a": {"componentRef": {"name": "comp-t"}, "dependentTasks": ["b"]},
+                                "b": {"componentRef": {"name": "comp-t"}, "dependentTasks": ["a"]},
+                            }
+                        }
+                    },
+                }
+            },
+            "cycle",
+        ),
         ("/apis/v2beta1/runs", {"pipeline_version_reference": "v1"}, "pipeline_version_reference"),
         (
             "/apis/v2beta1/runs",

@@ -58,8 +58,10 @@ def predicates(parsed: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def check_spec(spec: dict[str, Any]) -> None:
-    """A compiled KFP v2 pipeline: pipelineInfo.name, a root DAG, and every task of every DAG
-    naming a component of the spec (what the engine would refuse later, refused now)."""
+    """A compiled KFP v2 pipeline: pipelineInfo.name, a root DAG, every task of every DAG
+    naming a component of the spec, then the checks `kfp-notebook run` makes (KFP's
+    `PipelineSpec` schema with its enum values, executors and producer tasks that exist, no
+    cycle): what the engine would refuse later, refused now."""
     info = section(spec, "pipelineInfo", "pipeline_spec.")
     if not optional_text(info, "name", "pipeline_spec.pipelineInfo."):
         raise _invalid("pipeline_spec.pipelineInfo.name is missing")
@@ -80,3 +82,17 @@ def check_spec(spec: dict[str, Any]) -> None:
                 raise _invalid(
                     f"task {task_name} of {owner} names no component of the spec ({ref!r})"
                 )
+    _check_ir(spec)
+
+
+def _check_ir(spec: dict[str, Any]) -> None:
+    # Imported here: the schema check loads KFP's protobuf types, which serving needs only
+    # when a pipeline arrives (pyproject's import-linter contract allows this one edge).
+    from kfp_notebook._errors import PipelineSpecError
+    from kfp_notebook._spec.ir_checks import check_references, check_schema
+
+    try:
+        check_schema(spec, "pipeline_spec")
+        check_references(spec, "pipeline_spec")
+    except PipelineSpecError as exc:
+        raise _invalid(str(exc)) from None
