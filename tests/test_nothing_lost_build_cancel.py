@@ -69,7 +69,8 @@ class CliRun:
     """`kfp-notebook run` of the pipeline; its output lines are collected as they come."""
 
     def __init__(self, yaml: Path, root: Path, new_session: bool = False) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # faulthandler: a CLI that does not stop dumps every thread's stack on SIGABRT
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kfp_notebook._cli", "run", str(yaml), "--pipeline-root",
              str(root)],
@@ -114,8 +115,16 @@ def _check_stopped(cli: CliRun, root: Path, envs: Path, index: str, started: flo
     try:
         code = cli.proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
+        # Say where it hangs: every thread's stack, and what is still running under it.
+        running = [Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ") for p in
+                   _installers(index) if Path(f"/proc/{p}").exists()]  # fmt: skip
+        cli.proc.send_signal(signal.SIGABRT)
+        time.sleep(2)
         cli.proc.kill()  # leave nothing running; the installers end with the index's sockets
-        raise
+        raise AssertionError(
+            f"the CLI did not stop 30 s after the cancel; installers: {running}; its output and "
+            "stacks:\n" + "\n".join(cli.lines)
+        ) from None
     took = time.monotonic() - started
     print(f"build stopped, CLI exited {code} {took:.2f} s after the cancel")
     assert took < 5.0, "\n".join(cli.lines)
