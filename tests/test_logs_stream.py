@@ -66,3 +66,34 @@ def test_a_large_log_streams_in_flat_memory_tails_and_stops_early(tmp_path: Path
          str(root)], capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert json.loads(listed.stdout)[0]["status"] == "SUCCEEDED"
+
+
+@dsl.component(base_image="python:3.11")
+def chatter(lines: int) -> None:
+    for i in range(lines):
+        print(f"line {i:07d} " + "y" * 90)
+    print("the very last line")
+
+
+@dsl.pipeline(name="chatter")
+def chatty(lines: int = 30_000) -> None:  # about 3 MiB
+    chatter(lines=lines)
+
+
+def test_the_run_log_is_an_overview_not_a_second_copy_of_every_line(tmp_path: Path) -> None:
+    """Each task's own log keeps all its lines; run.log takes the first MiB of a task's lines
+    and then says where the rest is, so a chatty task does not cost its output twice."""
+    from kfp_notebook._store.logwrite import RUN_LOG_SHARE
+
+    session = Session(pipeline_root=tmp_path / "outputs")
+    try:
+        run = session.run(chatty)
+        task_log, whole = run.log_path("chatter").read_text(), run.log_path().read_text()
+    finally:
+        session.close()
+    assert task_log.count("\nline ") >= 29_999 and "the very last line" in task_log
+    assert len(whole) < RUN_LOG_SHARE + 64 * 1024, len(whole)
+    assert "chatter | line 0000000 " in whole and "the very last line" not in whole
+    assert whole.count("further lines of this task: ") == 1
+    assert f"{run.run_id}/" in whole.split("further lines of this task: ")[1].splitlines()[0]
+    assert whole.rstrip().endswith("SUCCEEDED ===")

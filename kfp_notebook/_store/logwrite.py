@@ -1,6 +1,11 @@
-"""The log files a recording store keeps open: one per task (its lines as they come) and one
-per run (`run.log`: every task's lines prefixed with the task id, between start and end
-markers). Line-buffered, so a reader in another process sees each line once it is written."""
+"""The log files a recording store keeps open: one per task (all its lines as they come) and
+one per run (`run.log`: the tasks' lines interleaved as they came, prefixed with the task id,
+between start and end markers). Line-buffered, so a reader in another process sees each line
+once it is written.
+
+`run.log` is the run's overview, not a second full copy: it takes the first
+`RUN_LOG_SHARE` characters of each task's lines, then says where the rest is (the task's own log
+keeps everything). A task writing 1 GiB so costs about 1 GiB on disk, not 2."""
 
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ from typing import IO
 
 from kfp_notebook._store import layout
 
-__all__ = ["LogFiles"]
+__all__ = ["RUN_LOG_SHARE", "LogFiles"]
+
+RUN_LOG_SHARE = 1 << 20  # characters of one task's lines that run.log copies
 
 
 class LogFiles:
@@ -20,6 +27,7 @@ class LogFiles:
         self._lock = threading.Lock()
         self._tasks: dict[tuple[str, str], IO[str]] = {}
         self._runs: dict[str, IO[str]] = {}
+        self._shared: dict[tuple[str, str], int] = {}  # bytes of a task's lines in run.log
 
     def _open(self, path: Path) -> IO[str]:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -44,7 +52,15 @@ class LogFiles:
                 path = layout.log_path(self.root, run_id, task_id)
                 log = self._tasks[(run_id, task_id)] = self._open(path)
             log.write(text + "\n")
-            self._run(run_id).write(f"{task_id} | {text}\n")
+            shared = self._shared.get((run_id, task_id), 0)
+            if shared <= RUN_LOG_SHARE:
+                line = f"{task_id} | {text}\n"
+                if shared + len(line) > RUN_LOG_SHARE:
+                    where = layout.log_path(self.root, run_id, task_id).relative_to(self.root)
+                    line = f"{task_id} | [kfp-notebook] further lines of this task: {where}\n"
+                    shared = RUN_LOG_SHARE  # said once
+                self._run(run_id).write(line)
+                self._shared[(run_id, task_id)] = shared + len(line)
 
     def end_task(self, run_id: str, task_id: str) -> None:
         with self._lock:
@@ -57,6 +73,8 @@ class LogFiles:
         with self._lock:
             run = self._runs.pop(run_id, None)
             tasks = [self._tasks.pop(k) for k in [k for k in self._tasks if k[0] == run_id]]
+            for key in [k for k in self._shared if k[0] == run_id]:
+                del self._shared[key]
         with contextlib.suppress(OSError):
             if run is not None:
                 with run:
@@ -70,6 +88,7 @@ class LogFiles:
             logs = [*self._tasks.values(), *self._runs.values()]
             self._tasks.clear()
             self._runs.clear()
+            self._shared.clear()
         for log in logs:
             with contextlib.suppress(OSError):
                 log.close()
