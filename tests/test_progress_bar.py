@@ -3,6 +3,7 @@ one log line (its final state), read in time linear in the bytes; the live view 
 latest state a few times a second; `\\r\\n` is a plain newline; a line without any newline is
 cut into bounded pieces. Real task processes, read by the real log pump."""
 
+import re
 import subprocess
 import sys
 import threading
@@ -13,6 +14,7 @@ from kfp import dsl
 
 from kfp_notebook import RunState, Session, SubprocessRunner
 from kfp_notebook._model.events import Event, LogLine, LogProgress
+from kfp_notebook._model.logfold import strip_ansi
 from kfp_notebook.executors.lines import LINE_LIMIT, PROGRESS_SECONDS, LineSplitter
 from kfp_notebook.executors.subprocess.logpump import LogPump
 
@@ -214,3 +216,63 @@ def test_the_widget_shows_a_bar_in_place_until_its_line_is_logged() -> None:
     assert sent[-2]["kind"] == "logs" and sent[-1] == {"kind": "progress", "lines": {}}
     assert view.log_tails()["t"] == {"lines": ["epoch 1", "1000/1000"], "count": 2}
     widget.close()
+
+
+@dsl.component(base_image="python:3.11")
+def slow_bar() -> None:
+    import sys
+    import time
+
+    for i in range(1, 101):
+        sys.stdout.write(f"\rtraining {i:3d}%")
+        sys.stdout.flush()
+        time.sleep(0.02)
+    sys.stdout.write("\n")
+    print("trained")
+
+
+@dsl.pipeline(name="slow-bar")
+def slow_bar_pipeline() -> None:
+    slow_bar()
+
+
+def test_the_cli_on_a_terminal_shows_the_bar_moving_and_logs_its_final_state_once(
+    tmp_path: Path, compile_to
+) -> None:
+    """On a terminal (a real pty), the live status line carries the bar's latest state while
+    it moves; the scrolling log gets the bar's line once, in its final state."""
+    import os
+    import pty
+    import select
+
+    yaml = compile_to(slow_bar_pipeline)
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kfp_notebook._cli", "run", str(yaml), "--pipeline-root",
+         str(tmp_path / "outputs")],
+        stdout=secondary, stderr=secondary, stdin=subprocess.DEVNULL,
+        env={**os.environ, "COLUMNS": "200", "TERM": "xterm"},
+    )  # fmt: skip
+    os.close(secondary)
+    out = b""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([main], [], [], 1.0)
+        if ready:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the pty closed: the CLI is gone
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif proc.poll() is not None:
+            break
+    os.close(main)
+    assert proc.wait(30) == 0, out.decode(errors="replace")[-2000:]
+    text = strip_ansi(out.decode(errors="replace"))
+    moving = {int(m) for m in re.findall(r"slow-bar \| training +(\d+)%", text)}
+    assert any(0 < p < 100 for p in moving), text[-2000:]  # drawn live, under the status line
+    logged = re.findall(r"slow-bar +\| training +(\d+)%\r?\n", text)
+    assert logged.count("100") == 1, logged  # the bar's line, scrolled once
+    assert "trained" in text

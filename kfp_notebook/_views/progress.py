@@ -1,5 +1,6 @@
 """The live status line under a run's output on a terminal: done, running and failed tasks and
-the elapsed time, redrawn by rich while lines scroll above it."""
+the elapsed time, redrawn by rich while lines scroll above it; under it, the latest state of
+each progress bar a task is drawing (`LogProgress`), until the bar's line is logged."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from rich.text import Text
 
 from kfp_notebook._model.events import (
     Event,
+    LogLine,
+    LogProgress,
     RunFinished,
     RunStarted,
     TaskCreated,
@@ -22,6 +25,9 @@ from kfp_notebook._model.events import (
 from kfp_notebook._model.states import LEAF_KINDS, TaskState
 
 __all__ = ["ProgressLine"]
+
+_BARS = 4  # progress bars shown at once under the status line
+_BAR_WIDTH = 160
 
 
 class ProgressLine:
@@ -36,22 +42,29 @@ class ProgressLine:
         self._failed = 0
         self._started = time.monotonic()
         self._name = ""
+        self._bars: dict[str, str] = {}  # task id -> latest state of its progress bar
         self._live: Live | None = None
 
     def update(self, event: Event) -> None:
         with self._lock:
-            if isinstance(event, RunStarted):
+            if isinstance(event, LogProgress):
+                self._bars[event.task_id] = event.text
+            elif isinstance(event, LogLine):
+                self._bars.pop(event.task_id, None)  # the bar's line arrived, or it moved on
+            elif isinstance(event, RunStarted):
                 self._name, self._started = event.pipeline_name, time.monotonic()
             elif isinstance(event, TaskCreated) and event.kind in LEAF_KINDS:
                 self._leaves.add(event.task_id)
             elif isinstance(event, TaskStarted) and event.task_id in self._leaves:
                 self._running.add(event.task_id)
             elif isinstance(event, TaskFinished) and event.task_id in self._leaves:
+                self._bars.pop(event.task_id, None)
                 self._running.discard(event.task_id)
                 self._done += 1
                 self._failed += event.state is TaskState.FAILED
             elif isinstance(event, RunFinished):
                 self._running.clear()
+                self._bars.clear()
 
     def status(self) -> Text:
         with self._lock:
@@ -60,7 +73,11 @@ class ProgressLine:
                 f"{self._name}  {self._done}/{len(self._leaves)} done  "
                 f"{len(self._running)} running  {self._failed} failed  {elapsed:.1f}s"
             )
-        return Text(text, style="bold red" if self._failed else "bold")
+            bars = list(self._bars.items())[-_BARS:]
+        out = Text(text, style="bold red" if self._failed else "bold")
+        for task_id, bar in bars:
+            out.append(f"\n  {task_id} | {bar.strip()[:_BAR_WIDTH]}", style="cyan")
+        return out
 
     def print(self, lines: list[str]) -> None:
         if self._live is None:
