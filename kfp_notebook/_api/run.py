@@ -148,6 +148,15 @@ class Run:
         if wait:
             self._live.done.wait()
 
+    def timeline(self) -> Any:
+        """Where the time went: one row per task that runs something, earliest start first,
+        with `start` and `end` in seconds from the run's start, `duration`, `status` and
+        `cached`. A pandas DataFrame indexed by task id where pandas is installed, else a
+        list of dicts."""
+        from kfp_notebook._views.timeline import timeline_rows, to_frame
+
+        return to_frame(timeline_rows(self.record, self._store.leaf_summaries(self.run_id)))
+
     def log_path(self, task: str | None = None) -> Path:
         """The file of the run's log (or one task's); it may not exist yet."""
         return self._store.log_path(self.run_id, self.task(task).task_id if task else None)

@@ -16,7 +16,7 @@ from typing_extensions import NotRequired, is_typeddict
 
 from kfp_notebook._model import logfold
 from kfp_notebook._model.states import LEAF_KINDS, RunState, TaskKind, TaskState
-from kfp_notebook._views import envelopes, palette, shape
+from kfp_notebook._views import envelopes, palette, shape, timeline
 from kfp_notebook._views.compare import shape as compare_shape
 
 __all__ = ["generate"]
@@ -72,7 +72,7 @@ def _interface(td: Any) -> str:
     return "\n".join(lines)
 
 
-_MODULES = (shape, compare_shape, envelopes)
+_MODULES = (shape, compare_shape, envelopes, timeline)
 _UNIONS = (("PreviewJSON", shape.PreviewJSON), ("KernelMessage", envelopes.KernelMessage))
 
 

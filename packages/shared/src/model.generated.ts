@@ -347,5 +347,16 @@ export interface EsmMessage {
   source: string;
 }
 
+export interface TimelineRow {
+  task_id: string;
+  name: string;
+  component: string;
+  status: TaskState;
+  start: number | null;
+  end: number | null;
+  duration: number | null;
+  cached: boolean;
+}
+
 export type PreviewJSON = TablePreview | ImagePreview | TextPreview | HtmlPreview | MetricsPreview | ClassificationPreview | FilesPreview | NotePreview;
 export type KernelMessage = LogsMessage | OutputsMessage | ProgressMessage | EsmMessage;
