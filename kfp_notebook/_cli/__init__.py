@@ -1,9 +1,9 @@
 """`kfp-notebook`: run compiled pipelines, list and show runs, read logs, clean environments.
 
 One module per job: `parser` (the command line), `running` (run, serve), `reading` (runs, show,
-logs, compare, cancel), `envs` (gc). Each command imports what it uses when it runs: `run` pays
-neither for the comparison views nor for the reader-only commands, and they pay nothing for
-the engine."""
+logs, compare, cancel), `envs` (gc), `graph` (a pipeline's graph before it runs). Each command
+imports what it uses when it runs: `run` pays neither for the comparison views nor for the
+reader-only commands, and they pay nothing for the engine."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import contextlib
 import os
 import sys
 
-from kfp_notebook._cli import envs, reading, running
+from kfp_notebook._cli import envs, graph, reading, running
 from kfp_notebook._cli.parser import parser
 from kfp_notebook._errors import KfpNotebookError
 
@@ -21,6 +21,7 @@ __all__ = ["entry", "main"]
 _COMMANDS = {
     "run": running.run, "serve": running.serve, "runs": reading.runs, "show": reading.show,
     "logs": reading.logs, "cancel": reading.cancel, "compare": reading.compare, "gc": envs.gc,
+    "graph": graph.graph,
 }  # fmt: skip
 
 

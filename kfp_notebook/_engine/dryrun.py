@@ -56,7 +56,7 @@ def plan_run(ir: PipelineIR, arguments: dict[str, Any], executor: TaskExecutor) 
             if kind is TaskKind.LOOP:
                 items = task.get("parameterIterator", task.get("artifactIterator", {}))["items"]
                 notes.append(f"for each of {items.get('raw') or next(iter(items.values()))}")
-            report.tasks.append(PlannedTask(task_id, kind, comp_name, "; ".join(notes)))
+            report.tasks.append(PlannedTask(task_id, kind.value, comp_name, "; ".join(notes)))
             if "dag" in child:
                 walk(child, task_id, "; ".join(notes))
 
