@@ -16,8 +16,6 @@ BODY = """
 import json
 from pathlib import Path
 
-pytestmark = pytest.mark.unit
-
 def test_writes(tmp_path):
     registry = Path.home() / ".local" / "share" / "kfp-notebook" / "roots.json"
     registry.parent.mkdir(parents=True, exist_ok=True)
