@@ -3,7 +3,8 @@
 - Output artifacts are written under `<task folder>/.partial/<name>` and moved to their final
   path `<task folder>/<name>` only once the task has succeeded and its outputs are checked, so a
   half-written artifact of a failed, cancelled or killed task never sits at its final path under
-  its final name: whatever is under `.partial/` is incomplete.
+  its final name: whatever is under `.partial/` is incomplete. A uri the component changed
+  within `.partial/` (KFP code often does `report.uri += ".html"`) moves the same way.
 - The backend's rule (kubeflow/pipelines `backend/src/v2/component/launcher_v2.go`,
   `collectOutputParameters` and `getExecutorOutputFile`): an executor output file that is there
   must parse, and every declared output parameter missing from it must be readable from its
@@ -52,13 +53,11 @@ def clear_outputs(executor_input: IRDict, staged: dict[str, str]) -> None:
     Path(outputs["outputFile"]).unlink(missing_ok=True)
     for spec in outputs.get("parameters", {}).values():
         Path(spec["outputFile"]).unlink(missing_ok=True)
-    for temp in staged:
-        path = Path(temp)
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink(missing_ok=True)
-        path.parent.mkdir(parents=True, exist_ok=True)
+    # the whole staging folder: an earlier attempt may have written under names of its own
+    for staging in {Path(temp).parent for temp in staged}:
+        if staging.is_dir() and not staging.is_symlink():
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True, exist_ok=True)
 
 
 def missing_outputs(
@@ -92,11 +91,26 @@ def missing_outputs(
     return problems
 
 
+def _final_of(uri: str, staged: dict[str, str]) -> str | None:
+    """Where a staged artifact goes: its planned final path, or, when the component changed
+    its uri (`report.uri += ".html"`, another name) to somewhere under the staging folder, the
+    same place under the task folder. None for a uri outside staging (left, and recorded, as
+    the component set it: a cluster's launcher uploads whatever path it names)."""
+    if uri in staged:
+        return staged[uri]
+    path = Path(uri)
+    for temp in staged:
+        staging = Path(temp).parent
+        if path.is_relative_to(staging) and path != staging:
+            return str(staging.parent / path.relative_to(staging))
+    return None
+
+
 def publish_artifacts(artifacts: Artifacts, staged: dict[str, str]) -> None:
     """Move each staged artifact to its final path and point its uri there."""
     for arts in artifacts.values():
         for art in arts:
-            final = staged.get(art.get("uri", ""))
+            final = _final_of(art.get("uri", ""), staged)
             if final is None:
                 continue
             temp = Path(art["uri"])
