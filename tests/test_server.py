@@ -685,3 +685,23 @@ async def test_roots_are_labelled_readably_pruned_and_the_servers_own_come_first
     fresh.mkdir()
     register_root(fresh)
     assert gone.resolve() not in known_roots() and fresh.resolve() in known_roots()
+
+
+async def test_an_artifact_whose_uri_the_component_changed_is_served(
+    jp_fetch: Any, tmp_path: Path
+) -> None:
+    """`page.uri += ".html"` in the component: the sidebar previews and serves the file where
+    the run recorded it (it once stayed under .partial/: a 404, and "incomplete")."""
+    from test_artifact_uri_changed import renamed
+
+    root = (tmp_path / "renamed").resolve()
+    session = Session(pipeline_root=root)
+    try:
+        run_id = session.run(renamed).run_id
+    finally:
+        session.close()
+    base = ("roots", rid(root), "runs", run_id, "artifacts")
+    page = await get_json(jp_fetch, *base, "preview", task="report", name="page")
+    assert page["kind"] == "html" and "accuracy 0.9" in page["html"]
+    notes = await jp_fetch(API, *base, "raw", params={"task": "report", "name": "notes"})
+    assert notes.code == 200 and notes.body == b"# Summary\n"
