@@ -9,6 +9,7 @@ outlives a server restart. The process's output goes to the run folder's `launch
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -90,6 +91,9 @@ def run_like(
                        from_task)  # fmt: skip
 
 
+_CLOSING_SECONDS = 15.0  # how long a started run's ending process is waited for
+
+
 class DetachedStarter:
     """Starts detached runs and knows which of them are still going (in this process)."""
 
@@ -109,6 +113,13 @@ class DetachedStarter:
             arguments_file.write_text(json.dumps(run.arguments), encoding="utf-8")
         log = folder / layout.LAUNCH_LOG
         key = (run.root, run.run_id)
+        with self._lock:
+            old = self._procs.get(key)
+        if old is not None and old.poll() is None:
+            # A run is recorded as ended a moment before its process has closed its session
+            # and exited: a retry asked at once waits for that, not for a run going on.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                old.wait(timeout=_CLOSING_SECONDS)
         with self._lock:
             old = self._procs.get(key)
             if old is not None and old.poll() is None:

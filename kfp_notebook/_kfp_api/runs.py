@@ -128,7 +128,10 @@ class RunService:
                 self.registry.update("runs", run_id, error=message)
 
         self.registry.update("runs", run_id, error="")
-        self.starter.start(launch, on_exit)
+        try:
+            self.starter.start(launch, on_exit)
+        except RuntimeError:  # this server's previous process of the run still runs
+            raise RequestError(400, f"Run {run_id} is still being run; wait for it") from None
 
     # ------------------------------------------------------------------ operations
     def terminate(self, run_id: str) -> dict[str, Any]:
