@@ -27,7 +27,7 @@ class LogFiles:
         self._lock = threading.Lock()
         self._tasks: dict[tuple[str, str], IO[str]] = {}
         self._runs: dict[str, IO[str]] = {}
-        self._shared: dict[tuple[str, str], int] = {}  # bytes of a task's lines in run.log
+        self._shared: dict[tuple[str, str], int] = {}  # characters of a task's lines in run.log
 
     def _open(self, path: Path) -> IO[str]:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from kfp_notebook._views.compare.shape import (
     ComparedMetric,
+    ComparedTask,
     ComparisonJSON,
     ComparisonSection,
     PerRunTable,
@@ -47,11 +48,7 @@ def complete(comparison: ComparisonJSON) -> ComparisonJSON:
         m["best"] = best_runs(m["values"], m["higher_is_better"])
         m["best_reversed"] = best_runs(m["values"], not m["higher_is_better"])
     for t in comparison["tasks"]:
-        t["differs"] = (
-            t["code_changed"]
-            or len({str(s) for s in t["statuses"]}) > 1
-            or len(set(t["cached"])) > 1
-        )
+        t["differs"] = t["code_changed"] or _runs_differ(t)
     comparison["table"] = per_run_table(comparison)
     comparison["sections"] = sections(comparison)
     return comparison
@@ -65,6 +62,11 @@ def complete_trend(trend: TrendJSON) -> TrendJSON:
     trend["best"] = best_runs(values, trend["higher_is_better"])
     trend["best_reversed"] = best_runs(values, not trend["higher_is_better"])
     return trend
+
+
+def _runs_differ(task: ComparedTask) -> bool:
+    """Whether the task's status or caching differs between the runs."""
+    return len({str(s) for s in task["statuses"]}) > 1 or len(set(task["cached"])) > 1
 
 
 def higher_is_better(name: str) -> bool:
@@ -187,10 +189,7 @@ def sections(comparison: ComparisonJSON) -> list[ComparisonSection]:
             ],
         )
     )
-    differing = [
-        t for t in comparison["tasks"]
-        if len({str(s) for s in t["statuses"]}) > 1 or len(set(t["cached"])) > 1
-    ]  # fmt: skip
+    differing = [t for t in comparison["tasks"] if _runs_differ(t)]
     more = len(differing) - _MAX_TASK_ROWS
     out.append(
         _section(
