@@ -37,16 +37,18 @@ class EnvironmentBuildError(KfpNotebookError):
     """A task's Python environment could not be built (bad requirement, failed install)."""
 
 
-class ExecutorUnavailableError(KfpNotebookError):
-    """The chosen executor cannot run this task (e.g. a container component on subprocess)."""
+class ExecutorUnavailableError(KfpNotebookError, RuntimeError):
+    """The chosen executor cannot run this task (e.g. a container component on subprocess).
+    A RuntimeError too, as kfp.local's is."""
 
 
 class ContainerOptionError(KfpNotebookError):
     """A Docker runner option is unknown, unsafe, or conflicts with what the runner sets."""
 
 
-class RunFailedError(KfpNotebookError):
-    """A run ended FAILED or CANCELLED while the caller asked to raise on error."""
+class RunFailedError(KfpNotebookError, RuntimeError):
+    """A run ended FAILED or CANCELLED while the caller asked to raise on error. A RuntimeError
+    too, as kfp.local's failed run is, so `except RuntimeError:` keeps working."""
 
 
 class StoreError(KfpNotebookError):

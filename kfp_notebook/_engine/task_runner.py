@@ -184,7 +184,7 @@ class TaskRunner:
         log_path = self.store.log_path(self.run_id, node.id)
         lines = "\n".join(f"    {line}" for line in tail)
         message = (
-            f"task {node.name!r} {failure} after "
+            f"task {_chain(node)} {failure} after "
             f"{attempts_allowed} attempt(s).\n  last log lines:\n{lines}\n"
             f"  full log: {log_path}"
         )
@@ -254,6 +254,12 @@ class TaskRunner:
                         dict(art.get("metadata", {})),
                     )
                 )
+
+
+def _chain(node: Node) -> str:
+    """The task and the groups it sits in, innermost first, as kfp.local names a failure:
+    `'fail' inside 'for-loop-2[3]' inside 'inner-pipeline'`."""
+    return " inside ".join(repr(part) for part in reversed(node.id.split("/")))
 
 
 def _backoff(retry: IRDict, attempt: int) -> float:
