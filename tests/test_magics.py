@@ -149,3 +149,39 @@ def test_kfp_compare_and_experiments(ip, tmp_path, capsys) -> None:
     with pytest.raises(UsageError, match="not both"):
         ip.run_line_magic("kfp", f"compare {first.run_id} {second.run_id} --experiment tuned")
     ip.run_line_magic("kfp", f"init --pipeline-root {tmp_path / 'outputs'}")  # no experiment
+
+
+def test_kfp_spin_in_kernel_raises_and_the_edited_cell_is_spun(
+    ip, root, tmp_path, monkeypatch
+) -> None:
+    """`%kfp spin RUN TASK --in-kernel` raises the task's own exception in the cell, with
+    sys.last_traceback in the component's function; after the cell is fixed and run again,
+    `%kfp spin` runs the edited component with the run's inputs."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # unrecorded spins write here
+    ip.run_cell_magic(
+        "component", "", "def halve(n: int) -> int:\n    raise ValueError(f'odd {n}')\n"
+    )
+    ip.run_cell(
+        "from kfp import dsl\n"
+        "@dsl.pipeline\n"
+        "def halving() -> None:\n"
+        "    halve(n=7)\n"
+    )
+    with pytest.raises(kfp_notebook.RunFailedError):
+        kfp_notebook.run(ip.user_ns["halving"])
+    (failed,) = kfp_notebook.list_runs(limit=1)
+    result = ip.run_cell(f"%kfp spin {failed.run_id} halve --in-kernel")
+    assert isinstance(result.error_in_exec, ValueError)
+    assert str(result.error_in_exec) == "odd 7"
+    innermost = sys.last_traceback
+    while innermost.tb_next is not None:
+        innermost = innermost.tb_next
+    assert innermost.tb_frame.f_code.co_name == "halve"
+    ip.run_cell_magic("component", "", "def halve(n: int) -> int:\n    return n // 2\n")
+    spun = ip.run_line_magic("kfp", f"spin {failed.run_id} halve")
+    assert spun.status is RunState.SUCCEEDED and spun.output == 3
+    assert kfp_notebook.list_runs()[0].run_id == failed.run_id  # not recorded
+    kept = ip.run_line_magic("kfp", f"spin {failed.run_id} halve --persist")
+    assert kfp_notebook.list_runs()[0].run_id == kept.run_id != failed.run_id

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import yaml
 
 from kfp_notebook._api.outputs import artifact_list_outputs, materialize
+from kfp_notebook._api.task import Task
 from kfp_notebook._model.states import RunState
 from kfp_notebook._spec.ir import parse_documents
 from kfp_notebook._store import operations
@@ -80,18 +81,19 @@ class Run:
         """Every task execution of the run by id (`for-loop-2[0]/train`), in creation order."""
         return {t.task_id: t for t in self._store.get_tasks(self.run_id)}
 
-    def task(self, name: str) -> TaskRecord:
-        """The task with this id, or the only task with this name."""
+    def task(self, name: str) -> Task:
+        """The task with this id, or the only task with this name (its record's fields, and
+        `spin()`)."""
         tasks = self.tasks
         if name in tasks:
-            return tasks[name]
+            return Task(self._store, tasks[name])
         matches = [t for t in tasks.values() if t.name == name]
         if len(matches) != 1:
             raise KeyError(
                 f"run {self.run_id} has {len(matches)} tasks named {name!r}; "
                 f"use a task id: {', '.join(tasks)}"
             )
-        return matches[0]
+        return Task(self._store, matches[0])
 
     @property
     def outputs(self) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """`kfp-notebook`: run compiled pipelines, list and show runs, read logs, clean environments.
 
 One module per job: `parser` (the command line), `running` (run, serve), `reading` (runs, show,
-logs, compare, cancel), `envs` (gc), `graph` (a pipeline's graph before it runs). Each command
+logs, compare, cancel), `envs` (gc), `graph` (a pipeline's graph before it runs), `spin`
+(one task of a finished run, alone). Each command
 imports what it uses when it runs: `run` pays neither for the comparison views nor for the
 reader-only commands, and they pay nothing for the engine."""
 
@@ -12,7 +13,7 @@ import contextlib
 import os
 import sys
 
-from kfp_notebook._cli import envs, graph, reading, running
+from kfp_notebook._cli import envs, graph, reading, running, spin
 from kfp_notebook._cli.parser import parser
 from kfp_notebook._errors import KfpNotebookError
 
@@ -21,7 +22,7 @@ __all__ = ["entry", "main"]
 _COMMANDS = {
     "run": running.run, "serve": running.serve, "runs": reading.runs, "show": reading.show,
     "logs": reading.logs, "cancel": reading.cancel, "compare": reading.compare, "gc": envs.gc,
-    "graph": graph.graph,
+    "graph": graph.graph, "spin": spin.spin,
 }  # fmt: skip
 
 
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     # A run on a cluster needs kfp.Client, which runtime mode cannot import.
     if not getattr(args, "endpoint", None):
         os.environ.setdefault("_KFP_RUNTIME", "true")
-    if args.command == "run":
+    if args.command in ("run", "spin"):
         running.watch_sigterm()
     try:
         return _COMMANDS[args.command](args)

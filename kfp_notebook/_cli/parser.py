@@ -107,6 +107,7 @@ def parser() -> argparse.ArgumentParser:
     graph.add_argument("pipeline", help="the compiled pipeline (YAML or JSON)")
     graph.add_argument("--format", choices=["mermaid"], default="mermaid", help="(mermaid)")
     graph.add_argument("-o", "--output", metavar="FILE", help="write it here, not to stdout")
+    _spin_options(sub)
     show = sub.add_parser("show", help="one run with its tasks and artifacts")
     show.add_argument("run_id", help="a run id (see kfp-notebook runs)")
     show.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
@@ -141,6 +142,37 @@ def parser() -> argparse.ArgumentParser:
     gc.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
     _bridge_options(sub, run)
     return parser
+
+
+def _spin_options(sub: argparse._SubParsersAction) -> None:
+    spin = sub.add_parser(
+        "spin", help="run one task of a finished run again, alone, with that run's inputs"
+    )
+    spin.add_argument("run_id", type=_run_id, help="the run (see kfp-notebook runs)")
+    spin.add_argument(
+        "task", help="the task's id (for-loop-2[3]/train) or its name when only one has it"
+    )
+    spin.add_argument(
+        "--pipeline", metavar="FILE", help="take the task's component from this compiled "
+        "pipeline or component (the fixed code), with the same inputs",
+    )  # fmt: skip
+    spin.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE",
+        help="override one of the task's input parameters; repeat for several",
+    )  # fmt: skip
+    spin.add_argument(
+        "--persist", action="store_true",
+        help="record the spin as a new run in the pipeline root (the run spun is never changed)",
+    )  # fmt: skip
+    spin.add_argument(
+        "--runner", type=_runner, default=None,
+        help=f"how the task runs (default: as the run did): {runner_help()}",
+    )  # fmt: skip
+    spin.add_argument("--no-venv", action="store_true", help="run it in this interpreter")
+    spin.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
+    spin.add_argument("--quiet", action="store_true", help="do not print the task's log lines")
+    spin.add_argument("--verbose", action="store_true", help="also print KFP's boilerplate")
+    spin.add_argument("--json", action="store_true", help="print the outputs as JSON")
 
 
 # ---------------------------------------------------------------- the Kubeflow bridge

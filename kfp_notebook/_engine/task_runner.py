@@ -129,13 +129,20 @@ class TaskRunner:
         }
         tail: collections.deque[str] = collections.deque(maxlen=_TAIL)
         code, failure = 0, ""
+        given = {
+            name: [{k: a.get(k) for k in ("uri", "type", "metadata")} for a in arts]
+            for name, arts in inputs.artifacts.items()
+        }
         for attempt in range(1, attempts_allowed + 1):
             if cancelled.is_set():
                 return Outcome(S.CANCELLED, message="cancelled", attempts=attempt - 1)
             clear_outputs(executor_input, staged)
 
             def started(pid: int | None, attempt: int = attempt) -> None:
-                self.bus.emit(TaskStarted(self.run_id, node.id, attempt, inputs.params, pid))
+                started_event = TaskStarted(
+                    self.run_id, node.id, attempt, inputs.params, pid, input_artifacts=given
+                )
+                self.bus.emit(started_event)
 
             launch = Launch(
                 self.run_id,

@@ -72,6 +72,8 @@ class TaskStarted:
     inputs: dict[str, Any]
     pid: int | None = None
     time: float = field(default_factory=_now)
+    # the input artifacts it was given: name -> [{"uri", "type", "metadata"}, ...]
+    input_artifacts: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,9 @@ def run(
     groups runs to compare (default: the notebook's file name, else the pipeline's name)."""
     if in_kernel() and run_id is None and from_task is None:
         from kfp_notebook._notebook.display import run_with_widget
+        from kfp_notebook._notebook.spin import install
+
+        install()  # a spin of one of its tasks shows its widget too
 
         return run_with_widget(target, arguments, wait, experiment=experiment)
     return api_run(

@@ -20,7 +20,7 @@ from kfp_notebook._runners import DEFAULT_RUNNER, REMOTE_RUNNER, check_runner, r
 
 __all__ = ["KfpMagics", "load", "unload"]
 
-_COMMANDS = ("init", "runs", "show", "logs", "cancel", "compile", "compare")
+_COMMANDS = ("init", "runs", "show", "logs", "cancel", "compile", "compare", "spin")
 
 
 def _value(text: str) -> Any:
@@ -90,10 +90,13 @@ class KfpMagics(Magics):
     @argument("--experiment", default=None, help="init: group the coming runs; runs, compare")
     @argument("--last", type=int, default=None, help="compare an experiment's latest N runs")
     @argument("--trend", default=None, metavar="METRIC", help="compare: a metric's trend")
+    @argument("--in-kernel", action="store_true", help="spin: call the task's function here")
+    @argument("--persist", action="store_true", help="spin: record the spin as a new run")
     @line_magic
     def kfp(self, line: str) -> Any:
         """%kfp init|runs|show RUN|logs RUN [TASK]|cancel RUN|compile PIPELINE OUT.yaml|
-        compare RUN RUN ... (or --experiment E [--last N] [--trend METRIC])"""
+        compare RUN RUN ... (or --experiment E [--last N] [--trend METRIC])|
+        spin RUN TASK [--in-kernel] [--persist]"""
         args = parse_argstring(self.kfp, line)
         try:
             return getattr(self, f"_{args.command}")(args)
@@ -164,6 +167,18 @@ class KfpMagics(Magics):
             args.rest, experiment=args.experiment, last=args.last, trend_metric=args.trend
         )
 
+    def _spin(self, args: Any) -> Any:
+        """The task alone, with the run's inputs, and the notebook's edited component if any."""
+        if len(args.rest) != 2:
+            raise UsageError("usage: %kfp spin RUN TASK [--in-kernel] [--persist]")
+        from kfp_notebook._notebook.spin import spin_from_magic
+
+        run_id, task = args.rest
+        return spin_from_magic(
+            api._current(), self._namespace, run_id, task, in_kernel=args.in_kernel,
+            persist=args.persist,
+        )  # fmt: skip
+
     def _compile(self, args: Any) -> None:
         if len(args.rest) != 2:
             raise UsageError("usage: %kfp compile PIPELINE OUT.yaml")
@@ -189,6 +204,9 @@ def _counts(counts: dict[str, int]) -> str:
 def load(ipython: Any) -> None:
     ipython.register_magics(KfpMagics)
     install_call_hook()
+    from kfp_notebook._notebook.spin import install
+
+    install()
 
 
 def unload(ipython: Any) -> None:

@@ -49,6 +49,8 @@ class TaskRecord:
     message: str
     cache_key: str | None
     artifacts: list[ArtifactRecord] = field(default_factory=list)
+    # the input artifacts it was given: name -> [{"uri", "type", "metadata"}, ...]
+    input_artifacts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def duration(self) -> float | None:
@@ -75,6 +77,7 @@ class TaskRecord:
             message=row["message"],
             cache_key=row["cache_key"],
             artifacts=artifacts,
+            input_artifacts=json.loads(_optional(row, "input_artifacts") or "{}"),
         )
 
 

@@ -115,10 +115,18 @@ def _v3_run_settings(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE runs ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'")
 
 
+def _v4_task_input_artifacts(db: sqlite3.Connection) -> None:
+    """The input artifacts a task was given, so that one task can be spun again alone."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(tasks)")}
+    if "input_artifacts" not in columns:
+        db.execute("ALTER TABLE tasks ADD COLUMN input_artifacts TEXT NOT NULL DEFAULT '{}'")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_experiment_and_runner,
     _v2_remote_runs,
     _v3_run_settings,
+    _v4_task_input_artifacts,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -204,12 +204,13 @@ class RunStore(StoreReader):
         with self._tx() as db:
             db.execute(
                 "UPDATE tasks SET status=?, started=COALESCE(started, ?), attempts=?, inputs=?,"
-                " pid=?, pid_start=? WHERE run_id=? AND task_id=?",
+                " input_artifacts=?, pid=?, pid_start=? WHERE run_id=? AND task_id=?",
                 (
                     TaskState.RUNNING.value,
                     event.time,
                     event.attempt,
                     json.dumps(event.inputs, default=str),
+                    json.dumps(event.input_artifacts, default=str),
                     event.pid,
                     pgid_start,
                     event.run_id,

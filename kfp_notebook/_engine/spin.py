@@ -1,0 +1,267 @@
+"""Spinning one task: a task of a finished run, alone, with the inputs that run gave it.
+
+`plan_spin` turns (run, task) into a one-task pipeline the engine runs like any other: the
+task's component (from the run's own spec, or the fixed code of another one), its recorded
+parameters as the pipeline's inputs (so `--param` overrides one, typed as in `run`), and one
+importer per recorded input artifact, pointing at the file the run produced. Everything missing
+is said before anything runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kfp_notebook._errors import PipelineInputError
+from kfp_notebook._model.states import TaskKind
+from kfp_notebook._spec.ir import PipelineIR, load_pipeline
+from kfp_notebook._spec.types import ComponentSpec, ExecutorSpec, IRDict
+from kfp_notebook._store.layout import spec_path
+from kfp_notebook._store.store import RunStore, TaskRecord
+
+__all__ = ["SpinPlan", "find_task", "plan_spin", "task_in_spec"]
+
+_ITERATION = re.compile(r"\[\d+\]$")
+
+
+@dataclass
+class SpinPlan:
+    """What a spin runs: `ir` (one task and its importers), its default `arguments` (the
+    task's recorded parameters) and where they came from."""
+
+    source_run: str
+    task: TaskRecord
+    ir: PipelineIR
+    task_key: str  # the spun task's key in `ir`
+    component: ComponentSpec  # its component spec
+    executor: ExecutorSpec  # its executor (container)
+    parameters: dict[str, Any]
+    artifacts: dict[str, Any]  # name -> the recorded artifact dict (uri, type, metadata)
+
+
+def find_task(store: RunStore, run_id: str, task: str) -> TaskRecord:
+    """The leaf task of `run_id` named by its id (`for-loop-2[3]/train`) or, when only one has
+    it, its name; else one PipelineInputError listing what can be named."""
+    record = store.get_run(run_id)
+    if record is None:
+        raise PipelineInputError(
+            f"there is no run {run_id!r} in {store.root}; see `kfp-notebook runs`."
+        )
+    if not record.status.terminal:
+        raise PipelineInputError(f"run {run_id} is still running; spin a task once it has ended.")
+    leaves = [t for t in store.get_tasks(run_id) if t.kind.is_leaf]
+    found = [t for t in leaves if t.task_id == task] or [t for t in leaves if t.name == task]
+    if len(found) == 1:
+        return found[0]
+    ids = ", ".join(t.task_id for t in (found or leaves)[:12])
+    why = f"{task!r} names {len(found)} tasks" if found else f"there is no task {task!r}"
+    raise PipelineInputError(f"in run {run_id} {why}; name one of: {ids}")
+
+
+def task_in_spec(spec: IRDict, task_id: str) -> tuple[str, IRDict] | None:
+    """(key, task spec) of `task_id` in `spec`, walking its DAGs by the id's parts (iteration
+    numbers dropped); None when the spec has no such path."""
+    dag: IRDict = spec["root"].get("dag", {})
+    parts = [_ITERATION.sub("", p) for p in task_id.split("/")]
+    for depth, key in enumerate(parts):
+        task = dag.get("tasks", {}).get(key)
+        if task is None:
+            return None
+        if depth == len(parts) - 1:
+            return key, task
+        dag = spec.get("components", {}).get(task["componentRef"]["name"], {}).get("dag", {})
+    return None
+
+
+def _leaf_tasks(spec: IRDict) -> list[tuple[str, IRDict]]:
+    found = []
+    for comp in [spec["root"], *spec.get("components", {}).values()]:
+        for key, task in comp.get("dag", {}).get("tasks", {}).items():
+            ref = spec.get("components", {}).get(task["componentRef"]["name"], {})
+            if "dag" not in ref:
+                found.append((key, task))
+    return found
+
+
+def _component_of(ir: PipelineIR, record: TaskRecord, fixed: bool) -> tuple[str, IRDict]:
+    """The spun task's key and spec in `ir`: at the task's own path, else (fixed code) the one
+    task of that name, else a pipeline's one task (a compiled component)."""
+    spec: IRDict = dict(ir.spec)
+    hit = task_in_spec(spec, record.task_id)
+    if hit is not None:
+        return hit
+    if fixed:
+        leaves = _leaf_tasks(spec)
+        named = [t for t in leaves if t[0] == record.name]
+        if len(named) == 1:
+            return named[0]
+        if len(leaves) == 1:
+            return leaves[0]
+    where = f"the pipeline {ir.source}" if fixed else f"run {record.run_id}'s spec"
+    raise PipelineInputError(
+        f"{where} has no task {record.task_id!r}"
+        + (" (nor one task of that name, nor is it a single component)" if fixed else "")
+    )
+
+
+def plan_spin(store: RunStore, run_id: str, task: str, pipeline: Any = None) -> SpinPlan:
+    """The one-task pipeline that spins `task` of `run_id`; `pipeline` (a file, function or
+    component) gives fixed code for it."""
+    record = find_task(store, run_id, task)
+    if record.kind is not TaskKind.CONTAINER:
+        raise PipelineInputError(
+            f"task {record.task_id!r} is an {record.kind.value}: only a component's task runs alone"
+        )
+    try:
+        source = load_pipeline(pipeline) if pipeline is not None else None
+        if source is None:
+            source = load_pipeline(_spec_file(store.root, run_id))
+    except OSError as exc:
+        raise PipelineInputError(f"run {run_id}'s spec cannot be read: {exc}") from None
+    key, task_spec = _component_of(source, record, fixed=pipeline is not None)
+    comp_name = task_spec["componentRef"]["name"]
+    component = copy.deepcopy(source.components[comp_name])
+    executor = copy.deepcopy(source.executors[component["executorLabel"]])
+    if "container" not in executor:
+        raise PipelineInputError(f"task {record.task_id!r} runs no container: nothing to spin")
+    definitions = component.get("inputDefinitions", {})
+    params = {k: v for k, v in record.inputs.items() if k in definitions.get("parameters", {})}
+    artifacts = _input_artifacts(record, definitions.get("artifacts", {}))
+    spec = _one_task_spec(source, key, task_spec, component, executor, params, artifacts)
+    ir = load_pipeline(spec)
+    return SpinPlan(run_id, record, ir, key, component, executor, params, artifacts)
+
+
+def _spec_file(root: Path, run_id: str) -> Path:
+    path = spec_path(root, run_id)
+    if not path.is_file():
+        raise OSError(f"{path} is gone")
+    return path
+
+
+def _input_artifacts(record: TaskRecord, wanted: IRDict) -> dict[str, Any]:
+    """The recorded input artifacts the component declares; a missing file or a required one
+    not recorded is said now, naming it."""
+    found: dict[str, Any] = {}
+    missing = []
+    for name, definition in wanted.items():
+        arts = record.input_artifacts.get(name)
+        if not arts:
+            if not definition.get("isOptional"):
+                missing.append(f"{name} (not recorded in run {record.run_id})")
+            continue
+        if definition.get("isArtifactList") or len(arts) != 1:
+            raise PipelineInputError(
+                f"input {name!r} of {record.task_id!r} is a list of {len(arts)} artifacts; "
+                "spinning a task over a collected list is not supported yet"
+            )
+        uri = str(arts[0].get("uri", ""))
+        if "://" not in uri and not Path(uri).exists():
+            missing.append(f"{name} ({uri} no longer exists)")
+        found[name] = arts[0]
+    if missing:
+        raise PipelineInputError(
+            f"cannot spin {record.task_id!r} of run {record.run_id}: its input artifact(s) "
+            + "; ".join(missing)
+            + ". Re-run the run (or the producing task) to make them again."
+        )
+    return found
+
+
+def _one_task_spec(
+    source: PipelineIR,
+    key: str,
+    task_spec: IRDict,
+    component: Any,
+    executor: Any,
+    params: dict[str, Any],
+    artifacts: dict[str, Any],
+) -> IRDict:
+    comp_name, label = f"comp-{key}", f"exec-{key}"
+    component["executorLabel"] = label
+    definitions = component.get("inputDefinitions", {}).get("parameters", {})
+    root_inputs: IRDict = {}
+    bindings: IRDict = {}
+    for name, definition in definitions.items():
+        entry = {"parameterType": definition.get("parameterType", "STRING")}
+        if name in params:
+            entry.update(defaultValue=params[name], isOptional=True)
+        elif "defaultValue" in definition or definition.get("isOptional"):
+            continue  # the component's own default applies
+        root_inputs[name] = entry
+        bindings[name] = {"componentInputParameter": name}
+    components: IRDict = {comp_name: component}
+    executors: IRDict = {label: executor}
+    tasks: IRDict = {}
+    art_bindings: IRDict = {}
+    for name, art in artifacts.items():
+        importer_key = f"input-{name}"[:60]
+        imp_comp, imp_exec = f"comp-{importer_key}", f"exec-{importer_key}"
+        art_type = art.get("type") or {"schemaTitle": "system.Artifact"}
+        components[imp_comp] = {
+            "executorLabel": imp_exec,
+            "inputDefinitions": {"parameters": {"uri": {"parameterType": "STRING"}}},
+            "outputDefinitions": {"artifacts": {"artifact": {"artifactType": art_type}}},
+        }
+        executors[imp_exec] = {
+            "importer": {
+                "artifactUri": {"constant": art["uri"]},
+                "typeSchema": art_type,
+                "metadata": art.get("metadata") or {},
+            }
+        }
+        tasks[importer_key] = {
+            "taskInfo": {"name": importer_key},
+            "componentRef": {"name": imp_comp},
+            "inputs": {"parameters": {"uri": {"runtimeValue": {"constant": art["uri"]}}}},
+        }
+        art_bindings[name] = {
+            "taskOutputArtifact": {"producerTask": importer_key, "outputArtifactKey": "artifact"}
+        }
+    spun: IRDict = {
+        "taskInfo": {"name": key},
+        "componentRef": {"name": comp_name},
+        "inputs": {"parameters": bindings, "artifacts": art_bindings},
+    }
+    if tasks:
+        spun["dependentTasks"] = sorted(tasks)
+    for option in ("retryPolicy",):
+        if option in task_spec:
+            spun[option] = task_spec[option]
+    tasks[key] = spun
+    root: IRDict = {"dag": {"tasks": tasks}}
+    if root_inputs:
+        root["inputDefinitions"] = {"parameters": root_inputs}
+    _expose_outputs(root, key, component.get("outputDefinitions", {}))
+    return {
+        "pipelineInfo": {"name": f"{source.name}-spin-{key}"[:100]},
+        "schemaVersion": source.spec.get("schemaVersion", "2.1.0"),
+        "sdkVersion": source.spec.get("sdkVersion", "kfp-2.17.3"),
+        "components": components,
+        "deploymentSpec": {"executors": executors},
+        "root": root,
+    }
+
+
+def _expose_outputs(root: IRDict, key: str, outputs: IRDict) -> None:
+    """The spun task's outputs as the pipeline's, so the spin's run has `.output(s)`."""
+    if not outputs:
+        return
+    root["outputDefinitions"] = copy.deepcopy(outputs)
+    dag_outputs: IRDict = {}
+    params = outputs.get("parameters", {})
+    if params:
+        dag_outputs["parameters"] = {
+            name: {"valueFromParameter": {"producerSubtask": key, "outputParameterKey": name}}
+            for name in params
+        }
+    arts = outputs.get("artifacts", {})
+    if arts:
+        dag_outputs["artifacts"] = {
+            name: {"artifactSelectors": [{"producerSubtask": key, "outputArtifactKey": name}]}
+            for name in arts
+        }
+    root["dag"]["outputs"] = dag_outputs
