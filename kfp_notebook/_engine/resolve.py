@@ -126,7 +126,8 @@ def resolve_inputs(node: Node, frame: Frame, context: RunContext) -> Inputs:
     if not node.is_leaf:
         return Inputs(_dag_defaults(node, params), artifacts)
     return Inputs(
-        _apply_definitions(node, params, missing), _check_artifacts(node, artifacts, missing)
+        _apply_definitions(node, params, missing, context),
+        _check_artifacts(node, artifacts, missing),
     )
 
 
@@ -157,12 +158,19 @@ def _as_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _apply_definitions(node: Node, params: IRDict, missing: dict[str, str]) -> IRDict:
+def _apply_definitions(
+    node: Node, params: IRDict, missing: dict[str, str], context: RunContext
+) -> IRDict:
+    """A task's declared defaults for the inputs it was not given, then types checked. A
+    run-time placeholder as a default (`job: str = dsl.PIPELINE_JOB_NAME_PLACEHOLDER` in the
+    signature) is filled as if it had been passed, as kfp.local fills every string of the
+    executor input (kfp/local/placeholder_utils.py, resolve_self_references_in_executor_input)."""
     definitions = node.component.get("inputDefinitions", {}).get("parameters", {})
     for name, definition in definitions.items():
         if name not in params:
             if "defaultValue" in definition:
-                params[name] = definition["defaultValue"]
+                default = definition["defaultValue"]
+                params[name] = runtime_constant(default, context, node.name, node.id)
             elif not definition.get("isOptional"):
                 why = missing.get(name, "nothing was passed to it")
                 raise InputError(f"task {node.name!r}: input {name!r} has no value ({why}).")

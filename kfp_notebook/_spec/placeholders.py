@@ -81,7 +81,13 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _lookup(match: re.Match[str], executor_input: Mapping[str, Any]) -> str:
+def _lookup(match: re.Match[str], executor_input: Mapping[str, Any], in_concat: bool) -> str:
+    """The text of one placeholder. Inside a Concat an input without a value reads `null`, as in
+    kfp.local (kfp/local/placeholder_utils.py, resolve_io_placeholders json-dumps the missing
+    value, so `prefix-{opt}-suffix` is `prefix-null-suffix`). The backend may differ: its
+    launcher (backend/src/v2/component/launcher_v2.go, getPlaceholders) has replacements only
+    for the inputs it was given (not checked there for a Concat); kfp.local is followed. Outside
+    a Concat an input without a value stays one clear error."""
     side, kind, name, attr = match.groups()
     if side is None:
         if match.group(0) == "{{$}}":
@@ -90,6 +96,8 @@ def _lookup(match: re.Match[str], executor_input: Mapping[str, Any]) -> str:
     section = executor_input.get(side, {})
     if side == "inputs" and kind == "parameters":
         values = section.get("parameterValues", {})
+        if name not in values and in_concat:
+            return "null"
         if name not in values:
             raise PipelineSpecError(
                 f"placeholder {match.group(0)} names input {name!r}, which has no value"
@@ -98,6 +106,8 @@ def _lookup(match: re.Match[str], executor_input: Mapping[str, Any]) -> str:
     if side == "outputs" and kind == "parameters":
         return str(section["parameters"][name]["outputFile"])
     artifacts = section.get("artifacts", {}).get(name, {}).get("artifacts", [])
+    if not artifacts and in_concat and side == "inputs":
+        return "null"
     if not artifacts:
         raise PipelineSpecError(
             f"placeholder {match.group(0)} names artifact {name!r}, which has no value"
@@ -117,25 +127,25 @@ def _present(name: str, executor_input: Mapping[str, Any]) -> bool:
     )
 
 
-def _expand(part: Any, executor_input: Mapping[str, Any]) -> list[str]:
+def _expand(part: Any, executor_input: Mapping[str, Any], in_concat: bool = False) -> list[str]:
     if isinstance(part, str):
         stripped = part.strip()
         if stripped.startswith("{") and ('"Concat"' in stripped or '"IfPresent"' in stripped):
             try:
-                return _expand(json.loads(stripped), executor_input)
+                return _expand(json.loads(stripped), executor_input, in_concat)
             except ValueError:
                 pass
-        return [_PLACEHOLDER.sub(lambda m: _lookup(m, executor_input), part)]
+        return [_PLACEHOLDER.sub(lambda m: _lookup(m, executor_input, in_concat), part)]
     if isinstance(part, list):
-        return [s for item in part for s in _expand(item, executor_input)]
+        return [s for item in part for s in _expand(item, executor_input, in_concat)]
     if isinstance(part, dict) and "Concat" in part:
-        return ["".join(s for item in part["Concat"] for s in _expand(item, executor_input))]
+        return ["".join(s for item in part["Concat"] for s in _expand(item, executor_input, True))]
     if isinstance(part, dict) and "IfPresent" in part:
         spec = part["IfPresent"]
         branch = (
             spec.get("Then") if _present(spec["InputName"], executor_input) else spec.get("Else")
         )
-        return [] if branch is None else _expand(branch, executor_input)
+        return [] if branch is None else _expand(branch, executor_input, in_concat)
     raise PipelineSpecError(f"unsupported command part {part!r}")
 
 
