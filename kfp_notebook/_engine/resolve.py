@@ -264,6 +264,8 @@ def read_executor_output(node: Node, executor_input: IRDict) -> tuple[IRDict, Ar
         merged = dict(declared_art)
         if got:
             merged.update({k: v for k, v in got[0].items() if k in ("uri", "metadata")})
+            if got[0].get("name"):  # `return dsl.Dataset(name=...)`: kept, as kfp.local does;
+                merged["name"] = got[0]["name"]  # the output keeps the IR's name (`Output`)
             if got[0].get("custom_path"):
                 _upload(name, Path(got[0]["custom_path"]), merged["uri"])
         artifacts[name] = [merged]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import collections
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from kfp_notebook._engine import caching
+from kfp_notebook._engine.importer import ImporterError, import_artifact
 from kfp_notebook._engine.nodes import Artifacts, Node
 from kfp_notebook._engine.resolve import Inputs, build_executor_input, read_executor_output
 from kfp_notebook._engine.task_outputs import (
@@ -199,34 +199,14 @@ class TaskRunner:
 
     def _import(self, node: Node, inputs: Inputs, importer: IRDict) -> Outcome:
         self.bus.emit(TaskStarted(self.run_id, node.id, 1, inputs.params))
-        source = importer.get("artifactUri", {})
-        uri = (
-            inputs.params.get(source["runtimeParameter"])
-            if "runtimeParameter" in source
-            else source.get("constant")
-        )
-        if isinstance(uri, dict):
-            uri = uri.get("stringValue")
-        if not isinstance(uri, str) or not uri:
-            return Outcome(S.FAILED, message=f"importer {node.name!r} got no artifact URI.")
-        if "://" not in uri:
-            path = Path(uri).expanduser().resolve()
-            if not path.exists():
-                return Outcome(
-                    S.FAILED,
-                    message=f"importer {node.name!r}: {uri} does not exist. "
-                    "Pass the path of an existing file or folder.",
-                )
-            uri = str(path)
-        artifact = {
-            "name": "artifact",
-            "uri": uri,
-            "metadata": importer.get("metadata", {}),
-            "type": importer.get("typeSchema", {"schemaTitle": "system.Artifact"}),
-        }
-        artifacts = {"artifact": [artifact]}
-        self._announce(node, artifacts)
-        return Outcome(S.SUCCEEDED, {}, artifacts, attempts=1)
+        try:
+            imported = import_artifact(node, inputs.params, importer)
+        except ImporterError as exc:
+            return Outcome(S.FAILED, message=str(exc))
+        for note in imported.notes:
+            self.bus.emit(LogLine(self.run_id, node.id, f"[kfp-notebook] {note}"))
+        self._announce(node, imported.artifacts)
+        return Outcome(S.SUCCEEDED, {}, imported.artifacts, attempts=1)
 
     def _reused(
         self, node: Node, record: TaskRecord, why: str, cache_key: str | None = None
