@@ -119,14 +119,14 @@ def test_spin_with_fixed_code_passes_and_persist_records_one_new_run(
     fixed = tmp_path / "fixed.yaml"
     compiler.Compiler().compile(fixed_train, str(fixed))
     done = _cli("spin", run_id, "for-loop-2[1]/train", "--pipeline", str(fixed), "--persist",
-                "--json", "--quiet", "--pipeline-root", str(root),
+                "--json", "--quiet", "--pipeline-root", str(root), "--run-id", "spun-1",
                 cwd=tmp_path, tmp=scratch)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     shown = json.loads(done.stdout[done.stdout.index("{") :])
     assert shown["parameters"] == {"Output": 1001.0}
     assert shown["task"] == "for-loop-2[1]/train" and shown["spun_from"] == run_id
     runs = StoreReader(root).list_runs()
-    assert len(runs) == 2 and runs[0].run_id == shown["run"] != run_id
+    assert len(runs) == 2 and runs[0].run_id == shown["run"] == "spun-1"
     assert _snapshot(root, run_id) == before
 
 

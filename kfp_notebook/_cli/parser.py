@@ -168,6 +168,12 @@ def _spin_options(sub: argparse._SubParsersAction) -> None:
         "--runner", type=_runner, default=None,
         help=f"how the task runs (default: as the run did): {runner_help()}",
     )  # fmt: skip
+    spin.add_argument(
+        "--run-id",
+        dest="new_run_id",
+        type=_run_id,
+        help="with --persist: the id of the run recording the spin",
+    )
     spin.add_argument("--no-venv", action="store_true", help="run it in this interpreter")
     spin.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
     spin.add_argument("--quiet", action="store_true", help="do not print the task's log lines")

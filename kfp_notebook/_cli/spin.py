@@ -53,9 +53,14 @@ def _spin(args: argparse.Namespace, root: Path, runner: Any, use_venv: bool) -> 
         plan = plan_spin(session.store, args.run_id, args.task, args.pipeline)
         arguments = parse_cli_arguments(plan.ir, args.param)
 
+        if args.new_run_id and not args.persist:
+            raise PipelineInputError("--run-id names the run --persist records; add --persist")
+
         def start(target: Any, ir: Any, arguments: Any, experiment: Any) -> Any:
             target.subscribe(printer)
-            return target.run(ir, arguments, wait=False, experiment=experiment)
+            return target.run(
+                ir, arguments, wait=False, experiment=experiment, run_id=args.new_run_id
+            )
 
         spun = start_spin(session, plan, arguments=arguments, persist=args.persist, start=start)
         try:
