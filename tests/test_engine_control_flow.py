@@ -185,7 +185,7 @@ def test_exit_handler_gets_failed_status_and_nothing_new_starts(session, compile
     assert tasks["report"].status is TaskState.SUCCEEDED
     status_text = Path(tasks["report"].artifacts[0].uri).read_text()
     assert status_text == "FAILED|exit-handler-1"
-    assert "task 'fail' failed" in run.error
+    assert "task 'fail' inside 'exit-handler-1' failed" in run.error
 
 
 @dsl.pipeline
