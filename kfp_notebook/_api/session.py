@@ -122,6 +122,7 @@ class Session:
         endpoint: str | None = None,
     ) -> None:
         self.store = RunStore(Path(pipeline_root))
+        self._scratch: Session | None = None
         self.experiment = experiment
         self.bus = EventBus()
         self.raise_on_error = raise_on_error
@@ -177,7 +178,19 @@ class Session:
                 f"run {handle.run_id} {handle.status.value}: {handle.error or 'see its log'}"
             )
 
+    def scratch(self, make_root: Any) -> Session:
+        """The session this one's unrecorded spins run in: the same executor (its warm
+        environments), a scratch pipeline root from `make_root()`; made once."""
+        if self._scratch is None:
+            self._scratch = Session(
+                self.engine.executor, make_root(), self.engine.max_workers,
+                raise_on_error=self.raise_on_error,
+            )  # fmt: skip
+        return self._scratch
+
     def close(self) -> None:
+        if self._scratch is not None:  # its executor is this session's, closed below
+            self._scratch.store.close()
         self.engine.close()
         self.store.close()
 

@@ -2,8 +2,9 @@
 environment through the session's executor, or in this process (`in_kernel`) so that the task's
 exception is raised where the caller is and a debugger can step through it.
 
-Nothing is recorded in the run's history unless `persist`: a spin runs in a scratch pipeline
-root of its own (under the system's temp folder) whose outputs stay for inspection.
+Nothing is recorded in the run's history unless `persist`: a spin runs in its session's scratch
+pipeline root (one per session, under the system's temp folder), whose outputs stay to be
+looked at.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from kfp_notebook._api.run import Run
 from kfp_notebook._engine.nodes import Node
 from kfp_notebook._engine.resolve import Inputs, build_executor_input, read_executor_output
-from kfp_notebook._engine.spin import SpinPlan, plan_spin
+from kfp_notebook._engine.spin import SpinPlan, check_overrides, plan_spin
 from kfp_notebook._errors import ExecutorUnavailableError
 from kfp_notebook._model.states import TaskKind
 from kfp_notebook._spec.arguments import check_arguments
@@ -59,12 +60,6 @@ class Spin:
     def task(self) -> Any:
         return self.run.task(self.plan.task_key)
 
-    def close(self) -> None:
-        """Close the scratch root's index once the spin has ended (its executor is the
-        caller's, which stays open)."""
-        if not self.persisted:
-            self.session.store.close()
-
 
 def start_spin(
     session: Any,
@@ -78,18 +73,9 @@ def start_spin(
     run with `persist`, else in a scratch root through the same executor. `start(target, ir,
     arguments, experiment)` starts the run (default: the target session's `run`, not
     waiting)."""
-    from kfp_notebook._api.session import Session
-
     source = session.store.get_run(plan.source_run)
     experiment = source.experiment if source is not None and source.experiment else None
-    target = session
-    if not persist:
-        target = Session(
-            session.engine.executor,
-            scratch_root(),
-            session.engine.max_workers,
-            raise_on_error=session.raise_on_error,
-        )
+    target = session if persist else session.scratch(scratch_root)
     if start is None:
         handle = target.run(plan.ir, arguments, wait=False, experiment=experiment)
     else:
@@ -201,12 +187,13 @@ def spin_task(
     from kfp_notebook._api.session import _current
 
     plan = plan_spin(store, run_id, task, component)
+    check_overrides(plan, list(arguments or {}))
     if in_kernel:
         return spin_in_kernel(plan, component, arguments)
     session = _current()
     spun = start_spin(session, plan, arguments=arguments, persist=persist, start=_widget_start)
     if not wait:
         return spun.run
-    spun.run.wait()  # the scratch root's index stays open: the returned run reads it
+    spun.run.wait()
     session.check_outcome(spun.run)
     return spun.run

@@ -40,7 +40,7 @@ def _spin(args: argparse.Namespace, root: Path, runner: Any, use_venv: bool) -> 
     from kfp_notebook._api.session import Session, SubprocessRunner
     from kfp_notebook._api.spin import start_spin
     from kfp_notebook._cli.running import Terminated
-    from kfp_notebook._engine.spin import plan_spin
+    from kfp_notebook._engine.spin import check_overrides, plan_spin
     from kfp_notebook._runners import DEFAULT_RUNNER
     from kfp_notebook._spec.arguments import parse_cli_arguments
     from kfp_notebook._views.printer import TerminalPrinter
@@ -51,6 +51,7 @@ def _spin(args: argparse.Namespace, root: Path, runner: Any, use_venv: bool) -> 
     printer = TerminalPrinter(show_logs=not args.quiet, verbose=args.verbose)
     try:
         plan = plan_spin(session.store, args.run_id, args.task, args.pipeline)
+        check_overrides(plan, [pair.partition("=")[0] for pair in args.param])
         arguments = parse_cli_arguments(plan.ir, args.param)
 
         if args.new_run_id and not args.persist:
@@ -89,11 +90,7 @@ def _print_outputs(task: Any, spun: Any, as_json: bool) -> None:
     if as_json:
         print(json.dumps(outputs, indent=1, default=str))
         return
-    for name, value in task.outputs.items():
-        print(f"  {name} = {json.dumps(value, default=str)}")
-    for art in task.artifacts:
-        print(f"  {art.name}: {art.uri}")
-    if spun.persisted:
+    if spun.persisted:  # (the printer has shown the outputs, as the spin's run's)
         print(f"recorded as run {spun.run.run_id}", file=sys.stderr)
     else:
         print(f"not recorded (--persist records it); outputs in {spun.root}", file=sys.stderr)

@@ -22,7 +22,7 @@ from kfp_notebook._spec.types import ComponentSpec, ExecutorSpec, IRDict
 from kfp_notebook._store.layout import spec_path
 from kfp_notebook._store.store import RunStore, TaskRecord
 
-__all__ = ["SpinPlan", "find_task", "plan_spin", "task_in_spec"]
+__all__ = ["SpinPlan", "check_overrides", "find_task", "plan_spin", "task_in_spec"]
 
 _ITERATION = re.compile(r"\[\d+\]$")
 
@@ -133,6 +133,22 @@ def plan_spin(store: RunStore, run_id: str, task: str, pipeline: Any = None) -> 
     spec = _one_task_spec(source, key, task_spec, component, executor, params, artifacts)
     ir = load_pipeline(spec)
     return SpinPlan(run_id, record, ir, key, component, executor, params, artifacts)
+
+
+def check_overrides(plan: SpinPlan, names: list[str]) -> None:
+    """Each overridden input is one of the task's input parameters; else one error naming them
+    (an artifact input is the run's: it cannot be overridden)."""
+    definitions = plan.component.get("inputDefinitions", {})
+    params, artifacts = definitions.get("parameters", {}), definitions.get("artifacts", {})
+    for name in names:
+        if name in params:
+            continue
+        task, listed = plan.task.task_id, ", ".join(params) or "none"
+        if name in artifacts:
+            why = f"{name!r} of task {task!r} is an artifact input: it comes from the run"
+        else:
+            why = f"task {task!r} has no input parameter {name!r}"
+        raise PipelineInputError(f"{why}; its input parameters: {listed}")
 
 
 def _spec_file(root: Path, run_id: str) -> Path:
