@@ -124,6 +124,12 @@ def test_failed_run_exits_1_with_the_error_tail(tmp_path) -> None:
     assert "ValueError: boom from the component" in done.stdout
     assert "task 'fails' failed with exit status 1" in done.stdout
     assert "full log: " in done.stdout
+    # Read once: the traceback is in the task's log lines, not quoted again below them.
+    assert done.stdout.count("ValueError: boom from the component") == 1
+    assert "last log lines" not in done.stdout
+    quiet = cli("run", str(path), "--quiet", cwd=tmp_path)  # no log lines: the tail, once
+    assert quiet.returncode == 1 and "last log lines" in quiet.stdout
+    assert quiet.stdout.count("ValueError: boom from the component") == 1
 
 
 def _sleeping_cli_run(tmp_path) -> subprocess.Popen:

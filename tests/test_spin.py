@@ -122,7 +122,7 @@ def test_spin_with_fixed_code_passes_and_persist_records_one_new_run(
                 "--json", "--quiet", "--pipeline-root", str(root), "--run-id", "spun-1",
                 cwd=tmp_path, tmp=scratch)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    shown = json.loads(done.stdout[done.stdout.index("{") :])
+    shown = json.loads(done.stdout)
     assert shown["parameters"] == {"Output": 1001.0}
     assert shown["task"] == "for-loop-2[1]/train" and shown["spun_from"] == run_id
     runs = StoreReader(root).list_runs()
@@ -159,7 +159,7 @@ def test_spin_under_a_condition_and_a_missing_input_artifact(
     done = _cli("spin", run.run_id, "train", "--pipeline-root", str(root), "--json", "--quiet",
                 cwd=tmp_path, tmp=scratch)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert json.loads(done.stdout[done.stdout.index("{") :])["parameters"] == {"Output": 1.0}
+    assert json.loads(done.stdout)["parameters"] == {"Output": 1.0}
     Path(data.uri).unlink()
     gone = _cli("spin", run.run_id, "condition-1/train", "--pipeline-root", str(root),
                 cwd=tmp_path, tmp=scratch)  # fmt: skip

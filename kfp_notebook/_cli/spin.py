@@ -48,7 +48,9 @@ def _spin(args: argparse.Namespace, root: Path, runner: Any, use_venv: bool) -> 
     if runner == DEFAULT_RUNNER:
         runner = SubprocessRunner(use_venv=use_venv)
     session = Session(runner, root, raise_on_error=False)
-    printer = TerminalPrinter(show_logs=not args.quiet, verbose=args.verbose)
+    # With --json, stdout holds the JSON alone: the log goes to stderr.
+    out = sys.stderr if args.json else sys.stdout
+    printer = TerminalPrinter(out, show_logs=not args.quiet, verbose=args.verbose)
     try:
         plan = plan_spin(session.store, args.run_id, args.task, args.pipeline)
         check_overrides(plan, [pair.partition("=")[0] for pair in args.param])
@@ -70,6 +72,7 @@ def _spin(args: argparse.Namespace, root: Path, runner: Any, use_venv: bool) -> 
             print("\ncancelling: stopping the spun task...", file=sys.stderr)
             spun.run.cancel()
             return 143 if isinstance(stop, Terminated) else 130
+        printer.close(timeout=5.0)  # its lines first, then the outputs
         _print_outputs(spun.task, spun, args.json)
         return 0 if spun.run.status is RunState.SUCCEEDED else 1
     finally:

@@ -72,6 +72,7 @@ class TerminalPrinter:
         self._kinds: dict[str, str] = {}
         self._started: dict[str, float] = {}
         self._counts: dict[TaskState, int] = {}
+        self._failures: set[str] = set()  # task failures printed, not to be repeated
         self._run_start = 0.0
         self._width = 12
 
@@ -179,7 +180,10 @@ class TerminalPrinter:
         took = f" {event.time - started:.2f}s" if started else ""
         line = f"{self._paint(mark, code)} {event.task_id} {event.state.value}{took}"
         if event.state is TaskState.FAILED:
-            line += "\n" + self._paint(event.message, "31")
+            # Read once: with the logs shown, the task's last lines are just above.
+            said = _without_tail(event.message) if self.show_logs else event.message
+            self._failures.add(event.message)
+            line += "\n" + self._paint(said, "31")
         elif event.message and event.state is not TaskState.SUCCEEDED:
             line += f" ({event.message.splitlines()[0]})"
         self._print(line)
@@ -197,9 +201,16 @@ class TerminalPrinter:
             )
         )
         if event.message and event.state.value != "SUCCEEDED":
-            self._print(event.message)
+            said = event.message  # a task's failure printed already is named, not repeated
+            self._print(said.splitlines()[0] if said in self._failures else said)
         for name, value in event.outputs.get("parameters", {}).items():
             self._print(f"  output {name} = {value!r}")
         for name, arts in event.outputs.get("artifacts", {}).items():
             for art in arts:
                 self._print(f"  output {name}: {art['uri']}")
+
+
+def _without_tail(message: str) -> str:
+    """A task's failure without the log lines it quotes: its first line and where its log is."""
+    lines = message.splitlines()
+    return "\n".join([lines[0], *(x for x in lines[1:] if x.strip().startswith("full log:"))])
