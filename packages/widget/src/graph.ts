@@ -1,6 +1,7 @@
 // The task graph: ELK lays out tasks and their groups (see layout.ts), SVG draws them, the mouse
-// pans and zooms, a click selects a task. Layout runs only when the set of tasks changes. Until
-// the first layout (its engine loads on demand) a note stands in for the graph.
+// pans and zooms, a click selects a task. A loop of many iterations is one node until opened
+// (collapse.ts). Layout runs only when the set of tasks drawn changes; a status change only
+// repaints. Until the first layout (its engine loads on demand) a note stands in for the graph.
 import {
   formatDuration,
   elapsed,
@@ -10,15 +11,14 @@ import {
   type TaskJSON,
 } from "@kfp-notebook/shared";
 
+import { LOOP_ORDERS, visibleTasks, type LoopSummary, type LoopView } from "./collapse";
+import { drawGraph } from "./drawing";
 import { layoutTasks, type GraphLayout } from "./layout";
+import { loopShapes, paintLoop, type LoopActions } from "./loopnode";
 
 const MAX_HEIGHT = 420;
 const MIN_HEIGHT = 120;
 const PAD = 12;
-
-function label(name: string): string {
-  return name.length > 22 ? `${name.slice(0, 21)}…` : name;
-}
 
 export class TaskGraph {
   readonly el: HTMLDivElement;
@@ -30,6 +30,18 @@ export class TaskGraph {
   private relayout = false;
   private nodes = new Map<string, SVGGElement>();
   private last: { tasks: TaskJSON[]; selected: string; now: number } | null = null;
+  private all: TaskJSON[] = [];
+  private readonly views = new Map<string, LoopView>();
+  private loops = new Map<string, LoopSummary>();
+  private readonly loopActions: LoopActions = {
+    toggle: (id) => this.changeView(id, (v) => ({ ...v, open: !v.open, page: 0 })),
+    page: (id, delta) => this.changeView(id, (v) => ({ ...v, page: Math.max(0, v.page + delta) })),
+    order: (id) =>
+      this.changeView(id, (v) => {
+        const next = LOOP_ORDERS[(LOOP_ORDERS.indexOf(v.order) + 1) % LOOP_ORDERS.length];
+        return { ...v, order: next ?? "index", page: 0 };
+      }),
+  };
   private scale = 1;
   private tx = PAD;
   private ty = PAD;
@@ -54,10 +66,19 @@ export class TaskGraph {
     this.resize.observe(this.el);
   }
 
-  update(tasks: TaskJSON[], selected: string, now: number): void {
+  update(all: TaskJSON[], selected: string, now: number): void {
+    this.all = all;
+    const { tasks, loops } = visibleTasks(all, this.views, now);
+    this.loops = loops;
     this.last = { tasks, selected, now };
+    const shape = (id: string) => {
+      const loop = loops.get(id);
+      return loop ? (loop.open ? `<open${loop.page}${loop.order}` : "<closed") : "";
+    };
     const key = tasks
-      .map((t) => `${t.task_id}<${t.parent_id ?? ""}<${t.dependencies.join(",")}`)
+      .map(
+        (t) => `${t.task_id}<${t.parent_id ?? ""}<${t.dependencies.join(",")}${shape(t.task_id)}`,
+      )
       .join("|");
     if (key !== this.layoutKey) {
       this.layoutKey = key;
@@ -78,7 +99,7 @@ export class TaskGraph {
     const key = this.layoutKey;
     const tasks = this.last?.tasks ?? [];
     this.laying = true;
-    layoutTasks(tasks)
+    layoutTasks(tasks, loopShapes(this.loops))
       .then((layout) => {
         if (this.layoutKey === key) {
           this.draw(tasks, layout);
@@ -102,6 +123,16 @@ export class TaskGraph {
       });
   }
 
+  private changeView(loopId: string, change: (view: LoopView) => LoopView): void {
+    const view = this.views.get(loopId) ?? { open: false, page: 0, order: "index" };
+    const next = change(view);
+    const pages = this.loops.get(loopId)?.pages ?? 1;
+    this.views.set(loopId, { ...next, page: Math.min(next.page, pages - 1) });
+    if (this.last) {
+      this.update(this.all, this.last.selected, this.last.now);
+    }
+  }
+
   /** Statuses, durations and the selection onto the drawn nodes. */
   private paint(): void {
     if (!this.last) {
@@ -115,6 +146,12 @@ export class TaskGraph {
       }
       g.setAttribute("data-status", t.status);
       g.classList.toggle("selected", t.task_id === selected);
+      const loop = this.loops.get(t.task_id);
+      const box = this.layout?.boxes.get(t.task_id);
+      if (loop && !loop.open && box) {
+        paintLoop(g, loop, box);
+        continue;
+      }
       const rect = g.querySelector("rect");
       if (rect && isLeafKind(t.kind)) {
         const colour = statusColour(t.status);
@@ -133,58 +170,9 @@ export class TaskGraph {
   }
 
   private draw(tasks: TaskJSON[], layout: GraphLayout): void {
-    this.viewport.replaceChildren();
-    this.nodes.clear();
-    const groups = svg("g");
-    const edges = svg("g", { class: "kfpnb-edges" });
-    const leaves = svg("g");
-    const byId = new Map(tasks.map((t) => [t.task_id, t]));
-    const depth = (t: TaskJSON): number => {
-      const parent = t.parent_id !== null ? byId.get(t.parent_id) : undefined;
-      return parent ? 1 + depth(parent) : 0;
-    };
-    for (const t of [...tasks].sort((a, b) => depth(a) - depth(b))) {
-      const box = layout.boxes.get(t.task_id);
-      if (!box) {
-        continue;
-      }
-      const leaf = isLeafKind(t.kind);
-      const node = svg("g", {
-        class: leaf ? "kfpnb-node" : "kfpnb-group",
-        "data-id": t.task_id,
-        "data-kind": t.kind,
-      });
-      node.append(svg("title"));
-      node.append(svg("rect", { x: box.x, y: box.y, width: box.width, height: box.height, rx: 6 }));
-      const name = leaf ? label(t.name) : `${label(t.name)} · ${t.kind}`;
-      node.append(svg("text", { x: box.x + 8, y: box.y + 15, class: "kfpnb-label" }, name));
-      if (leaf) {
-        node.append(svg("text", { x: box.x + 8, y: box.y + 30, class: "kfpnb-time" }));
-      }
-      node.addEventListener("click", (ev) => {
-        ev.stopPropagation();
-        this.onSelect(t.task_id);
-      });
-      (leaf ? leaves : groups).append(node);
-      this.nodes.set(t.task_id, node);
-    }
-    for (const e of layout.edges) {
-      const d = e.points.map((p, i) => `${i ? "L" : "M"}${p.x},${p.y}`).join(" ");
-      edges.append(svg("path", { d, class: "kfpnb-edge", "marker-end": "url(#kfpnb-arrow)" }));
-    }
-    const marker = svg("marker", {
-      id: "kfpnb-arrow",
-      viewBox: "0 0 10 10",
-      refX: 9,
-      refY: 5,
-      markerWidth: 6,
-      markerHeight: 6,
-      orient: "auto",
-    });
-    marker.append(svg("path", { d: "M0,0 L10,5 L0,10 z", class: "kfpnb-arrowhead" }));
-    const defs = svg("defs");
-    defs.append(marker);
-    this.viewport.append(defs, groups, edges, leaves);
+    const drawn = drawGraph(tasks, layout, this.loops, this.loopActions, this.onSelect);
+    this.viewport.replaceChildren(...drawn.layers);
+    this.nodes = drawn.nodes;
     this.note.remove();
     this.layout = layout;
     this.moved = false;

@@ -20,6 +20,7 @@ import { LogPanel, renderOutputs } from "./panels";
 import { progress } from "./progress";
 
 const EVENTS = ["change:run", "change:tasks", "change:log_counts", "change:selected"];
+const ALL_TAILS = 50;
 
 function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const root = h("div", { class: "kfpnb-root" });
@@ -93,7 +94,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     graph.update(tasks, shown, now);
     const counts = model.get("log_counts") ?? {};
     const task = tasks.find((t) => t.task_id === shown);
-    data.wantLogs(task ? [task.task_id] : Object.keys(counts), counts);
+    // all logs: the tasks that logged last (a 1,000-task run does not ask for 1,000 tails)
+    data.wantLogs(task ? [task.task_id] : Object.keys(counts).slice(-ALL_TAILS), counts);
     const logLines: Record<string, string[]> = {};
     for (const [taskId, tail] of data.tails) {
       logLines[taskId] = tail.lines;

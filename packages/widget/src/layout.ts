@@ -46,8 +46,11 @@ const ROOT_OPTIONS: Record<string, string> = {
   "elk.json.edgeCoords": "ROOT",
 };
 
+/** A node's own size or options (a closed loop's larger box, an open loop's header). */
+export type Shapes = ReadonlyMap<string, Pick<ElkNode, "width" | "height" | "layoutOptions">>;
+
 /** The ELK graph of the tasks: each task a node inside its parent's node. */
-export function elkGraph(tasks: TaskJSON[]): ElkNode {
+export function elkGraph(tasks: TaskJSON[], shapes: Shapes = new Map()): ElkNode {
   const byId = new Map(tasks.map((t) => [t.task_id, t]));
   const nodes = new Map<string, ElkNode>();
   for (const t of tasks) {
@@ -57,6 +60,7 @@ export function elkGraph(tasks: TaskJSON[]): ElkNode {
       ...(leaf ? { width: NODE_W, height: NODE_H } : {}),
       layoutOptions: leaf ? {} : { "elk.padding": GROUP_PADDING },
       children: [],
+      ...shapes.get(t.task_id),
     });
   }
   const root: ElkNode = { id: "\u0000root", layoutOptions: ROOT_OPTIONS, children: [], edges: [] };
@@ -96,9 +100,12 @@ export function layoutEngine(): Promise<ElkApi> {
   return engine;
 }
 
-export async function layoutTasks(tasks: TaskJSON[]): Promise<GraphLayout> {
+export async function layoutTasks(
+  tasks: TaskJSON[],
+  shapes: Shapes = new Map(),
+): Promise<GraphLayout> {
   const elk = await layoutEngine();
-  const laid = await elk.layout(elkGraph(tasks));
+  const laid = await elk.layout(elkGraph(tasks, shapes));
   const boxes = new Map<string, Box>();
   const visit = (node: ElkNode) => {
     for (const child of node.children ?? []) {

@@ -134,9 +134,15 @@ export function foldBoilerplate(lines: Line[], render: (l: Line) => HTMLElement)
     }
     const details = h("details", { class: "kfpnb-fold" });
     const count = end - i;
+    // one element for the fold's lines: the page's size stays bounded by what is shown
+    const folded = h("div", { class: "kfpnb-line kfpnb-folded" });
+    folded.textContent = lines
+      .slice(i, end)
+      .map((l) => l.text)
+      .join("\n");
     details.append(
       h("summary", {}, `KFP executor · ${count} line${count === 1 ? "" : "s"}`),
-      ...lines.slice(i, end).map(render),
+      folded,
     );
     out.push(details);
     i = end;

@@ -1,0 +1,130 @@
+// What the graph draws of a run with large loops: a ParallelFor of more than COLLAPSE_AT
+// iterations is one node with its iterations' progress (done, running, failed, pending) until
+// the user opens it; opened, it shows one page of iterations (in order, failed first or slowest
+// first), each with its tasks. So the graph's size, and its layout, are bounded by what is
+// visible, not by the task count; a pipeline with few iterations looks as it always did.
+import type { TaskJSON } from "@kfp-notebook/shared";
+
+export const COLLAPSE_AT = 12;
+export const PAGE_SIZE = 10;
+
+export type LoopOrder = "index" | "failed" | "slowest";
+export const LOOP_ORDERS: LoopOrder[] = ["index", "failed", "slowest"];
+
+/** How the user left a large loop: open or not, which page, in which order. */
+export interface LoopView {
+  open: boolean;
+  page: number;
+  order: LoopOrder;
+}
+
+/** A large loop's iterations by state, and the page shown when it is open. */
+export interface LoopSummary {
+  total: number;
+  done: number;
+  running: number;
+  failed: number;
+  pending: number;
+  open: boolean;
+  page: number;
+  pages: number;
+  order: LoopOrder;
+}
+
+export interface Visible {
+  tasks: TaskJSON[];
+  loops: Map<string, LoopSummary>;
+}
+
+const ITERATION = /^(.*)\[\d+\]$/;
+const DONE = new Set(["SUCCEEDED", "CACHED", "SKIPPED"]);
+const FAILED = new Set(["FAILED", "CANCELLED", "INTERRUPTED"]);
+const byIndex = (a: TaskJSON, b: TaskJSON) =>
+  a.task_id.localeCompare(b.task_id, "en", { numeric: true });
+
+function duration(t: TaskJSON, now: number): number {
+  return t.started === null ? -1 : (t.finished ?? now) - t.started;
+}
+
+/** The iterations in the order the user chose. */
+export function ordered(iterations: TaskJSON[], order: LoopOrder, now: number): TaskJSON[] {
+  const sorted = [...iterations].sort(byIndex);
+  if (order === "failed") {
+    const rank = (t: TaskJSON) => (FAILED.has(t.status) ? 0 : t.status === "RUNNING" ? 1 : 2);
+    return sorted.sort((a, b) => rank(a) - rank(b)); // stable: index order within a rank
+  }
+  if (order === "slowest") {
+    return sorted.sort((a, b) => duration(b, now) - duration(a, now));
+  }
+  return sorted;
+}
+
+function summarize(iterations: TaskJSON[], view: LoopView, pages: number): LoopSummary {
+  const summary: LoopSummary = {
+    total: iterations.length, done: 0, running: 0, failed: 0, pending: 0,
+    open: view.open, page: Math.min(view.page, pages - 1), pages, order: view.order,
+  }; // prettier-ignore
+  for (const it of iterations) {
+    if (DONE.has(it.status)) summary.done++;
+    else if (FAILED.has(it.status)) summary.failed++;
+    else if (it.status === "RUNNING") summary.running++;
+    else summary.pending++;
+  }
+  return summary;
+}
+
+/** The tasks the graph draws, and the summary of each large loop. */
+export function visibleTasks(
+  tasks: TaskJSON[],
+  views: ReadonlyMap<string, LoopView>,
+  now: number,
+): Visible {
+  const iterationsOf = new Map<string, TaskJSON[]>();
+  for (const t of tasks) {
+    if (t.kind === "iteration" && t.parent_id !== null) {
+      const list = iterationsOf.get(t.parent_id) ?? [];
+      list.push(t);
+      iterationsOf.set(t.parent_id, list);
+    }
+  }
+  const loops = new Map<string, LoopSummary>();
+  const closed = new Set<string>(); // loops drawn as one node
+  const hidden = new Set<string>(); // iterations of open loops not on the page shown
+  for (const [loopId, iterations] of iterationsOf) {
+    if (iterations.length <= COLLAPSE_AT) {
+      continue;
+    }
+    const view = views.get(loopId) ?? { open: false, page: 0, order: "index" };
+    const pages = Math.max(1, Math.ceil(iterations.length / PAGE_SIZE));
+    const summary = summarize(iterations, view, pages);
+    loops.set(loopId, summary);
+    if (!view.open) {
+      closed.add(loopId);
+      continue;
+    }
+    const start = summary.page * PAGE_SIZE;
+    const page = ordered(iterations, view.order, now).slice(start, start + PAGE_SIZE);
+    const onPage = new Set(page.map((t) => t.task_id));
+    for (const it of iterations) {
+      if (!onPage.has(it.task_id)) {
+        hidden.add(it.task_id);
+      }
+    }
+  }
+  if (!loops.size) {
+    return { tasks, loops };
+  }
+  // A task is hidden when one of the iterations it sits in is (`loop[3]/inner[1]/task`).
+  const isHidden = (id: string): boolean => {
+    let prefix = "";
+    for (const part of id.split("/")) {
+      prefix = prefix ? `${prefix}/${part}` : part;
+      const loop = ITERATION.exec(prefix);
+      if (loop && (closed.has(loop[1] as string) || hidden.has(prefix))) {
+        return true;
+      }
+    }
+    return false;
+  };
+  return { tasks: tasks.filter((t) => !isHidden(t.task_id)), loops };
+}
