@@ -2,9 +2,9 @@
 
 KFP runs such a call through `PipelineTask._execute_locally`; `kfp_notebook.init()` and
 `%load_ext kfp_notebook` replace that one method (`%unload_ext` restores it). The settings come
-from `kfp_notebook.init(...)` when it was called; otherwise from `kfp.local.init(...)` when
-that was called (mapped once, with a notice, so kfp.local code runs unchanged); otherwise the
-defaults. In a kernel the run shows its widget; in a script it just runs."""
+from the later of `kfp_notebook.init(...)` and `kfp.local.init(...)` (kfp.local's mapped once
+per init, with a notice, so kfp.local code runs unchanged); without either, the defaults. In a
+kernel the run shows its widget; in a script it just runs."""
 
 from __future__ import annotations
 
@@ -27,12 +27,8 @@ class KfpLocalSettingsMapped(UserWarning):
     """kfp.local.init(...) settings were taken over by kfp-notebook."""
 
 
-def _kfp_local_settings() -> dict[str, Any] | None:
-    """`init()` arguments equivalent to the kfp.local.init(...) in force, if any."""
-    config_module = sys.modules.get("kfp.local.config")
-    config = getattr(getattr(config_module, "LocalExecutionConfig", None), "instance", None)
-    if config is None:
-        return None
+def _kfp_local_settings(config: Any) -> dict[str, Any]:
+    """`init()` arguments equivalent to this kfp.local.init(...) config."""
     runner = config.runner
     if type(runner).__name__ == "DockerRunner":
         ours: Any = api.DockerRunner()
@@ -47,14 +43,15 @@ def _kfp_local_settings() -> dict[str, Any] | None:
 
 
 def session_for_direct_calls() -> api.Session:
-    """kfp_notebook.init()'s session, else one mapped from kfp.local.init(), else defaults."""
+    """kfp_notebook.init()'s session, unless a kfp.local.init() came later: then one mapped
+    from that; without either, the defaults."""
     global _mapped_config
-    explicit = api.configured()
-    if explicit is not None:
+    explicit, config_then = api.configured_over_kfp_local()
+    config = api.kfp_local_config()
+    if explicit is not None and (config is None or config is config_then):
         return explicit
-    settings = _kfp_local_settings()
-    config = sys.modules["kfp.local.config"].LocalExecutionConfig.instance if settings else None
-    if settings is not None and config is not _mapped_config:
+    if config is not None and config is not _mapped_config:
+        settings = _kfp_local_settings(config)
         _mapped_config = config
         warnings.warn(
             "kfp-notebook runs this call with your kfp.local.init settings (runner "
