@@ -1,4 +1,5 @@
-"""Direct calls in a plain script behave like kfp.local's: of `kfp_notebook.init(...)` and
+"""Direct calls in a plain script behave like kfp.local's: every task's output is streamed and a
+failed task or run is said (also with raise_on_error=False); and of `kfp_notebook.init(...)` and
 `kfp.local.init(...)`, the one called last decides how the calls run."""
 
 import subprocess
@@ -33,6 +34,106 @@ def _script(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300
     )
+
+
+def test_a_component_called_in_a_script_streams_its_output(tmp_path: Path) -> None:
+    done = _script(
+        tmp_path,
+        f"""
+        import kfp_notebook
+        kfp_notebook.init(pipeline_root={str(tmp_path / "ours")!r})
+        print("before")
+        print("got", shout(word="hi").output)
+        print("pipeline", loud(word="yo").output)
+        """,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "saying hi" in out and "saying yo" in out and "saying YO" in out
+    # kfp.local's order: the script's own lines and the run's lines as they happen
+    assert out.index("before") < out.index("saying hi") < out.index("got HI")
+    assert out.index("got HI") < out.index("saying yo") < out.index("pipeline YO")
+    assert "SUCCEEDED" in out
+    assert sorted(r.pipeline_name for r in StoreReader(tmp_path / "ours").list_runs()) == [
+        "loud",
+        "shout",
+    ]
+
+
+def test_a_failing_component_shows_its_traceback_and_one_failure_line(tmp_path: Path) -> None:
+    done = _script(
+        tmp_path,
+        f"""
+        import kfp_notebook
+        kfp_notebook.init(pipeline_root={str(tmp_path / "ours")!r})
+        boom(x=3)
+        print("not reached")
+        """,
+    )
+    assert done.returncode != 0
+    assert "not reached" not in done.stdout
+    both = done.stdout + done.stderr
+    assert both.count("ValueError: no good x 3") == 1, both  # the task's traceback, once
+    assert "Traceback" in done.stdout
+    assert done.stdout.count("boom FAILED") == 1, done.stdout
+    assert "RunFailedError" in done.stderr  # the call raised, as kfp.local's does
+
+
+def test_with_raise_on_error_false_a_failure_is_still_said(tmp_path: Path) -> None:
+    done = _script(
+        tmp_path,
+        f"""
+        import kfp_notebook
+        kfp_notebook.init(pipeline_root={str(tmp_path / "ours")!r}, raise_on_error=False)
+        boom(x=4)
+        print("went on")
+        """,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.count("ValueError: no good x 4") == 1, out
+    assert out.count("boom FAILED") == 1, out
+    assert out.index("boom FAILED") < out.index("went on")
+
+
+def test_calls_in_two_threads_each_print_their_own_run(tmp_path: Path) -> None:
+    done = _script(
+        tmp_path,
+        f"""
+        import threading
+        import kfp_notebook
+
+        @dsl.component(base_image="python:3.11")
+        def slow(word: str) -> str:
+            import time
+            time.sleep(1.0)  # the two runs overlap
+            print("slowly", word)
+            return word
+
+        kfp_notebook.init(pipeline_root={str(tmp_path / "ours")!r})
+        calls = [threading.Thread(target=slow, kwargs={{"word": w}}) for w in ("one", "two")]
+        for call in calls:
+            call.start()
+        for call in calls:
+            call.join()
+        """,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("slowly one") == 1 and done.stdout.count("slowly two") == 1
+    assert done.stdout.count("SUCCEEDED in") == 2, done.stdout
+
+
+def test_kfp_notebook_run_stays_silent_in_a_script(tmp_path: Path) -> None:
+    done = _script(
+        tmp_path,
+        f"""
+        import kfp_notebook
+        kfp_notebook.init(pipeline_root={str(tmp_path / "ours")!r})
+        print("got", kfp_notebook.run(shout, {{"word": "hi"}}).output)
+        """,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "got HI" in done.stdout and "saying" not in done.stdout
 
 
 def test_the_later_init_wins(tmp_path: Path) -> None:
