@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,6 +199,13 @@ class Session:
 _session: Session | None = None
 _explicit = False  # whether the user chose the settings (init), not the defaults
 _session_lock = threading.Lock()
+_kfp_local_at_init: Any = None  # kfp.local's config when init() last chose the settings
+
+
+def kfp_local_config() -> Any:
+    """The config of the latest `kfp.local.init(...)`, or None (kfp.local is not imported)."""
+    config = getattr(sys.modules.get("kfp.local.config"), "LocalExecutionConfig", None)
+    return getattr(config, "instance", None)
 
 
 def init(
@@ -216,13 +224,15 @@ def init(
     SubprocessRunner, DockerRunner or KubeflowRunner, a `TaskExecutor` object, or the dotted
     path of a TaskExecutor class or factory ("my.module:MyExecutor"). `experiment` groups the
     coming runs (default: the notebook's file name in a kernel, else the pipeline's name)."""
-    global _session, _explicit
+    global _session, _explicit, _kfp_local_at_init
     with _session_lock:
         new = Session(
             runner, pipeline_root, max_workers, cache, raise_on_error, experiment, endpoint
         )
         old, _session = _session, new
         _explicit = explicit
+        if explicit:  # a kfp.local.init(...) after this one takes over direct calls again
+            _kfp_local_at_init = kfp_local_config()
     if old is not None:
         old.close()
     return _session
@@ -232,6 +242,13 @@ def configured() -> Session | None:
     """The session `init()` set up, or None while only defaults apply."""
     with _session_lock:
         return _session if _explicit else None
+
+
+def configured_over_kfp_local() -> tuple[Session | None, Any]:
+    """`configured()`, with kfp.local's config at the time (None if there was none): a
+    different one now means a `kfp.local.init(...)` came later."""
+    with _session_lock:
+        return (_session, _kfp_local_at_init) if _explicit else (None, None)
 
 
 def _current() -> Session:

@@ -2,19 +2,24 @@
 
 KFP runs such a call through `PipelineTask._execute_locally`; `kfp_notebook.init()` and
 `%load_ext kfp_notebook` replace that one method (`%unload_ext` restores it). The settings come
-from `kfp_notebook.init(...)` when it was called; otherwise from `kfp.local.init(...)` when
-that was called (mapped once, with a notice, so kfp.local code runs unchanged); otherwise the
-defaults. In a kernel the run shows its widget; in a script it just runs."""
+from the later of `kfp_notebook.init(...)` and `kfp.local.init(...)` (kfp.local's mapped once
+per init, with a notice, so kfp.local code runs unchanged); without either, the defaults. In a
+kernel the run shows its widget; in a script its tasks' output and status lines stream to
+stdout as the CLI prints them (where kfp.local prints its logs and the tasks' output too)."""
 
 from __future__ import annotations
 
 import sys
+import threading
 import warnings
 from typing import Any
 
 import kfp_notebook._api.session as api
 from kfp_notebook._api.kernel import in_kernel
 from kfp_notebook._api.run import Run
+from kfp_notebook._errors import RunFailedError
+from kfp_notebook._model.events import Event, Listener, RunStarted, TaskFinished
+from kfp_notebook._model.states import RunState, TaskState
 from kfp_notebook._spec.ir import PipelineIR, load_pipeline
 
 __all__ = ["KfpLocalSettingsMapped", "install_call_hook", "uninstall_call_hook"]
@@ -27,12 +32,8 @@ class KfpLocalSettingsMapped(UserWarning):
     """kfp.local.init(...) settings were taken over by kfp-notebook."""
 
 
-def _kfp_local_settings() -> dict[str, Any] | None:
-    """`init()` arguments equivalent to the kfp.local.init(...) in force, if any."""
-    config_module = sys.modules.get("kfp.local.config")
-    config = getattr(getattr(config_module, "LocalExecutionConfig", None), "instance", None)
-    if config is None:
-        return None
+def _kfp_local_settings(config: Any) -> dict[str, Any]:
+    """`init()` arguments equivalent to this kfp.local.init(...) config."""
     runner = config.runner
     if type(runner).__name__ == "DockerRunner":
         ours: Any = api.DockerRunner()
@@ -47,14 +48,15 @@ def _kfp_local_settings() -> dict[str, Any] | None:
 
 
 def session_for_direct_calls() -> api.Session:
-    """kfp_notebook.init()'s session, else one mapped from kfp.local.init(), else defaults."""
+    """kfp_notebook.init()'s session, unless a kfp.local.init() came later: then one mapped
+    from that; without either, the defaults."""
     global _mapped_config
-    explicit = api.configured()
-    if explicit is not None:
+    explicit, config_then = api.configured_over_kfp_local()
+    config = api.kfp_local_config()
+    if explicit is not None and (config is None or config is config_then):
         return explicit
-    settings = _kfp_local_settings()
-    config = sys.modules["kfp.local.config"].LocalExecutionConfig.instance if settings else None
-    if settings is not None and config is not _mapped_config:
+    if config is not None and config is not _mapped_config:
+        settings = _kfp_local_settings(config)
         _mapped_config = config
         warnings.warn(
             "kfp-notebook runs this call with your kfp.local.init settings (runner "
@@ -90,7 +92,7 @@ def _checked_ir(task: Any) -> PipelineIR:
 
 def _execute_locally(task: Any, args: dict[str, Any]) -> None:
     """Replacement for kfp's PipelineTask._execute_locally: run through kfp-notebook."""
-    from kfp.dsl.pipeline_task import TaskState
+    from kfp.dsl.pipeline_task import TaskState as KfpTaskState
 
     spec = _checked_ir(task)
     session = session_for_direct_calls()
@@ -100,9 +102,58 @@ def _execute_locally(task: Any, args: dict[str, Any]) -> None:
 
         run = run_with_widget(spec, args, session=session)
     else:
-        run = session.run(spec, args)
+        run = _run_printed(session, spec, args)
     task._outputs = run.outputs
-    task.state = TaskState.FINAL
+    task.state = KfpTaskState.FINAL
+
+
+class _ThisRun:
+    """Hands a listener the events of one run only: the first one started on this thread
+    (a run's RunStarted is emitted on the thread that starts it), not those of runs other
+    threads start in the same session meanwhile. Keeps the failure messages it saw."""
+
+    def __init__(self, listener: Listener) -> None:
+        self.listener = listener
+        self.thread = threading.get_ident()
+        self.run_id: str | None = None
+        self.failures: set[str] = set()
+
+    def __call__(self, event: Event) -> None:
+        if self.run_id is None:
+            if not isinstance(event, RunStarted) or threading.get_ident() != self.thread:
+                return
+            self.run_id = event.run_id
+        if event.run_id != self.run_id:
+            return
+        if isinstance(event, TaskFinished) and event.state is TaskState.FAILED:
+            self.failures.add(event.message)
+        self.listener(event)
+
+
+def _run_printed(session: api.Session, spec: PipelineIR, args: dict[str, Any]) -> Run:
+    """A direct call in a script: the run's lines stream to stdout while it runs, as the CLI
+    prints them (kfp.local prints its logs and the tasks' output to stdout too); a failure
+    raises (raise_on_error) without quoting again the log lines just printed."""
+    from kfp_notebook._views.printer import TerminalPrinter
+
+    if sys.stdout is None:  # no console (pythonw): nothing to print to
+        return session.run(spec, args)
+    printer = TerminalPrinter(sys.stdout)
+    this_run = _ThisRun(printer)
+    unsubscribe = session.subscribe(this_run)
+    try:
+        run = session.run(spec, args, wait=False)
+        run.wait()
+    finally:
+        unsubscribe()
+        printer.close(timeout=5.0)
+    if session.raise_on_error and run.status is not RunState.SUCCEEDED:
+        error = run.error
+        if error in this_run.failures:  # a task's failure, its log's tail printed above
+            lines = error.splitlines()
+            error = "\n".join([lines[0], *(x for x in lines[1:] if "full log:" in x)])
+        raise RunFailedError(f"run {run.run_id} {run.status.value}: {error or 'see its log'}")
+    return run
 
 
 def install_call_hook() -> None:
