@@ -145,7 +145,7 @@ class EnvironmentManager:
 
             insecure = [o for h in spec.trusted_hosts for o in ("--allow-insecure-host", h)]
             command = [find_uv_bin(), "pip", "install", "--python", str(env / "bin" / "python")]
-            run_step([*command, *index, *insecure, *args], spec, log, cancelled)
+            run_step([*command, *index, *insecure, *_refresh(spec), *args], spec, log, cancelled)
         except (ImportError, FileNotFoundError):
             trusted = [o for h in spec.trusted_hosts for o in ("--trusted-host", h)]
             run_step(
@@ -225,3 +225,12 @@ class EnvironmentManager:
                 if not dry_run:
                     Path(lock.lock_file).unlink()
         return removed
+
+
+def _refresh(spec: EnvSpec) -> list[str]:
+    """uv reuses the wheel it built from a local folder while the folder's pyproject.toml is
+    unchanged: a folder whose content changed (a new env) is built again. pip builds every
+    time."""
+    if "" in spec.local_projects:  # a project whose name is not known: refresh everything
+        return ["--refresh"]
+    return [o for name in spec.local_projects for o in ("--refresh-package", name)]
