@@ -4,7 +4,6 @@ Direct calls of components and pipelines come here through `calls.py`."""
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from kfp_notebook._api.run import Run
@@ -18,20 +17,11 @@ __all__ = ["run_with_widget", "show_run", "start_with_widget"]
 
 
 def _display(widget: RunWidget) -> None:
-    """The widget, and under it a plain line that a saved notebook keeps without its kernel."""
+    """The widget, and under it the run's static summary and the line that re-displays it,
+    which a saved notebook shows without its kernel or widget state (`RunWidget`)."""
     from IPython.display import display
 
     display(widget)
-    run_id = html.escape(widget.view.run_id)
-    hint = f"run {run_id} · re-display it any time with %kfp show {run_id}"
-    display(
-        {
-            "text/plain": hint,
-            "text/html": f'<div style="color:#6b7280;font-size:11px">run <code>{run_id}</code>'
-            f" · re-display it any time with <code>%kfp show {run_id}</code></div>",
-        },
-        raw=True,
-    )
 
 
 def start_with_widget(
@@ -70,8 +60,11 @@ def run_with_widget(
     handle, widget = start_with_widget(target, arguments, session, experiment)
     _display(widget)
     if wait:
-        handle.wait()
-        widget.flush()  # from the cell itself: the saved notebook keeps the final state
+        try:
+            handle.wait()
+        finally:
+            widget.flush()  # from the cell itself: the saved notebook keeps the final state
+            widget.update_summary()
         session.check_outcome(handle)
     return handle
 

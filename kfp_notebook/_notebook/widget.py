@@ -7,11 +7,22 @@ Messages from the front end: `{"action": "cancel"}`, `{"action": "esm"}` (the bu
 loader), `{"action": "logs", "task_ids": [...]}`, `{"action": "outputs", "task_id": T}`.
 To the front end: a `KernelMessage` (`_views/envelopes.py`, typed in TypeScript from it); a
 `progress` message whenever the lines being rewritten (progress bars) change: every task with
-one, each shown after the task's log tail until its next logged line."""
+one, each shown after the task's log tail until its next logged line.
+
+Displayed, the widget is two outputs: the widget itself, and under it the run's static summary
+(`_views/run_html.py`: status, tasks, states, durations) with the line that re-displays it. A
+notebook reopened without its kernel and saved without widget state (JupyterLab's default)
+shows "Error displaying widget: model not found" for the first: JupyterLab does not fall back to
+the bundle's text/html for a trusted output. The second is plain HTML and shows anyway; it is
+updated (by display id) when the run ends, so the saved notebook keeps the final state. Where
+the widget is drawn, a rule in the summary hides its table under the widget (JupyterLab and
+Notebook 7: the widget's output is the summary's previous sibling)."""
 
 from __future__ import annotations
 
+import html
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +32,7 @@ import traitlets
 
 from kfp_notebook._notebook.widget_code import bundle_source, esm
 from kfp_notebook._views.envelopes import KernelMessage, WidgetTraits
+from kfp_notebook._views.run_html import run_html, run_text
 from kfp_notebook._views.run_view import RunView, slim_task
 from kfp_notebook._views.shape import TaskOutputsJSON
 from kfp_notebook._views.widget_bundle import STYLE
@@ -31,6 +43,12 @@ FLUSH_SECONDS = 0.1  # between two batches of updates; longer for large runs (_i
 _FLUSH_SECONDS_PER_TASK = 0.001  # a batch carries every task: 400 tasks, one batch per 0.4 s
 _FLUSH_SECONDS_MAX = 1.0
 
+
+# Hides the summary's table under a drawn run widget; the hint line stays.
+_HIDE_UNDER_WIDGET = (
+    "<style>.jp-OutputArea-child:has(.kfpnb-root)+.jp-OutputArea-child .kfpnb-static"
+    "{display:none}</style>"
+)
 
 _layout: ipywidgets.Layout | None = None
 
@@ -70,6 +88,7 @@ class RunWidget(anywidget.AnyWidget):
         self._stop = threading.Event()
         self._sent: dict[str, int] = {}  # log lines sent per task (live messages)
         self._sent_progress: dict[str, str] = {}
+        self._summary_ids: list[str] = []  # display ids of the summaries shown under it
         self.on_msg(self._message)
         self._send_logs()
         if live:
@@ -77,6 +96,44 @@ class RunWidget(anywidget.AnyWidget):
 
     def __repr__(self) -> str:
         return f"<RunWidget {self.view.run_id}: re-display with %kfp show {self.view.run_id}>"
+
+    def _ipython_display_(self) -> None:
+        """The widget, and under it the run's summary that a saved notebook shows without the
+        widget's state (updated with `update_summary`)."""
+        from IPython.display import display
+
+        found: Any = self._repr_mimebundle_() or {}
+        data, metadata = found if isinstance(found, tuple) else (found, {})
+        display(data, metadata=metadata, raw=True)
+        display_id = f"kfpnb-summary-{uuid.uuid4().hex}"
+        self._summary_ids.append(display_id)
+        display(self.summary_bundle(), raw=True, display_id=display_id)
+
+    def summary_bundle(self) -> dict[str, str]:
+        """The static summary of the run as the widget's traits hold it, and the line that
+        re-displays the run: text/html and text/plain."""
+        run_id = self.view.run_id
+        command = f"%kfp show {run_id}"
+        hint = (
+            f'<div style="color:#6b7280;font-size:11px">run <code>{html.escape(run_id)}</code>'
+            f" · re-display it any time with <code>{html.escape(command)}</code></div>"
+        )
+        return {
+            "text/plain": f"{run_text(self.run, self.tasks)}\n"
+            f"run {run_id} · re-display it any time with {command}",
+            "text/html": _HIDE_UNDER_WIDGET + run_html(self.run, self.tasks) + hint,
+        }
+
+    def update_summary(self) -> None:
+        """Refresh the summaries shown under the widget from its traits (the front end applies
+        it while the cell that displayed them runs)."""
+        if not self._summary_ids:
+            return
+        from IPython.display import update_display
+
+        bundle = self.summary_bundle()
+        for display_id in self._summary_ids:
+            update_display(bundle, raw=True, display_id=display_id)
 
     @property
     def logs(self) -> dict[str, list[str]]:
@@ -123,6 +180,7 @@ class RunWidget(anywidget.AnyWidget):
                 self._stop.wait(self._interval())  # at most one batch per interval
             if self.view.run.get("status") not in (None, "RUNNING"):
                 self.flush()
+                self.update_summary()
                 return
 
     def _interval(self) -> float:
