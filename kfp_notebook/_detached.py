@@ -1,10 +1,12 @@
-"""Detached runs, kept once: a `kfp-notebook run` process in its own session for a run folder,
-below both HTTP doors (the sidebar's re-run and KFP's API). Why a process and not the engine in
-the server: a server stays a reader of the store (it never imports the engine), and a run
-outlives a server restart. The process's output goes to the run folder's `launch.log`.
+"""Detached runs, kept once: a `kfp-notebook run` (or `spin`) process in its own session for a
+run folder, below both HTTP doors (the sidebar's re-run and spin, and KFP's API). Why a process
+and not the engine in the server: a server stays a reader of the store (it never imports the
+engine), and a run outlives a server restart. The process's output goes to the run folder's
+`launch.log`.
 
     starter = DetachedStarter()
     starter.start(DetachedRun(root, run_id, spec, RunnerSettings("docker", workers=4)))
+    starter.start(spin_like(record, root, "train", new_run_id))  # one task, as a new run
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from kfp_notebook._runners import DEFAULT_RUNNER, check_runner
 from kfp_notebook._store import layout
 from kfp_notebook._store.records import RunRecord
 
-__all__ = ["DetachedRun", "DetachedStarter", "RunnerSettings", "run_like"]
+__all__ = ["DetachedRun", "DetachedStarter", "RunnerSettings", "run_like", "spin_like"]
 
 OnExit = Callable[[int, str], None]
 
@@ -52,16 +54,18 @@ class RunnerSettings:
             record.settings.get("use_venv", True) is not False,
         )
 
-    def arguments(self) -> list[str]:
+    def arguments(self, *, workers: bool = True) -> list[str]:
+        """The CLI's options for these settings (`spin` runs one task: no worker bound)."""
         out = ["--runner", self.runner]
-        if self.workers:
+        if self.workers and workers:
             out += ["--workers", str(self.workers)]
         return out if self.use_venv else [*out, "--no-venv"]
 
 
 @dataclass(frozen=True)
 class DetachedRun:
-    """One run to start: its spec and arguments, how it runs, and (to resume) from which task."""
+    """One run to start: its spec and arguments, how it runs, and (to resume) from which task;
+    or, with `spin_task`, that one task of run `spin_source` alone, recorded as run `run_id`."""
 
     root: Path
     run_id: str
@@ -69,8 +73,14 @@ class DetachedRun:
     settings: RunnerSettings = RunnerSettings()
     arguments: dict[str, Any] | None = None  # None: the spec's defaults (or the resumed run's)
     from_task: str | None = None
+    spin_task: str | None = None
+    spin_source: str | None = None  # the run whose task is spun (its inputs, its spec)
 
     def command(self, arguments_file: Path | None) -> list[str]:
+        if self.spin_task is not None:
+            return [sys.executable, "-m", "kfp_notebook._cli", "spin", str(self.spin_source),
+                    self.spin_task, "--persist", "--run-id", self.run_id, "--pipeline-root",
+                    str(self.root), "--quiet", *self.settings.arguments(workers=False)]  # fmt: skip
         cmd = [sys.executable, "-m", "kfp_notebook._cli", "run", str(self.spec),
                "--run-id", self.run_id, "--pipeline-root", str(self.root), "--quiet",
                *self.settings.arguments()]  # fmt: skip
@@ -89,6 +99,14 @@ def run_like(
     spec = layout.spec_path(root, record.run_id)
     return DetachedRun(root, record.run_id, spec, RunnerSettings.recorded(record), arguments,
                        from_task)  # fmt: skip
+
+
+def spin_like(record: RunRecord, root: Path, task: str, new_run_id: str) -> DetachedRun:
+    """`task` of `record`'s run spun alone with the inputs that run gave it, as it first ran
+    (runner, environments), recorded as the new run `new_run_id`."""
+    spec = layout.spec_path(root, record.run_id)
+    return DetachedRun(root, layout.check_run_id(new_run_id), spec, RunnerSettings.recorded(record),
+                       spin_task=task, spin_source=record.run_id)  # fmt: skip
 
 
 _CLOSING_SECONDS = 15.0  # how long a started run's ending process is waited for

@@ -41,3 +41,18 @@ def test_a_run_started_again_while_its_process_closes_waits_for_it(tmp_path: Pat
     assert ended == [0, 0]
     record = StoreReader(root).get_run("nap-1")
     assert record is not None and record.status.value == "SUCCEEDED"
+
+
+def test_a_spin_is_described_as_a_spin_command_of_the_new_run(tmp_path: Path) -> None:
+    from kfp_notebook._detached import RunnerSettings
+
+    run = DetachedRun(
+        tmp_path, "gate-spin-check-1", tmp_path / "src" / "pipeline.yaml",
+        RunnerSettings("subprocess", workers=4, use_venv=False),
+        spin_task="check", spin_source="src",
+    )  # fmt: skip
+    cmd = run.command(None)
+    assert cmd[cmd.index("spin") :] == [
+        "spin", "src", "check", "--persist", "--run-id", "gate-spin-check-1",
+        "--pipeline-root", str(tmp_path), "--quiet", "--runner", "subprocess", "--no-venv",
+    ]  # fmt: skip

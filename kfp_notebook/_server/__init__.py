@@ -9,6 +9,7 @@ Endpoints, under `<base_url>kfp-notebook/api`:
 - `GET roots/ID/runs?limit=&cursor=&status=&pipeline=&experiment=`: a page of runs, newest first
 - `GET roots/ID/runs/RUN`, `DELETE roots/ID/runs/RUN`: one run with its tasks; delete it
 - `POST roots/ID/runs/RUN/rerun` with `{"from_task": T}`: resume it from T in a new process
+- `POST roots/ID/runs/RUN/spin` with `{"task": T}`: run T alone again, as a new run
 - `GET roots/ID/runs/RUN/log[?task=]`: the end of the run's or a task's log
 - `GET roots/ID/runs/RUN/artifacts/preview|raw?task=&name=[&path=]`: preview, download
 - `GET roots/ID/compare?runs=A,B[,...]` or `?experiment=E&last=N`: runs side by side
@@ -37,6 +38,7 @@ from kfp_notebook._server._handlers import (
     TokenHandler,
 )
 from kfp_notebook._server._logs import LogHandler
+from kfp_notebook._server._spin import SpinHandler
 from kfp_notebook._server._widget import WidgetBundleHandler, WidgetChunkHandler
 
 __all__ = ["KfpNotebookServer", "routes"]
@@ -57,6 +59,7 @@ def routes(base: str) -> list[tuple[str, type[BaseHandler]]]:
         (root + r"/trend", TrendHandler),
         (root + r"/runs", RunsHandler),
         (run + r"/rerun", RerunHandler),
+        (run + r"/spin", SpinHandler),
         (run + r"/cancel", CancelHandler),
         (run + r"/log", LogHandler),
         (run + r"/artifacts/preview", PreviewHandler),

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
+import time
 from pathlib import Path
 
 from kfp_notebook._errors import PipelineInputError
@@ -35,6 +37,7 @@ __all__ = [
     "cancel_request_path",
     "check_run_id",
     "log_path",
+    "new_run_id",
     "read_spec",
     "run_dir",
     "spec_path",
@@ -59,8 +62,15 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]")
 MAX_RUN_ID = 200  # a folder name: most file systems stop at 255 bytes
 
 
+def new_run_id(pipeline_name: str) -> str:
+    """A fresh run id named after its pipeline: `tiny-20250101-120000-1a2b` (kept here, below
+    the store, so that a caller naming a run before it starts needs no store)."""
+    stem = re.sub(r"[^a-z0-9-]+", "-", pipeline_name.lower()).strip("-")[:40] or "run"
+    return f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+
+
 def check_run_id(run_id: str) -> str:
-    """A run id is one plain name (what `RunStore.new_run_id` makes), never a path; else one
+    """A run id is one plain name (what `new_run_id` makes), never a path; else one
     PipelineInputError saying what an id may be (a ValueError too, for callers that test it)."""
     plain = run_id not in ("", ".", "..") and not any(c in run_id for c in "/\\\0")
     if not plain or len(run_id.encode("utf-8", "surrogateescape")) > MAX_RUN_ID:

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import secrets
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -89,8 +86,7 @@ class RunStore(StoreReader):
         layout.write_spec(self.root, run_id, text)
 
     def new_run_id(self, pipeline_name: str) -> str:
-        stem = re.sub(r"[^a-z0-9-]+", "-", pipeline_name.lower()).strip("-")[:40] or "run"
-        return f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+        return layout.new_run_id(pipeline_name)
 
     # ----------------------------------------------------------------- writing (listener)
     @contextmanager

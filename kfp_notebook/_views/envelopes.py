@@ -27,6 +27,7 @@ __all__ = [
     "RootsJSON",
     "RunDetailJSON",
     "RunsPageJSON",
+    "SpinJSON",
     "TokenJSON",
     "WidgetTraits",
 ]
@@ -67,6 +68,17 @@ class RerunJSON(TypedDict):
     pid: int  # of the detached `kfp-notebook run` process
     log: str  # its log's name in the run folder
     runner: str
+
+
+class SpinJSON(TypedDict):
+    """A spin started: one task of `spun_from` alone, recorded as the new run `run_id`."""
+
+    run_id: str  # the new run's
+    pid: int  # of the detached `kfp-notebook spin` process
+    log: str  # its log's name in the new run's folder
+    runner: str
+    spun_from: str
+    task: str  # the spun task's id
 
 
 class ErrorJSON(TypedDict):

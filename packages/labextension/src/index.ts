@@ -1,6 +1,7 @@
 /**
  * kfp-notebook's JupyterLab extension: a left-panel browser of pipeline roots (runs, tasks,
- * artifacts) with previews and logs in main-area tabs, re-run from a task and delete.
+ * artifacts) with previews and logs in main-area tabs, re-run from a task, spin one task alone
+ * as a new run, and delete.
  */
 import {
   ILayoutRestorer,
@@ -74,6 +75,28 @@ const plugin: JupyterFrontEndPlugin<void> = {
           } catch (error) {
             Notification.error(`Re-run failed: ${error}`);
           }
+        }
+      },
+      spin: async (root: RootJSON, run: RunJSON, task: TaskJSON) => {
+        const answer = await showDialog({
+          title: "Spin this task?",
+          body:
+            `Run ${task.task_id} again, alone, with the inputs ${run.run_id} gave it, ` +
+            `recorded as a new run (${run.run_id} is not changed).`,
+          buttons: [Dialog.cancelButton(), Dialog.okButton({ label: "Spin" })],
+        });
+        if (!answer.button.accept) {
+          return null;
+        }
+        try {
+          const started = await api.spin(root.id, run.run_id, task.task_id);
+          Notification.info(`Spinning ${started.task} as run ${started.run_id}`, {
+            autoClose: 3000,
+          });
+          return started.run_id;
+        } catch (error) {
+          Notification.error(`Spin failed: ${error}`);
+          return null;
         }
       },
       compare: (root: RootJSON, runs: string[]) =>

@@ -90,6 +90,7 @@ function actions(): ISidebarActions {
     copyPath: vi.fn(),
     logs: vi.fn(),
     rerun: vi.fn(async () => undefined),
+    spin: vi.fn(async () => null),
     deleteRun: vi.fn(async () => false),
     compare: vi.fn(),
     trend: vi.fn(),
@@ -175,6 +176,59 @@ describe("RunsSidebar", () => {
     rows(sidebar, ".kfpsb-run")[1]?.click(); // closes again
     await settle();
     expect(rows(sidebar, ".kfpsb-task")).toHaveLength(0);
+  });
+
+  it("spins a container task of a finished local run as a new run, then opens that run", async () => {
+    rows(sidebar, ".kfpsb-root")[0]?.click();
+    await settle();
+    rows(sidebar, ".kfpsb-run")[1]?.click(); // run-2, FAILED
+    await settle();
+    const spinOf = (taskId: string) =>
+      sidebar.node.querySelector<HTMLElement>(
+        `.kfpsb-task[data-task-id='${taskId}'] .kfpsb-action[title^='Spin']`,
+      );
+    expect(spinOf("loop/0/train")).not.toBeNull(); // beside Re-run, on leaf containers only
+    expect(spinOf("loop")).toBeNull();
+    expect(spinOf("loop/0")).toBeNull();
+
+    const spun = run("demo-spin-train-1", "RUNNING", 400);
+    vi.mocked(acts.spin).mockResolvedValueOnce(spun.run_id);
+    api.runs.mockResolvedValue({ runs: [spun, ...RUNS], total: 4, next_cursor: null, token: "t2" });
+    api.run.mockImplementation(async (_root: string, runId: string) =>
+      runId === spun.run_id
+        ? { run: spun, tasks: [task("train", "container", null)], token: "t2" }
+        : { run: RUNS[1], tasks: TASKS, token: "t1" },
+    );
+    spinOf("loop/0/train")?.click();
+    await settle();
+    await settle();
+    expect(acts.spin).toHaveBeenCalledWith(ROOT, RUNS[1], TASKS[3]);
+    expect(rows(sidebar, ".kfpsb-run")[0]?.dataset.runId).toBe(spun.run_id); // listed, first
+    expect(api.run).toHaveBeenCalledWith(ROOT.id, spun.run_id); // and opened into its tasks
+    const shown = rows(sidebar, ".kfpsb-task").map((t) => t.dataset.taskId);
+    expect(shown[0]).toBe("train");
+  });
+
+  it("offers no spin on a running run or on a run of a Kubeflow cluster", async () => {
+    const remote = { ...run("run-k", "FAILED", 50), runner: "kubeflow" };
+    api.runs.mockResolvedValue({
+      runs: [RUNS[0], remote],
+      total: 2,
+      next_cursor: null,
+      token: "t1",
+    });
+    api.run.mockImplementation(async (_root: string, runId: string) => ({
+      run: runId === "run-k" ? remote : RUNS[0],
+      tasks: TASKS,
+      token: "t1",
+    }));
+    rows(sidebar, ".kfpsb-root")[0]?.click();
+    await settle();
+    rows(sidebar, ".kfpsb-run")[0]?.click();
+    rows(sidebar, ".kfpsb-run")[1]?.click();
+    await settle();
+    expect(rows(sidebar, ".kfpsb-task")).toHaveLength(8); // both runs are open
+    expect(sidebar.node.querySelector(".kfpsb-action[title^='Spin']")).toBeNull();
   });
 
   it("compares the checked runs of a root, oldest first, keeping picks across redraws", async () => {

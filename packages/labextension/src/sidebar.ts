@@ -26,6 +26,7 @@ import { actionButton, actions, el, statusIcon } from "./format";
 import { RunSelection } from "./selection";
 
 const PAGE = 50;
+const REMOTE_RUNNER = "kubeflow"; // a run on a cluster: its tasks are not spun here
 const POLL_MS = 1500;
 
 export interface ISidebarActions {
@@ -34,6 +35,8 @@ export interface ISidebarActions {
   copyPath(text: string): void;
   logs(root: RootJSON, runId: string, task?: string): void;
   rerun(root: RootJSON, run: RunJSON, task: TaskJSON): Promise<void>;
+  /** Spin the task as a new run; resolves to that run's id, or null when none was started. */
+  spin(root: RootJSON, run: RunJSON, task: TaskJSON): Promise<string | null>;
   deleteRun(root: RootJSON, run: RunJSON): Promise<boolean>;
   compare(root: RootJSON, runIds: string[]): void;
   trend(root: RootJSON, experiment: string): void;
@@ -57,6 +60,7 @@ export class RunsSidebar extends Widget {
   private timer = 0;
   private fitted = new Map<string, number>();
   private busy = false;
+  private reveal: { rootId: string; runId: string } | null = null; // scrolled to once listed
   private selection = new RunSelection(
     () => this.render(),
     (rootId, ids) => {
@@ -171,6 +175,18 @@ export class RunsSidebar extends Widget {
     await this.tick();
   }
 
+  /** Open the root and the run `runId` (a run just started) and scroll to it once listed. */
+  private async showRun(root: RootJSON, runId: string | null): Promise<void> {
+    if (runId === null) {
+      return;
+    }
+    const key = `${root.id}/${runId}`;
+    this.open.add(root.id);
+    this.open.add(key);
+    this.reveal = { rootId: root.id, runId };
+    await this.reloadAll();
+  }
+
   private async loadRoot(root: RootJSON, limit: number): Promise<void> {
     const filter = {
       status: this.statusFilter,
@@ -243,6 +259,14 @@ export class RunsSidebar extends Widget {
     }
     this.tree.replaceChildren(...nodes);
     this.fitLabels();
+    const reveal = this.reveal;
+    const row = [...this.tree.querySelectorAll<HTMLElement>(".kfpsb-run")].find(
+      (r) => r.dataset.runId === reveal?.runId && r.dataset.rootId === reveal?.rootId,
+    );
+    if (row) {
+      row.scrollIntoView?.({ block: "nearest" });
+      this.reveal = null;
+    }
   }
 
   /** Run ids cut in the middle to fit their row (the full id stays in the tooltip). */
@@ -323,6 +347,7 @@ export class RunsSidebar extends Widget {
       const key = `${root.id}/${run.run_id}`;
       const row = this.row(1, key, "kfpsb-run");
       row.dataset.runId = run.run_id;
+      row.dataset.rootId = root.id;
       row.dataset.status = run.status;
       row.title = `${run.run_id}\n${run.pipeline_name}, started ${formatTime(run.created)}${run.message ? `\n${run.message}` : ""}`;
       const listed = () => state.runs.map((r) => r.run_id);
@@ -449,6 +474,16 @@ export class RunsSidebar extends Widget {
             () => void this.actions.rerun(root, detail.run, task).then(() => this.reloadAll()),
           ),
         );
+        if (task.kind === "container" && detail.run.runner !== REMOTE_RUNNER) {
+          buttons.push(
+            actionButton(
+              "spin",
+              "Spin this task: run it alone again with this run's inputs, as a new run",
+              () =>
+                void this.actions.spin(root, detail.run, task).then((id) => this.showRun(root, id)),
+            ),
+          );
+        }
       }
       row.append(actions(buttons));
     }

@@ -51,6 +51,16 @@ describe("KfpApi", () => {
     expect(await api.requestCancel("/elsewhere", "run-1")).toBe(false);
   });
 
+  it("spins a task of a run: a POST naming the task, answered with the new run", async () => {
+    const { calls, request } = recorder({
+      "/kfp-notebook/api/roots/r9/runs/run-1/spin": { run_id: "demo-spin-train-1", pid: 7 },
+    });
+    const api = new KfpApi({ baseUrl: "/", request });
+    expect((await api.spin("r9", "run-1", "loop/0/train")).run_id).toBe("demo-spin-train-1");
+    expect(calls[0]?.init.method).toBe("POST");
+    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ task: "loop/0/train" });
+  });
+
   it("sends the token and the XSRF cookie with the default fetch", async () => {
     let seen: Headers | undefined;
     const original = globalThis.fetch;

@@ -13,6 +13,7 @@ import type {
   RootsJSON,
   RunDetailJSON,
   RunsPageJSON,
+  SpinJSON,
   TrendJSON,
 } from "./model.generated";
 
@@ -154,6 +155,12 @@ export class KfpApi {
   rerun(root: string, runId: string, fromTask: string): Promise<RerunJSON> {
     const url = this.url(["roots", root, "runs", runId, "rerun"]);
     return this.call(url, { method: "POST", body: JSON.stringify({ from_task: fromTask }) });
+  }
+
+  /** Run one task of a finished run again, alone, with that run's inputs, as a new run. */
+  spin(root: string, runId: string, task: string): Promise<SpinJSON> {
+    const url = this.url(["roots", root, "runs", runId, "spin"]);
+    return this.call(url, { method: "POST", body: JSON.stringify({ task }) });
   }
 
   log(root: string, runId: string, taskId?: string): Promise<LogTailJSON> {

@@ -290,6 +290,15 @@ export interface RerunJSON {
   runner: string;
 }
 
+export interface SpinJSON {
+  run_id: string;
+  pid: number;
+  log: string;
+  runner: string;
+  spun_from: string;
+  task: string;
+}
+
 export interface ErrorJSON {
   message: string;
   reason: string | null;
