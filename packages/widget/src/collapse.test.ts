@@ -53,7 +53,7 @@ describe("visibleTasks", () => {
     expect(trains).toEqual(iterations.map((t) => t.task_id));
     const last = new Map<string, LoopView>([["loop", { open: true, page: 99, order: "index" }]]);
     const tail = visibleTasks(sweep(1000, states), last, 200).tasks;
-    expect(tail.filter((t) => t.kind === "iteration").at(-1)?.task_id).toBe("loop[999]");
+    expect(tail.filter((t) => t.kind === "iteration").slice(-1)[0]?.task_id).toBe("loop[999]");
   });
 
   it("orders iterations slowest first, a running one by its time so far", () => {
