@@ -64,6 +64,25 @@ class BaseHandler(APIHandler):
 
     auth_resource = AUTH_RESOURCE
 
+    def launch(self, rid: str, run_id: str, key: str, what: str, start: Any) -> None:
+        """A re-run or a spin of one task of a finished run: checks the body's `key` (a task),
+        then answers 202 with what `start(root, record, tasks, task, runner)` started."""
+        if not self.ext.allow_rerun:
+            raise self.fail(403, "re-running is turned off (KfpNotebookServer.allow_rerun)")
+        root = self.root(rid)
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise self.fail(400, f'the body must be JSON like {{"{key}": "train"}}') from None
+        task = body.get(key) if isinstance(body, dict) else None
+        if not isinstance(task, str) or not task:
+            raise self.fail(400, f'give {what}: {{"{key}": "train"}}')
+        with self.reader(root) as reader:
+            record = self.run_record(reader, run_id)
+            tasks = reader.get_tasks(run_id)
+        self.confined(root.path, run_id, root=root.path)
+        self.send_json(start(root.path, record, tasks, task, body.get("runner")), status=202)
+
     def set_default_headers(self) -> None:
         super().set_default_headers()
         self.set_header("X-Content-Type-Options", "nosniff")
@@ -252,22 +271,7 @@ class RerunHandler(BaseHandler):
     @web.authenticated
     @authorized
     def post(self, rid: str, run_id: str) -> None:
-        if not self.ext.allow_rerun:
-            raise self.fail(403, "re-running is turned off (KfpNotebookServer.allow_rerun)")
-        root = self.root(rid)
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise self.fail(400, 'the body must be JSON like {"from_task": "train"}') from None
-        from_task = body.get("from_task") if isinstance(body, dict) else None
-        if not isinstance(from_task, str) or not from_task:
-            raise self.fail(400, 'give the task to start from: {"from_task": "train"}')
-        with self.reader(root) as reader:
-            record = self.run_record(reader, run_id)
-            tasks = reader.get_tasks(run_id)
-        self.confined(root.path, run_id, root=root.path)
-        runner = body.get("runner")
-        self.send_json(start_rerun(root.path, record, tasks, from_task, runner), status=202)
+        self.launch(rid, run_id, "from_task", "the task to start from", start_rerun)
 
 
 class CancelHandler(BaseHandler):
