@@ -9,6 +9,7 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
+from typing import List
 
 import pytest
 from kfp import compiler, dsl
@@ -52,6 +53,19 @@ def gated(go: bool = True) -> None:
     made = make(n=4)
     with dsl.If(go == True):  # noqa: E712 (KFP's condition syntax)
         train(data=made.outputs["data"], lr=0.25)
+
+
+@dsl.component(base_image="python:3.11")
+def join(datas: Input[List[Dataset]]) -> str:
+    # the list in its recorded order, metadata typed as recorded (an int stays an int)
+    return ",".join(f"{open(d.path).read()}:{d.metadata['rows'] + 1}" for d in datas)
+
+
+@dsl.pipeline(name="fan-in")
+def fan_in() -> None:
+    with dsl.ParallelFor([3, 1, 2]) as n:
+        made = make(n=n)
+    join(datas=dsl.Collected(made.outputs["data"]))
 
 
 @pytest.fixture
@@ -171,3 +185,19 @@ def test_spin_under_a_condition_and_a_missing_input_artifact(
     unknown = _cli("spin", run.run_id, "nope", "--pipeline-root", str(root), cwd=tmp_path,
                    tmp=scratch)  # fmt: skip
     assert unknown.returncode == 2 and "there is no task 'nope'" in unknown.stderr
+
+
+def test_spin_of_a_fan_in_gets_the_collected_list_in_order(tmp_path: Path, scratch: Path) -> None:
+    root = tmp_path / "outputs"
+    session = Session(pipeline_root=root, raise_on_error=False)
+    try:
+        run = session.run(fan_in)
+        assert run.task("join").outputs["Output"] == "3:4,1:2,2:3"
+        in_kernel = run.task("join").spin(in_kernel=True)
+        assert in_kernel.parameters == {"Output": "3:4,1:2,2:3"}
+    finally:
+        session.close()
+    done = _cli("spin", run.run_id, "join", "--pipeline-root", str(root), "--json", "--quiet",
+                cwd=tmp_path, tmp=scratch)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["parameters"] == {"Output": "3:4,1:2,2:3"}

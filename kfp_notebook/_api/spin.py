@@ -108,7 +108,9 @@ def spin_in_kernel(
     `%%component`) is the fixed code, else the function is the one the run's spec holds."""
     func = _function(plan, component)
     params = check_arguments(plan.ir, arguments or {})
-    artifacts = {name: [{"name": name, **art}] for name, art in plan.artifacts.items()}
+    artifacts = {
+        name: [{"name": name, **art} for art in arts] for name, arts in plan.artifacts.items()
+    }
     folder = scratch_root()
     node = Node(
         plan.task_key, plan.task_key, {}, plan.task_key, plan.component, TaskKind.CONTAINER, None

@@ -5,11 +5,18 @@ task's component (from the run's own spec, or the fixed code of another one), it
 parameters as the pipeline's inputs (so `--param` overrides one, typed as in `run`), and one
 importer per recorded input artifact, pointing at the file the run produced. Everything missing
 is said before anything runs.
+
+An input that is a list of artifacts (`dsl.Collected` over a loop's outputs) is rebuilt the way
+KFP IR builds such a list: a loop over the list's positions whose iteration imports the
+artifact at its position (one importer per artifact, each gated by a condition on the
+position), collected in order. Each importer carries its artifact's URI and metadata as
+constants, so the list arrives exactly as recorded, values typed.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +32,7 @@ from kfp_notebook._store.store import RunStore, TaskRecord
 __all__ = ["SpinPlan", "check_overrides", "find_task", "plan_spin", "task_in_spec"]
 
 _ITERATION = re.compile(r"\[\d+\]$")
+MAX_LISTED = 64  # a list input is rebuilt with one gated importer per artifact per position
 
 
 @dataclass
@@ -39,7 +47,7 @@ class SpinPlan:
     component: ComponentSpec  # its component spec
     executor: ExecutorSpec  # its executor (container)
     parameters: dict[str, Any]
-    artifacts: dict[str, Any]  # name -> the recorded artifact dict (uri, type, metadata)
+    artifacts: dict[str, list[Any]]  # name -> the recorded artifact dicts (uri, type, metadata)
 
 
 def find_task(store: RunStore, run_id: str, task: str) -> TaskRecord:
@@ -169,15 +177,17 @@ def _input_artifacts(record: TaskRecord, wanted: IRDict) -> dict[str, Any]:
             if not definition.get("isOptional"):
                 missing.append(f"{name} (not recorded in run {record.run_id})")
             continue
-        if definition.get("isArtifactList") or len(arts) != 1:
+        if len(arts) > MAX_LISTED:
             raise PipelineInputError(
-                f"input {name!r} of {record.task_id!r} is a list of {len(arts)} artifacts; "
-                "spinning a task over a collected list is not supported yet"
+                f"input {name!r} of {record.task_id!r} is a list of {len(arts)} artifacts; a "
+                f"spin takes lists of up to {MAX_LISTED}: resume the run from that task instead "
+                "(`--from-task`)"
             )
-        uri = str(arts[0].get("uri", ""))
-        if "://" not in uri and not Path(uri).exists():
-            missing.append(f"{name} ({uri} no longer exists)")
-        found[name] = arts[0]
+        for art in arts:
+            uri = str(art.get("uri", ""))
+            if "://" not in uri and not Path(uri).exists():
+                missing.append(f"{name} ({uri} no longer exists)")
+        found[name] = list(arts)
     if missing:
         raise PipelineInputError(
             f"cannot spin {record.task_id!r} of run {record.run_id}: its input artifact(s) "
@@ -213,29 +223,15 @@ def _one_task_spec(
     executors: IRDict = {label: executor}
     tasks: IRDict = {}
     art_bindings: IRDict = {}
-    for name, art in artifacts.items():
-        importer_key = f"input-{name}"[:60]
-        imp_comp, imp_exec = f"comp-{importer_key}", f"exec-{importer_key}"
-        art_type = art.get("type") or {"schemaTitle": "system.Artifact"}
-        components[imp_comp] = {
-            "executorLabel": imp_exec,
-            "inputDefinitions": {"parameters": {"uri": {"parameterType": "STRING"}}},
-            "outputDefinitions": {"artifacts": {"artifact": {"artifactType": art_type}}},
-        }
-        executors[imp_exec] = {
-            "importer": {
-                "artifactUri": {"constant": art["uri"]},
-                "typeSchema": art_type,
-                "metadata": art.get("metadata") or {},
-            }
-        }
-        tasks[importer_key] = {
-            "taskInfo": {"name": importer_key},
-            "componentRef": {"name": imp_comp},
-            "inputs": {"parameters": {"uri": {"runtimeValue": {"constant": art["uri"]}}}},
-        }
+    for name, arts in artifacts.items():
+        definition = component.get("inputDefinitions", {}).get("artifacts", {}).get(name, {})
+        if definition.get("isArtifactList"):
+            producer, key_out = _list_of_importers(name, arts, components, executors, tasks)
+        else:
+            producer, key_out = _importer(f"input-{name}"[:60], arts[0], components, executors)
+            tasks[producer] = _importer_task(producer, arts[0])
         art_bindings[name] = {
-            "taskOutputArtifact": {"producerTask": importer_key, "outputArtifactKey": "artifact"}
+            "taskOutputArtifact": {"producerTask": producer, "outputArtifactKey": key_out}
         }
     spun: IRDict = {
         "taskInfo": {"name": key},
@@ -260,6 +256,72 @@ def _one_task_spec(
         "deploymentSpec": {"executors": executors},
         "root": root,
     }
+
+
+def _importer(key: str, art: IRDict, components: IRDict, executors: IRDict) -> tuple[str, str]:
+    """An importer component and executor for `art` (its URI and metadata as constants)."""
+    imp_comp, imp_exec = f"comp-{key}", f"exec-{key}"
+    art_type = art.get("type") or {"schemaTitle": "system.Artifact"}
+    components[imp_comp] = {
+        "executorLabel": imp_exec,
+        "inputDefinitions": {
+            "parameters": {
+                "uri": {"parameterType": "STRING"},
+                "position": {"parameterType": "NUMBER_INTEGER", "isOptional": True},
+            }
+        },
+        "outputDefinitions": {"artifacts": {"artifact": {"artifactType": art_type}}},
+    }
+    executors[imp_exec] = {
+        "importer": {
+            "artifactUri": {"constant": art["uri"]},
+            "typeSchema": art_type,
+            "metadata": art.get("metadata") or {},
+        }
+    }
+    return key, "artifact"
+
+
+def _importer_task(key: str, art: IRDict) -> IRDict:
+    return {
+        "taskInfo": {"name": key},
+        "componentRef": {"name": f"comp-{key}"},
+        "inputs": {"parameters": {"uri": {"runtimeValue": {"constant": art["uri"]}}}},
+    }
+
+
+def _list_of_importers(
+    name: str, arts: list[IRDict], components: IRDict, executors: IRDict, tasks: IRDict
+) -> tuple[str, str]:
+    """A loop over the positions of `arts` whose iteration at position j imports arts[j]
+    (importer j runs only there), collected: the list input, in its recorded order."""
+    loop_key = f"input-{name}"[:50]
+    item = "pipelinechannel--position"
+    picks: IRDict = {}
+    for j, art in enumerate(arts):
+        key, _ = _importer(f"{loop_key}-{j}", art, components, executors)
+        pick = _importer_task(key, art)
+        pick["inputs"]["parameters"]["position"] = {"componentInputParameter": item}
+        pick["triggerPolicy"] = {"condition": f"int(inputs.parameter_values['position']) == {j}"}
+        picks[key] = pick
+    art_type = (arts[0].get("type") if arts else None) or {"schemaTitle": "system.Artifact"}
+    selectors = [{"producerSubtask": key, "outputArtifactKey": "artifact"} for key in picks]
+    components[f"comp-{loop_key}"] = {
+        "dag": {"tasks": picks, "outputs": {"artifacts": {name: {"artifactSelectors": selectors}}}},
+        "inputDefinitions": {"parameters": {item: {"parameterType": "NUMBER_INTEGER"}}},
+        "outputDefinitions": {
+            "artifacts": {name: {"artifactType": art_type, "isArtifactList": True}}
+        },
+    }
+    tasks[loop_key] = {
+        "taskInfo": {"name": loop_key},
+        "componentRef": {"name": f"comp-{loop_key}"},
+        "parameterIterator": {
+            "itemInput": item,
+            "items": {"raw": json.dumps(list(range(len(arts))))},
+        },
+    }
+    return loop_key, name
 
 
 def _expose_outputs(root: IRDict, key: str, outputs: IRDict) -> None:
