@@ -45,7 +45,7 @@ def start_with_widget(
         unsubscribe()
     else:
         session.subscribe(_unsubscribe_when_done(run_id, unsubscribe))
-    return handle, RunWidget(view, on_cancel=handle.cancel)
+    return handle, RunWidget(view, on_cancel=handle.cancel, session=session)
 
 
 def run_with_widget(
@@ -83,7 +83,7 @@ def show_run(run_id: str, session: Session | None = None) -> RunWidget:
     view = RunView.from_store(session.store, run_id)
     remote = session.remote.live.get(run_id) if session.remote else None
     live = session.engine.live.get(run_id) or remote
-    widget = RunWidget(view, live=live is not None and not live.done.is_set())
+    widget = RunWidget(view, live=live is not None and not live.done.is_set(), session=session)
     if widget.view.run.get("status") == "RUNNING" and live is not None:
         session.subscribe(view)
     return widget

@@ -4,7 +4,8 @@ lines go out in messages, and the front end asks for a task's log tail and outpu
 shows them (or asks the server extension when the kernel is gone).
 
 Messages from the front end: `{"action": "cancel"}`, `{"action": "esm"}` (the bundle, for the
-loader), `{"action": "logs", "task_ids": [...]}`, `{"action": "outputs", "task_id": T}`.
+loader), `{"action": "logs", "task_ids": [...]}`, `{"action": "outputs", "task_id": T}`,
+`{"action": "spin", "task_id": T}` (a task of an ended run spun alone: `widget_spin.py`).
 To the front end: a `KernelMessage` (`_views/envelopes.py`, typed in TypeScript from it); a
 `progress` message whenever the lines being rewritten (progress bars) change: every task with
 one, each shown after the task's log tail until its next logged line.
@@ -31,6 +32,7 @@ import ipywidgets
 import traitlets
 
 from kfp_notebook._notebook.widget_code import bundle_source, esm
+from kfp_notebook._notebook.widget_spin import WidgetSpinner
 from kfp_notebook._views.envelopes import KernelMessage, WidgetTraits
 from kfp_notebook._views.run_html import run_html, run_text
 from kfp_notebook._views.run_view import RunView, slim_task
@@ -78,6 +80,7 @@ class RunWidget(anywidget.AnyWidget):
         view: RunView,
         on_cancel: Callable[[], None] | None = None,
         live: bool = True,
+        session: Any = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("layout", _shared_layout())
@@ -85,6 +88,8 @@ class RunWidget(anywidget.AnyWidget):
         super().__init__(**kwargs, **self._synced(view))
         self.view = view
         self._on_cancel = on_cancel
+        # the "Spin" action of a task, with the session whose store records the run
+        self._spinner = WidgetSpinner(session, view.run_id, self._say) if session else None
         self._stop = threading.Event()
         self._sent: dict[str, int] = {}  # log lines sent per task (live messages)
         self._sent_progress: dict[str, str] = {}
@@ -195,6 +200,8 @@ class RunWidget(anywidget.AnyWidget):
         action = content.get("action")
         if action == "cancel" and self._on_cancel:
             threading.Thread(target=self._on_cancel, name="kfpnb-cancel", daemon=True).start()
+        elif action == "spin" and self._spinner is not None:
+            self._spinner.spin(str(content.get("task_id") or ""))
         elif action == "esm":
             self._say({"kind": "esm", "source": bundle_source()})
         elif action == "logs":

@@ -28,6 +28,7 @@ __all__ = [
     "RunDetailJSON",
     "RunsPageJSON",
     "SpinJSON",
+    "SpinMessage",
     "TokenJSON",
     "WidgetTraits",
 ]
@@ -142,9 +143,24 @@ class ProgressMessage(TypedDict):
     lines: dict[str, str]
 
 
+class SpinMessage(TypedDict):
+    """A task spun from the widget: where the spin stands, its log's newest lines and, once it
+    has ended, its outputs. Sent again whenever any of these changed."""
+
+    kind: Literal["spin"]
+    task_id: str  # the task spun, in the widget's run
+    status: str  # the spun task's state (a TaskState), or FAILED with `message` when it
+    # could not start
+    message: str
+    lines: list[str]  # the newest lines of the spun task's log
+    count: int  # lines it logged in all
+    outputs: TaskOutputsJSON | None  # once it has ended
+    folder: str  # where its outputs are kept (the spin is not recorded in the run's history)
+
+
 class EsmMessage(TypedDict):
     kind: Literal["esm"]
     source: str  # the widget's code, when the page could not load it from the server
 
 
-KernelMessage = Union[LogsMessage, OutputsMessage, ProgressMessage, EsmMessage]  # noqa: UP007 (read by the generator)
+KernelMessage = Union[LogsMessage, OutputsMessage, ProgressMessage, SpinMessage, EsmMessage]  # noqa: UP007 (read by the generator)

@@ -351,6 +351,17 @@ export interface ProgressMessage {
   lines: Record<string, string>;
 }
 
+export interface SpinMessage {
+  kind: "spin";
+  task_id: string;
+  status: string;
+  message: string;
+  lines: string[];
+  count: number;
+  outputs: TaskOutputsJSON | null;
+  folder: string;
+}
+
 export interface EsmMessage {
   kind: "esm";
   source: string;
@@ -368,4 +379,4 @@ export interface TimelineRow {
 }
 
 export type PreviewJSON = TablePreview | ImagePreview | TextPreview | HtmlPreview | MetricsPreview | ClassificationPreview | FilesPreview | NotePreview;
-export type KernelMessage = LogsMessage | OutputsMessage | ProgressMessage | EsmMessage;
+export type KernelMessage = LogsMessage | OutputsMessage | ProgressMessage | SpinMessage | EsmMessage;

@@ -18,6 +18,7 @@ import { TaskGraph } from "./graph";
 import { shownTask, type Model } from "./model";
 import { LogPanel, renderOutputs } from "./panels";
 import { progress } from "./progress";
+import { spinBox, spinnable, Spins } from "./spin";
 
 const EVENTS = ["change:run", "change:tasks", "change:log_counts", "change:selected"];
 const ALL_TAILS = 50;
@@ -37,6 +38,13 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   };
   const graph = new TaskGraph(select);
   const data = new RunData(model, () => refresh());
+  const spins = new Spins(model);
+  const onSpin = (msg: { kind?: string }) => {
+    if (spins.receive(msg)) {
+      refresh();
+    }
+  };
+  model.on("msg:custom", onSpin);
   const logs = new LogPanel(() => refresh());
   const outputs = h("div", { class: "kfpnb-outputs-box" });
   root.append(
@@ -106,22 +114,32 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     }
     const out = task ? data.outputsOf(task.task_id, task.status) : undefined;
     outputs.replaceChildren(renderOutputs(out, task));
+    const run = model.get("run");
+    if (task && spinnable(task, run.status)) {
+      outputs.append(spinBox(task, run.run_id, spins, refresh));
+    }
   }
 
   for (const e of EVENTS) {
     model.on(e, refresh);
   }
   const timer = window.setInterval(() => {
-    if (model.get("run").status === "RUNNING") {
+    const spinning = spinsGoing();
+    if (model.get("run").status === "RUNNING" || spinning) {
       refresh();
     }
   }, 500);
+  function spinsGoing(): boolean {
+    const shown = shownTask(model.get("tasks") ?? [], model.get("selected") ?? "");
+    return shown !== "" && spins.going(shown);
+  }
   paintHeader();
   requestAnimationFrame(refresh);
   return () => {
     window.clearInterval(timer);
     graph.dispose();
     data.dispose();
+    model.off("msg:custom", onSpin);
     for (const e of EVENTS) {
       model.off(e, refresh);
     }
