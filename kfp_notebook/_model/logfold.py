@@ -2,6 +2,10 @@
 
 Every task's log starts with KFP's executor saying where it looks for the component, that it
 loads it, the whole executor input as indented JSON, and ends with where it wrote its output.
+A failed task's traceback starts with frames that are not the user's code: the task process's
+own entry (kfp-notebook's `_kfpnb_task_*` scripts) and KFP's executor (`kfp/dsl/executor.py`,
+`executor_main.py`); each such frame (its `File` line and the source lines under it) is folded
+too, so the traceback reads from the component's function on.
 Views fold these by default (the CLI without --verbose, the widget's log pane, the quoted tail
 of a failure); the log file keeps everything. The TypeScript copy of the patterns is generated
 from here (`kfp_notebook._views.typescript`)."""
@@ -11,7 +15,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["BLOCK_END", "BLOCK_START", "BOILERPLATE", "LogFolder", "strip_ansi", "user_lines"]
+__all__ = [
+    "BLOCK_END",
+    "BLOCK_START",
+    "BOILERPLATE",
+    "FRAME",
+    "INFRA_FILE",
+    "LogFolder",
+    "strip_ansi",
+    "user_lines",
+]
 
 BOILERPLATE = re.compile(
     r"^\[KFP Executor [^\]]*\]: (Looking for component|Loading KFP component|Got executor_input"
@@ -19,6 +32,8 @@ BOILERPLATE = re.compile(
 )
 BLOCK_START = "Got executor_input:"  # followed by the input as JSON, up to a line "}"
 BLOCK_END = "}"
+FRAME = re.compile(r'^( *)File "([^"]+)", line \d+, in ')  # a traceback frame's first line
+INFRA_FILE = re.compile(r"[\\/](_kfpnb_task_[a-z]+\.py|kfp[\\/]dsl[\\/]executor(_main)?\.py)$")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 
@@ -32,8 +47,17 @@ class LogFolder:
 
     def __init__(self) -> None:
         self._in_block = False
+        self._frame_indent: int | None = None  # folding the source lines of this frame
 
     def keep(self, line: str) -> bool:
+        if self._frame_indent is not None:
+            if line.strip() and len(line) - len(line.lstrip(" ")) > self._frame_indent:
+                return False
+            self._frame_indent = None
+        frame = FRAME.match(line)
+        if frame is not None and INFRA_FILE.search(frame.group(2)):
+            self._frame_indent = len(frame.group(1))
+            return False
         if self._in_block:
             if line.rstrip() == BLOCK_END:
                 self._in_block = False

@@ -124,7 +124,11 @@ def generate() -> str:
         f"export const LOG_BOILERPLATE = new RegExp({json.dumps(logfold.BOILERPLATE.pattern)});"
     )
     out.append(f"export const LOG_BLOCK_START = {json.dumps(logfold.BLOCK_START)};")
-    out.append(f"export const LOG_BLOCK_END = {json.dumps(logfold.BLOCK_END)};\n")
+    out.append(f"export const LOG_BLOCK_END = {json.dumps(logfold.BLOCK_END)};")
+    out.append(f"export const LOG_FRAME = new RegExp({json.dumps(logfold.FRAME.pattern)});")
+    out.append(
+        f"export const LOG_INFRA_FILE = new RegExp({json.dumps(logfold.INFRA_FILE.pattern)});\n"
+    )
     for td in _typeddicts():
         out.append(_interface(td) + "\n")
     for name, alias in _UNIONS:

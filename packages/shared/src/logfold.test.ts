@@ -43,4 +43,19 @@ describe("log folding", () => {
     const lines = ["tick 1", "{", "}"];
     expect(userLines(lines)).toEqual(lines);
   });
+
+  it("folds the frames of the task process and of KFP's executor", () => {
+    const trace = [
+      "Traceback (most recent call last):",
+      '  File "/k/kfp_notebook/executors/subprocess/scripts/_kfpnb_task_zygote.py", line 120, in _child',
+      "    _run_executor()",
+      '  File "/env/lib/python3.11/site-packages/kfp/dsl/executor.py", line 453, in execute',
+      "    result = self.func(**func_kwargs)",
+      "             ^^^^^^^^^^^^^^^^^^^^^^^^",
+      '  File "/root/train.py", line 3, in train',
+      "    1 / 0",
+      "ZeroDivisionError: division by zero",
+    ];
+    expect(userLines(trace)).toEqual([trace[0], ...trace.slice(6)]);
+  });
 });

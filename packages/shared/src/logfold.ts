@@ -1,13 +1,33 @@
 // KFP's executor boilerplate in task logs (where it looks for the component, the executor input
-// as JSON, where it wrote the output), told apart from the task's own lines. The patterns are
+// as JSON, where it wrote the output) and the traceback frames of the task process's entry and
+// KFP's executor, told apart from the task's own lines. The patterns are
 // generated from kfp_notebook/_model/logfold.py; this is the same folder as its LogFolder.
-import { LOG_BLOCK_END, LOG_BLOCK_START, LOG_BOILERPLATE } from "./model.generated";
+import {
+  LOG_BLOCK_END,
+  LOG_BLOCK_START,
+  LOG_BOILERPLATE,
+  LOG_FRAME,
+  LOG_INFRA_FILE,
+} from "./model.generated";
 
 export class LogFolder {
   private inBlock = false;
+  private frameIndent: number | null = null; // folding the source lines of this frame
 
   /** Feed one task's lines in order: false for KFP's boilerplate. */
   keep(line: string): boolean {
+    if (this.frameIndent !== null) {
+      const indent = line.length - line.replace(/^ +/, "").length;
+      if (line.trim() !== "" && indent > this.frameIndent) {
+        return false;
+      }
+      this.frameIndent = null;
+    }
+    const frame = LOG_FRAME.exec(line);
+    if (frame !== null && LOG_INFRA_FILE.test(frame[2])) {
+      this.frameIndent = frame[1].length;
+      return false;
+    }
     if (this.inBlock) {
       if (line.trimEnd() === LOG_BLOCK_END) {
         this.inBlock = false;

@@ -34,6 +34,8 @@ export const STATUS_STYLES = {
 export const LOG_BOILERPLATE = new RegExp("^\\[KFP Executor [^\\]]*\\]: (Looking for component|Loading KFP component|Got executor_input|Wrote executor output file)");
 export const LOG_BLOCK_START = "Got executor_input:";
 export const LOG_BLOCK_END = "}";
+export const LOG_FRAME = new RegExp("^( *)File \"([^\"]+)\", line \\d+, in ");
+export const LOG_INFRA_FILE = new RegExp("[\\\\/](_kfpnb_task_[a-z]+\\.py|kfp[\\\\/]dsl[\\\\/]executor(_main)?\\.py)$");
 
 export interface RunJSON {
   run_id: string;
