@@ -20,7 +20,12 @@ if TYPE_CHECKING:
         get_run,
         list_runs,
     )
-    from kfp_notebook._errors import KfpNotebookError, PipelineInputError, RunFailedError
+    from kfp_notebook._errors import (
+        KfpNotebookError,
+        PipelineInputError,
+        RunCancelledError,
+        RunFailedError,
+    )
     from kfp_notebook._model.states import RunState, TaskState
     from kfp_notebook._notebook.entry import compare, init, run
 
@@ -30,6 +35,7 @@ __all__ = [
     "KubeflowRunner",
     "PipelineInputError",
     "Run",
+    "RunCancelledError",
     "RunFailedError",
     "RunState",
     "Session",
@@ -58,6 +64,7 @@ _WHERE = {
     "Run": "kfp_notebook._api.run",
     "KfpNotebookError": "kfp_notebook._errors",
     "PipelineInputError": "kfp_notebook._errors",
+    "RunCancelledError": "kfp_notebook._errors",
     "RunFailedError": "kfp_notebook._errors",
     "RunState": "kfp_notebook._model.states",
     "TaskState": "kfp_notebook._model.states",

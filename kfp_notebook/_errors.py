@@ -15,9 +15,11 @@ __all__ = [
     "RemoteRunNotFoundError",
     "RemoteSpecRejectedError",
     "RequestError",
+    "RunCancelledError",
     "RunFailedError",
     "RunStillRunningError",
     "StoreError",
+    "run_ended_error",
 ]
 
 
@@ -48,7 +50,26 @@ class ContainerOptionError(KfpNotebookError):
 
 class RunFailedError(KfpNotebookError, RuntimeError):
     """A run ended FAILED or CANCELLED while the caller asked to raise on error. A RuntimeError
-    too, as kfp.local's failed run is, so `except RuntimeError:` keeps working."""
+    too, as kfp.local's failed run is, so `except RuntimeError:` keeps working.
+
+    In IPython it shows as its message alone: the frames of this raise are kfp's and ours, the
+    task's own traceback is in the run's widget and log above, and its message names the task."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython's hook, in place of the traceback
+        return [f"{type(self).__name__}: {self}"]
+
+
+class RunCancelledError(RunFailedError):
+    """A run ended CANCELLED (its widget's or the sidebar's cancel, `kfp-notebook cancel`,
+    `Run.cancel()`): not a failure of the code, so it names no task; still raised, so that what
+    follows the call (the next cells of "Run All") does not run on outputs that do not exist."""
+
+
+def run_ended_error(run_id: str, state: str, error: str | None) -> RunFailedError:
+    """The error for a run that ended in `state` (a RunState value) other than SUCCEEDED."""
+    if state == "CANCELLED":
+        return RunCancelledError(f"run {run_id} was cancelled")
+    return RunFailedError(f"run {run_id} {state}: {error or 'see its log'}")
 
 
 class StoreError(KfpNotebookError):

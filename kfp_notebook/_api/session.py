@@ -13,9 +13,10 @@ from typing import Any
 
 from kfp_notebook._api.experiments import kernel_experiment
 from kfp_notebook._api.run import Run
+from kfp_notebook._api.source_map import map_frames
 from kfp_notebook._engine.dryrun import DryRunReport, plan_run
 from kfp_notebook._engine.engine import Engine
-from kfp_notebook._errors import ExecutorUnavailableError, RunFailedError
+from kfp_notebook._errors import ExecutorUnavailableError, run_ended_error
 from kfp_notebook._model.events import EventBus, Listener
 from kfp_notebook._model.states import RunState
 from kfp_notebook._remote.connection import KubeflowRunner
@@ -173,10 +174,11 @@ class Session:
         return handle
 
     def check_outcome(self, handle: Run) -> None:
-        """With raise_on_error, a run that ended other than SUCCEEDED raises RunFailedError."""
+        """With raise_on_error, a run that ended other than SUCCEEDED raises RunFailedError
+        (RunCancelledError for a cancelled one)."""
         if self.raise_on_error and handle.status is not RunState.SUCCEEDED:
-            raise RunFailedError(
-                f"run {handle.run_id} {handle.status.value}: {handle.error or 'see its log'}"
+            raise run_ended_error(
+                handle.run_id, handle.status.value, map_frames(handle.error or "")
             )
 
     def scratch(self, make_root: Any) -> Session:

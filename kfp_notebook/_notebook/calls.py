@@ -17,7 +17,8 @@ from typing import Any
 import kfp_notebook._api.session as api
 from kfp_notebook._api.kernel import in_kernel
 from kfp_notebook._api.run import Run
-from kfp_notebook._errors import RunFailedError
+from kfp_notebook._api.source_map import map_frames
+from kfp_notebook._errors import run_ended_error
 from kfp_notebook._model.events import Event, Listener, RunStarted, TaskFinished
 from kfp_notebook._model.states import RunState, TaskState
 from kfp_notebook._spec.ir import PipelineIR, load_pipeline
@@ -152,7 +153,7 @@ def _run_printed(session: api.Session, spec: PipelineIR, args: dict[str, Any]) -
         if error in this_run.failures:  # a task's failure, its log's tail printed above
             lines = error.splitlines()
             error = "\n".join([lines[0], *(x for x in lines[1:] if "full log:" in x)])
-        raise RunFailedError(f"run {run.run_id} {run.status.value}: {error or 'see its log'}")
+        raise run_ended_error(run.run_id, run.status.value, map_frames(error or ""))
     return run
 
 

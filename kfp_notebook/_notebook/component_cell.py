@@ -14,6 +14,7 @@ import linecache
 import textwrap
 from typing import Any
 
+from kfp_notebook._api import source_map
 from kfp_notebook._errors import KfpNotebookError
 
 __all__ = ["ComponentCellError", "component_from_cell"]
@@ -78,6 +79,12 @@ def _split(cell: str) -> tuple[list[ast.stmt], ast.FunctionDef]:
 
 def component_source(cell: str) -> tuple[str, str]:
     """(function name, source of the function with the cell's imports moved inside)."""
+    name, source, _ = _component_source(cell)
+    return name, source
+
+
+def _component_source(cell: str) -> tuple[str, str, list[int]]:
+    """(name, source, the cell's line of each line of the source)."""
     imports, func = _split(cell)
     lines = cell.splitlines()
     body_start = func.body[0]
@@ -90,11 +97,13 @@ def component_source(cell: str) -> tuple[str, str]:
     header = lines[func.lineno - 1 : body_start.lineno - 1]
     body = lines[body_start.lineno - 1 : func.end_lineno]
     indent = body[0][: len(body[0]) - len(body[0].lstrip())] or "    "
-    moved = []
+    moved, origin = [], list(range(func.lineno, body_start.lineno))
     for node in imports:
         text = "\n".join(lines[node.lineno - 1 : node.end_lineno])
         moved += [indent + line for line in textwrap.dedent(text).splitlines()]
-    return func.name, "\n".join([*header, *moved, *body]) + "\n"
+        origin += range(node.lineno, (node.end_lineno or node.lineno) + 1)
+    origin += range(body_start.lineno, (func.end_lineno or body_start.lineno) + 1)
+    return func.name, "\n".join([*header, *moved, *body]) + "\n", origin
 
 
 def component_from_cell(
@@ -104,14 +113,19 @@ def component_from_cell(
     packages: list[str] | None = None,
     base_image: str | None = None,
     pip_index_urls: list[str] | None = None,
+    label: str = "%%component cell",
+    first_line: int = 1,
 ) -> tuple[str, Any]:
-    """(name, KFP component) for the cell; `namespace` resolves the annotations."""
+    """(name, KFP component) for the cell; `namespace` resolves the annotations; a failed
+    task's traceback names its lines as `label`'s, counted from `first_line` (2 under the
+    `%%component` line; `source_map`)."""
     from kfp import dsl
 
-    name, source = component_source(cell)
+    name, source, origin = _component_source(cell)
     digest = hashlib.sha256(source.encode()).hexdigest()[:12]
     filename = f"<kfp-notebook-component-{name}-{digest}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    source_map.register(filename, label, [n + first_line - 1 for n in origin])
     scope = _annotation_names()
     scope.update(namespace)
     try:

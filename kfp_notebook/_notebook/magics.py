@@ -12,6 +12,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from IPython.display import HTML, display
 
 import kfp_notebook._api.session as api
+from kfp_notebook._api import source_map
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._notebook.calls import install_call_hook, uninstall_call_hook
 from kfp_notebook._notebook.component_cell import component_from_cell
@@ -61,6 +62,8 @@ class KfpMagics(Magics):
                 packages=packages,
                 base_image=args.base_image,
                 pip_index_urls=args.pip_index_url,
+                label=f"%%component cell {source_map.calling_cell() or ''}".rstrip(),
+                first_line=2,  # the cell's first line is `%%component`
             )
         except KfpNotebookError as exc:
             raise UsageError(str(exc)) from None
