@@ -126,7 +126,7 @@ def plan_spin(store: RunStore, run_id: str, task: str, pipeline: Any = None) -> 
     try:
         source = load_pipeline(pipeline) if pipeline is not None else None
         if source is None:
-            source = load_pipeline(_spec_file(store.root, run_id))
+            source = _run_spec(_spec_file(store.root, run_id))
     except OSError as exc:
         raise PipelineInputError(f"run {run_id}'s spec cannot be read: {exc}") from None
     key, task_spec = _component_of(source, record, fixed=pipeline is not None)
@@ -157,6 +157,23 @@ def check_overrides(plan: SpinPlan, names: list[str]) -> None:
         else:
             why = f"task {task!r} has no input parameter {name!r}"
         raise PipelineInputError(f"{why}; its input parameters: {listed}")
+
+
+_specs: dict[tuple[str, int, int], PipelineIR] = {}  # (path, mtime, size) -> checked IR
+_SPECS_KEPT = 16
+
+
+def _run_spec(path: Path) -> PipelineIR:
+    """A run's recorded spec, read and checked once while the file stays as it was (a run's
+    `pipeline.yaml` is written once): spinning its tasks again and again skips the parse."""
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    found = _specs.get(key)
+    if found is None:
+        if len(_specs) >= _SPECS_KEPT:
+            _specs.clear()
+        found = _specs[key] = load_pipeline(path)
+    return found
 
 
 def _spec_file(root: Path, run_id: str) -> Path:
