@@ -54,6 +54,14 @@ def test_boilerplate_is_folded_unless_verbose(tmp_path: Path) -> None:
     verbose = _cli("run", str(path), "--param", "n=1", "--verbose", cwd=tmp_path)
     assert "Got executor_input" in verbose.stdout and "my line 0" in verbose.stdout
     assert len(verbose.stdout.splitlines()) > len(plain.stdout.splitlines()) + 20
+    run_id = plain.stdout.split(" as run ", 1)[1].split()[0]
+    for where in ((), ("speak",)):  # the run's overview log, and one task's
+        logs = _cli("logs", run_id, *where, cwd=tmp_path)
+        assert logs.returncode == 0, logs.stderr
+        assert "my line 0" in logs.stdout and "executor_input" not in logs.stdout, logs.stdout
+        every = _cli("logs", run_id, *where, "--verbose", cwd=tmp_path)
+        assert "Got executor_input" in every.stdout and "my line 0" in every.stdout
+        assert len(every.stdout.splitlines()) > len(logs.stdout.splitlines()) + 10
 
 
 def test_a_terminal_gets_a_live_status_line(tmp_path: Path) -> None:

@@ -125,6 +125,11 @@ def parser() -> argparse.ArgumentParser:
         "--tail", "-n", type=_count, metavar="N", help="start at the last N lines (default: all)"
     )
     logs.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
+    logs.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also print KFP's executor boilerplate (the log files keep it always)",
+    )
     gc = sub.add_parser("gc", help="remove cached task environments (and images) not in use")
     gc.add_argument(
         "--older-than-days",

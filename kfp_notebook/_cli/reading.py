@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from datetime import datetime
+from functools import partial
 
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._model.states import RunState
@@ -72,22 +74,33 @@ def show(args: argparse.Namespace) -> int:
 
 def logs(args: argparse.Namespace) -> int:
     from kfp_notebook._api.run import Run
+    from kfp_notebook._model.logfold import folded
     from kfp_notebook._store.logread import chunks, tail_offset
 
     store = StoreReader(args.pipeline_root)
     _recorded(store, args.run_id)
     run = Run(store, args.run_id)
+    shown = (lambda lines: lines) if args.verbose else partial(folded, prefixed=not args.task)
     if args.follow:
-        for line in run.logs(args.task, follow=True, tail=args.tail):
+        for line in shown(run.logs(args.task, follow=True, tail=args.tail)):
             print(line, flush=True)
         return 0
     path = run.log_path(args.task)  # streamed: memory stays flat, `| head` ends it early
-    if path.exists():
-        offset = tail_offset(path, args.tail) if args.tail is not None else 0
+    if not path.exists():
+        return 0
+    offset = tail_offset(path, args.tail) if args.tail is not None else 0
+    if args.verbose:
         out = sys.stdout.buffer
         for block in chunks(path, offset):
             out.write(block)
         out.flush()
+        return 0
+    with path.open("rb") as raw:
+        raw.seek(offset)
+        log = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="\n")
+        for line in shown(text.rstrip("\n") for text in log):
+            sys.stdout.write(line + "\n")
+    sys.stdout.flush()
     return 0
 
 

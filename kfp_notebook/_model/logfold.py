@@ -13,7 +13,7 @@ from here (`kfp_notebook._views.typescript`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 __all__ = [
     "BLOCK_END",
@@ -22,6 +22,7 @@ __all__ = [
     "FRAME",
     "INFRA_FILE",
     "LogFolder",
+    "folded",
     "strip_ansi",
     "user_lines",
 ]
@@ -72,3 +73,15 @@ def user_lines(lines: Iterable[str]) -> list[str]:
     """The lines of one task's log that are the task's own."""
     folder = LogFolder()
     return [line for line in lines if folder.keep(line)]
+
+
+def folded(lines: Iterable[str], prefixed: bool = False) -> Iterator[str]:
+    """`lines` without the boilerplate, lazily; `prefixed`: a run's overview log, each line
+    `task | text`, folded per task."""
+    folders: dict[str, LogFolder] = {}
+    for line in lines:
+        key, text = "", line
+        if prefixed and " | " in line:
+            key, text = line.split(" | ", 1)
+        if folders.setdefault(key, LogFolder()).keep(text):
+            yield line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import shlex
 from typing import Any
 
 from kfp_notebook._errors import PipelineInputError
@@ -65,7 +66,9 @@ def parse_cli_arguments(ir: PipelineIR, pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         name, sep, text = pair.partition("=")
         if not sep:
-            raise PipelineInputError(f"--param {pair!r} is not of the form name=value.")
+            raise PipelineInputError(
+                f"--param {shlex.quote(pair)} is not of the form name=value (e.g. --param n=3)."
+            )
         if name not in params:
             raise _unknown(name, known, ir)
         parsed[name] = parse_cli_value(name, text, params[name].get("parameterType", "STRING"))

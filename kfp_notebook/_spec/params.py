@@ -4,6 +4,7 @@ and parsing of `--param name=value` texts."""
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable
 from typing import Any
 
@@ -114,8 +115,9 @@ def parse_cli_value(name: str, text: str, parameter_type: str) -> Any:
             return check_argument(name, json.loads(text), parameter_type)
     except ValueError:
         example = _EXAMPLES.get(parameter_type, "")
+        given = shlex.quote(f"{name}={text}")
         raise ParameterTypeError(
-            f"--param {name}={text!r}: {name!r} expects {describe_type(parameter_type)} "
+            f"--param {given}: {name!r} expects {describe_type(parameter_type)} "
             f"({parameter_type}); e.g. --param {name}={example}"
         ) from None
     return text
