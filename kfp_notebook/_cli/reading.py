@@ -45,6 +45,7 @@ def _recorded(store: StoreReader, run_id: str) -> None:
 
 def show(args: argparse.Namespace) -> int:
     from kfp_notebook._views.shape import run_json, task_json
+    from kfp_notebook._views.task_order import tree_order
 
     store = StoreReader(args.pipeline_root)
     _recorded(store, args.run_id)
@@ -63,8 +64,7 @@ def show(args: argparse.Namespace) -> int:
     if record.message:
         print(f"  {record.message}")
     _print_remote(store, record.run_id, "  ")
-    for t in tasks:
-        depth = t.task_id.count("/")
+    for t, depth in tree_order(tasks):
         took = f"{t.duration:.2f}s" if t.duration is not None else ""
         print(f"  {'  ' * depth}{t.name:<{40 - 2 * depth}} {t.status.value:<10} {took:>8}")
         for a in t.artifacts:
