@@ -155,8 +155,14 @@ def test_resume_from_a_failed_task_reuses_succeeded_outputs(session, tmp_path) -
     assert failed.status is RunState.FAILED
     assert counter.read_text() == "x"
     flag.write_text("ok")
+    first = session.store.get_run(failed.run_id)
+    assert first is not None and first.duration is not None
+    time.sleep(1.5)  # idle between the attempts: not part of the run's duration
     resumed = session.run(resumable, from_task="gate")
     assert resumed.run_id == failed.run_id
+    both = session.store.get_run(failed.run_id)
+    assert both is not None and both.duration is not None and both.resumed is not None
+    assert first.duration < both.duration < both.finished - both.created - 1.4
     assert resumed.status is RunState.SUCCEEDED, resumed.error
     assert resumed.output == 110
     assert counter.read_text() == "xx"

@@ -119,10 +119,15 @@ class RunRecord:
     owner_start: int | None = None
     # recorded RUNNING, but its engine is gone: readers show how it ended (`_store/liveness.py`)
     engine_gone: bool = False
+    resumed: float | None = None  # when its latest attempt (a resume) started
+    active: float = 0.0  # seconds its attempts before that one ran
 
     @property
     def duration(self) -> float | None:
-        return None if self.finished is None else self.finished - self.created
+        """The time it ran: a resume's idle gap since the attempt before is not counted."""
+        if self.finished is None:
+            return None
+        return self.active + self.finished - (self.resumed or self.created)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> RunRecord:
@@ -141,6 +146,8 @@ class RunRecord:
             settings=json.loads(_optional(row, "settings") or "{}"),
             owner_pid=row["owner_pid"],
             owner_start=row["owner_start"],
+            resumed=row["resumed"] if "resumed" in row.keys() else None,  # noqa: SIM118
+            active=float(row["active"]) if "active" in row.keys() else 0.0,  # noqa: SIM118
         )
 
 

@@ -122,11 +122,22 @@ def _v4_task_input_artifacts(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE tasks ADD COLUMN input_artifacts TEXT NOT NULL DEFAULT '{}'")
 
 
+def _v5_run_active_time(db: sqlite3.Connection) -> None:
+    """A resumed run's duration counts the time it ran, not the idle gap before the resume:
+    `resumed` is when its latest attempt started, `active` the seconds of the ones before."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    if "resumed" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN resumed REAL")
+    if "active" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN active REAL NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_experiment_and_runner,
     _v2_remote_runs,
     _v3_run_settings,
     _v4_task_input_artifacts,
+    _v5_run_active_time,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -134,11 +134,12 @@ class RunStore(StoreReader):
         pid = os.getpid()
         with self._tx() as db:
             if event.resumed:
-                db.execute(
-                    "UPDATE runs SET status=?, finished=NULL, message='', owner_pid=?,"
-                    " owner_start=?, runner=?, settings=? WHERE run_id=?",
+                db.execute(  # the time the earlier attempts ran adds to `active`
+                    "UPDATE runs SET status=?, message='', owner_pid=?, owner_start=?, runner=?,"
+                    " settings=?, active=active + COALESCE(MAX(finished - COALESCE(resumed,"
+                    " created), 0), 0), resumed=?, finished=NULL WHERE run_id=?",
                     (RunState.RUNNING.value, pid, process_start_ticks(pid), event.runner,
-                     json.dumps(event.settings), event.run_id),
+                     json.dumps(event.settings), event.time, event.run_id),
                 )  # fmt: skip
             else:
                 db.execute(
