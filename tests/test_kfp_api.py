@@ -298,3 +298,13 @@ def test_a_run_with_a_wrong_argument_fails_with_the_engines_message(server, clie
     done = client.wait_for_run_completion(run.run_id, timeout=60, sleep_duration=0.5)
     assert done.state == "FAILED"
     assert "no input 'txt'" in done.error.message
+
+
+def test_the_root_answers_the_run_details_link_with_a_page(server):
+    """kfp.Client links `<host>/#/runs/details/ID`: the root is a static page (no data, so no
+    token), not a 404; the page itself asks the API for the run (tests/browser)."""
+    with urllib.request.urlopen(server["url"] + "/", timeout=10) as answer:
+        assert answer.status == 200
+        assert answer.headers["Content-Type"].startswith("text/html")
+        page = answer.read().decode()
+    assert "runs\\/details" in page and "apis/v2beta1/runs/" in page

@@ -21,6 +21,7 @@ from traitlets.config import Configurable
 from kfp_notebook._detached import RunnerSettings
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._kfp_api.handlers import KfpApi, routes
+from kfp_notebook._kfp_api.ui import page_route
 from kfp_notebook._runners import DEFAULT_RUNNER, runner_help
 
 __all__ = ["JupyterApiHandler", "KfpApiMount"]
@@ -76,5 +77,6 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     # opened on the first request: loading the extension creates no folder
     web_app.settings["kfp_api"] = lambda: KfpApi.open(root, settings)
     prefix = url_path_join(web_app.settings["base_url"], "kfp-notebook", "kfp")
-    web_app.add_handlers(".*$", routes(prefix.rstrip("/"), JupyterApiHandler))
+    api_routes = routes(prefix.rstrip("/"), JupyterApiHandler)
+    web_app.add_handlers(".*$", [*api_routes, page_route(prefix.rstrip("/"))])
     serverapp.log.info("kfp-notebook: KFP v2beta1 API at %s for runs under %s", prefix, root)

@@ -22,6 +22,7 @@ from tornado import httpserver, web
 from kfp_notebook._detached import RunnerSettings
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._kfp_api.handlers import KfpApi, routes
+from kfp_notebook._kfp_api.ui import page_route
 from kfp_notebook._kfp_api.validate import MAX_FILE_LENGTH
 from kfp_notebook._runners import DEFAULT_RUNNER
 
@@ -52,9 +53,8 @@ class TokenHandler(web.RequestHandler):
 
 
 def make_app(api: KfpApi, token: str) -> web.Application:
-    return web.Application(
-        routes("", TokenHandler), kfp_api=api, kfp_api_token=token, xsrf_cookies=False
-    )
+    handlers = [*routes("", TokenHandler), page_route("")]
+    return web.Application(handlers, kfp_api=api, kfp_api_token=token, xsrf_cookies=False)
 
 
 def _loopback(host: str) -> bool:
