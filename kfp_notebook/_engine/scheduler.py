@@ -59,7 +59,9 @@ class Orchestrator:
         self.ir, self.run_id, self.bus, self.runner = ir, run_id, bus, runner
         self.arguments = arguments
         store = getattr(runner, "store", None)  # None when a test drives the scheduler alone
-        self.context = RunContext(run_id, str(store.root) if store is not None else "")
+        root = str(store.root) if store is not None else ""
+        workspace = str(store.run_dir(run_id) / "workspace") if store is not None else ""
+        self.context = RunContext(run_id, root, workspace=workspace)
         self._tree = TaskTree(ir, run_id, bus)
         self._loops = Loops(self)
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="kfpnb-task")

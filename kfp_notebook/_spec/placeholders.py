@@ -9,11 +9,21 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from kfp_notebook._errors import PipelineSpecError
 
-__all__ = ["RunContext", "resolve_command", "runtime_constant"]
+__all__ = [
+    "WORKSPACE_MOUNT",
+    "WORKSPACE_PLACEHOLDER",
+    "RunContext",
+    "resolve_command",
+    "runtime_constant",
+]
+
+WORKSPACE_PLACEHOLDER = "{{$.workspace_path}}"  # dsl.WORKSPACE_PATH_PLACEHOLDER
+WORKSPACE_MOUNT = "/kfp-workspace"  # where the backend mounts the run's workspace volume
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,18 @@ class RunContext:
     run_id: str
     pipeline_root: str = ""
     created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    workspace: str = ""  # the run's shared workspace folder (`dsl.WORKSPACE_PATH_PLACEHOLDER`)
+
+    def workspace_path(self) -> str:
+        """The run's workspace, made on first use: on the backend a volume per run mounted at
+        `/kfp-workspace` in every task that asks for it; here a folder in the run's folder."""
+        if not self.workspace:
+            raise PipelineSpecError(
+                "this run has no workspace folder: dsl.WORKSPACE_PATH_PLACEHOLDER needs a run "
+                "recorded in a pipeline root"
+            )
+        Path(self.workspace).mkdir(parents=True, exist_ok=True)
+        return self.workspace
 
     @property
     def job_uuid(self) -> str:
@@ -45,7 +67,17 @@ def runtime_constant(value: Any, context: RunContext, task_name: str, task_id: s
     (backend/src/v2/driver/resolve.go, the RuntimeValue case) a placeholder is replaced only when
     it is the whole value. `{{$.pipeline_root}}`, which the driver leaves as it is, becomes the
     local pipeline root wherever it appears, as in kfp.local (its only meaning here)."""
-    if not isinstance(value, str) or "{{$." not in value:
+    if not isinstance(value, str):
+        return value
+    if WORKSPACE_PLACEHOLDER in value or value.startswith(WORKSPACE_MOUNT):
+        # the backend's driver replaces the placeholder anywhere in the value with the mount
+        # path (backend/src/v2/driver/resolve.go); the mount path is the run's folder here, so
+        # a value already under `/kfp-workspace` moves there too, as kfp.local does
+        workspace = context.workspace_path()
+        value = value.replace(WORKSPACE_PLACEHOLDER, workspace)
+        if value.startswith(WORKSPACE_MOUNT):
+            value = workspace + value[len(WORKSPACE_MOUNT) :]
+    if "{{$." not in value:
         return value
     whole = {
         "{{$.pipeline_job_name}}": context.run_id,
