@@ -1,6 +1,6 @@
 """The run widget and the sidebar in Notebook 7 (`jupyter notebook`) and real Chromium: the
 widget renders with its whole graph inside its pane, `%kfp show` re-displays the run, and the
-sidebar opens from View > Left Sidebar."""
+sidebar opens from View > Left Sidebar, its actions opening their views below the notebook."""
 
 from typing import Any
 
@@ -82,3 +82,16 @@ def test_widget_and_sidebar_in_notebook_7(notebook7, page, screenshot) -> None:
     row = sidebar.locator(".kfpsb-root", has_text="nb7_outputs")
     assert row.locator(".kfpsb-meta").inner_text() == "1 run"
     screenshot(page, "notebook7-sidebar")
+
+    # its actions open views: Notebook 7's main area holds the notebook, so they go below it
+    row.click()
+    run_row = sidebar.locator(".kfpsb-run").first
+    run_row.wait_for(timeout=15_000)
+    run_row.hover()
+    run_row.locator("button[title='Open the run log']").click()
+    log = page.locator("#jp-down-stack .kfpsb-logview")
+    log.wait_for(timeout=15_000)
+    page.locator("#jp-down-stack .kfpsb-log", has_text="part 3").wait_for(timeout=15_000)
+    assert page.locator(".jp-NotebookPanel").count() >= 1  # the notebook stays where it was
+    assert log.bounding_box()["height"] > 200  # room to read it, not a sliver
+    screenshot(page, "notebook7-sidebar-log")

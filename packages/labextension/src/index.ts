@@ -10,7 +10,7 @@ import {
 } from "@jupyterlab/application";
 import { Clipboard, Dialog, MainAreaWidget, Notification, showDialog } from "@jupyterlab/apputils";
 import { LabIcon } from "@jupyterlab/ui-components";
-import { type Widget } from "@lumino/widgets";
+import { SplitPanel, type Widget } from "@lumino/widgets";
 
 import type { ArtifactJSON, RootJSON, RunJSON, TaskJSON } from "@kfp-notebook/shared";
 
@@ -26,18 +26,44 @@ const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" wi
 
 export const pipelineIcon = new LabIcon({ name: "kfp-notebook:pipeline", svgstr: ICON_SVG });
 
+/**
+ * Open a view (a preview, a log, a comparison) in a tab of the main area. Notebook 7's main area
+ * holds its one document and drops anything else added there: the tab goes to its bottom panel
+ * ("down") instead, so every sidebar action opens something in both front ends.
+ */
 function openTab(app: JupyterFrontEnd, content: Widget): void {
-  const existing = Array.from(app.shell.widgets("main")).find((w) => w.id === `${content.id}-tab`);
+  const id = `${content.id}-tab`;
+  const shown = [...app.shell.widgets("main"), ...app.shell.widgets("down")];
+  const existing = shown.find((w) => w.id === id);
   if (existing) {
     content.dispose();
     app.shell.activateById(existing.id);
     return;
   }
   const tab = new MainAreaWidget({ content });
-  tab.id = `${content.id}-tab`;
+  tab.id = id;
   tab.title.icon = pipelineIcon;
   app.shell.add(tab, "main");
+  if (!Array.from(app.shell.widgets("main")).includes(tab)) {
+    app.shell.add(tab, "down");
+    app.shell.activateById(tab.id);
+    giveRoom(tab);
+    return;
+  }
   app.shell.activateById(tab.id);
+}
+
+/** The bottom panel opens a few pixels high: split the page with the notebook, 3 to 2. */
+function giveRoom(tab: Widget): void {
+  for (let parent = tab.parent; parent; parent = parent.parent) {
+    if (parent instanceof SplitPanel && parent.orientation === "vertical") {
+      const [top = 0, bottom = 0] = parent.relativeSizes();
+      if (bottom < 0.3 * (top + bottom)) {
+        parent.setRelativeSizes([3, 2]);
+      }
+      return;
+    }
+  }
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
