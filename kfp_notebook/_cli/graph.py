@@ -28,6 +28,8 @@ def _format(args: argparse.Namespace) -> str:
 def _write(path: Path, text: str) -> None:
     if path.is_dir():
         raise KfpNotebookError(f"-o {path} is a folder: give a file name, e.g. {path}/graph.html")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise KfpNotebookError(f"-o {path}: {path.parent} is a file, not a folder")
     if not path.parent.is_dir():
         raise KfpNotebookError(f"-o {path}: the folder {path.parent} does not exist; create it")
     try:
