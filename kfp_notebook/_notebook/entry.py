@@ -63,12 +63,13 @@ def init(*args: Any, **kwargs: Any) -> api.Session:
 def dry_run(target: Any, arguments: dict[str, Any] | None = None) -> DryRunReport:
     """List the tasks a run would execute and check its inputs; runs nothing. In a kernel the
     report displays with the pipeline's graph."""
-    report = api.dry_run(target, arguments)
     if not in_kernel():
-        return report
+        return api.dry_run(target, arguments)
     from kfp_notebook._notebook.static_graph import NotebookDryRun
+    from kfp_notebook._spec.ir import load_pipeline
 
-    return NotebookDryRun.of(report, target)
+    ir = load_pipeline(target)  # compiled once for the report and the graph
+    return NotebookDryRun.of(api.dry_run(ir, arguments), ir)
 
 
 def compare(
