@@ -193,3 +193,20 @@ def test_graph_errors_are_one_line_and_exit_2(tmp_path: Path, form: str) -> None
 def test_an_unknown_format_is_refused_by_the_parser() -> None:
     done = _graph(str(SEED), "--format", "dot")
     assert done.returncode == 2 and "invalid choice: 'dot'" in done.stderr
+
+
+def test_the_page_is_not_written_to_a_terminal() -> None:
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [*CLI, "graph", str(SEED), "--format", "html"],
+            stdout=follower, stderr=subprocess.PIPE, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 2 and "-o graph.html" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

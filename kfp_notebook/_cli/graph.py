@@ -43,8 +43,13 @@ def _write(path: Path, text: str) -> None:
 def graph(args: argparse.Namespace) -> int:
     from kfp_notebook._api.graph import static_graph
 
-    found = static_graph(args.pipeline)
     form = _format(args)
+    if form == "html" and not args.output and sys.stdout.isatty():
+        raise KfpNotebookError(
+            "the HTML page (about 1.5 MB, the renderer inlined) is not for a terminal: "
+            "write it with -o graph.html, or pipe it"
+        )
+    found = static_graph(args.pipeline)
     if form == "html":
         from kfp_notebook._views.graph_page import graph_page
 
