@@ -16,7 +16,6 @@ if TYPE_CHECKING:
         Session,
         SubprocessRunner,
         delete_run,
-        dry_run,
         get_run,
         list_runs,
     )
@@ -27,7 +26,8 @@ if TYPE_CHECKING:
         RunFailedError,
     )
     from kfp_notebook._model.states import RunState, TaskState
-    from kfp_notebook._notebook.entry import compare, init, run
+    from kfp_notebook._notebook.entry import compare, dry_run, init, run
+    from kfp_notebook._notebook.static_graph import graph
 
 __all__ = [
     "DockerRunner",
@@ -45,6 +45,7 @@ __all__ = [
     "delete_run",
     "dry_run",
     "get_run",
+    "graph",
     "init",
     "list_runs",
     "run",
@@ -57,8 +58,9 @@ _WHERE = {
     "Session": "kfp_notebook._api.session",
     "SubprocessRunner": "kfp_notebook._api.session",
     "delete_run": "kfp_notebook._api.session",
-    "dry_run": "kfp_notebook._api.session",
+    "dry_run": "kfp_notebook._notebook.entry",
     "get_run": "kfp_notebook._api.session",
+    "graph": "kfp_notebook._notebook.static_graph",
     "init": "kfp_notebook._notebook.entry",
     "list_runs": "kfp_notebook._api.session",
     "Run": "kfp_notebook._api.run",

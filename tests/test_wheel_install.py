@@ -115,6 +115,7 @@ def _assert_wheel_holds_front_ends(wheel: Path) -> None:
         "kfp_notebook/static/widget-standalone.js",
         "kfp_notebook/static/widget.css",
         "kfp_notebook/static/compare.js",
+        "kfp_notebook/static/graph-page.js",
         "kfp_notebook/labextension/package.json",
         f"{data}/data/{LABEXTENSION}/package.json",
         f"{data}/data/{LABEXTENSION}/install.json",

@@ -1,73 +1,65 @@
-"""`kfp-notebook graph FILE`: a compiled pipeline's graph before it runs, as Mermaid (a
-`flowchart` that GitHub, GitLab, JupyterLab's Markdown and mermaid.live draw): a task per node,
-loops, conditions, exit handlers and nested pipelines as subgraphs holding their tasks."""
+"""`kfp-notebook graph FILE [-o OUT] [--format html|mermaid]`: a compiled pipeline's graph
+before it runs, as `kfp visualize` (kfp 2.18) gives it: Mermaid text (a `flowchart`; loops,
+conditions, exit handlers and nested pipelines as subgraphs holding their tasks) or a
+self-contained HTML page drawn by the run widget's renderer (`_views/graph_page.py`). The
+format follows `--format`, else the output's suffix (.html/.htm: the page), else Mermaid."""
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from kfp_notebook._model.states import TaskKind
+from kfp_notebook._errors import KfpNotebookError
 
-if TYPE_CHECKING:  # the engine's modules load when the command runs, not with the CLI
-    from kfp_notebook._engine.graph import GraphNode, PipelineGraph
+__all__ = ["graph"]
 
-__all__ = ["graph", "mermaid"]
-
-_GROUP_LABEL = {
-    TaskKind.LOOP: "loop",
-    TaskKind.CONDITION: "condition",
-    TaskKind.EXIT_HANDLER: "exit handler",
-    TaskKind.DAG: "pipeline",
-}
+_HTML_SUFFIXES = (".html", ".htm")
 
 
-def _label(text: str) -> str:
-    """Mermaid label text: quotes and markup characters as entity codes."""
-    return re.sub(r'["<>#]', lambda m: f"#{ord(m.group())};", text)
+def _format(args: argparse.Namespace) -> str:
+    if args.format:
+        return str(args.format)
+    if args.output and Path(args.output).suffix.lower() in _HTML_SUFFIXES:
+        return "html"
+    return "mermaid"
 
 
-def mermaid(graph: PipelineGraph) -> str:
-    ids: dict[str, str] = {}
-
-    def node_id(task_id: str) -> str:
-        if task_id not in ids:
-            ids[task_id] = f"t{len(ids)}_" + re.sub(r"\W", "_", task_id)[-40:]
-        return ids[task_id]
-
-    out = ["flowchart TD", f"  %% {graph.name}: {len(graph.nodes)} task(s), before it runs"]
-
-    def emit(parent: str | None, depth: int) -> None:
-        pad = "  " * depth
-        for node in graph.children(parent):
-            if node.kind in _GROUP_LABEL:
-                title = " · ".join(filter(None, [node.name, _GROUP_LABEL[node.kind], node.note]))
-                out.append(f'{pad}subgraph {node_id(node.task_id)}["{_label(title)}"]')
-                emit(node.task_id, depth + 1)
-                out.append(f"{pad}end")
-            else:
-                out.append(f'{pad}{node_id(node.task_id)}["{_label(_title(node))}"]')
-
-    emit(None, 1)
-    out += [f"  {node_id(a)} --> {node_id(b)}" for a, b in graph.edges]
-    return "\n".join(out) + "\n"
-
-
-def _title(node: GraphNode) -> str:
-    return node.name if node.kind is TaskKind.CONTAINER else f"{node.name} ({node.kind.value})"
+def _write(path: Path, text: str) -> None:
+    if path.is_dir():
+        raise KfpNotebookError(f"-o {path} is a folder: give a file name, e.g. {path}/graph.html")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise KfpNotebookError(f"-o {path}: {path.parent} is a file, not a folder")
+    if not path.parent.is_dir():
+        raise KfpNotebookError(f"-o {path}: the folder {path.parent} does not exist; create it")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise KfpNotebookError(
+            f"cannot write {path}: {exc.strerror or exc}; choose another -o file"
+        ) from None
 
 
 def graph(args: argparse.Namespace) -> int:
-    from kfp_notebook._engine.graph import pipeline_graph
-    from kfp_notebook._spec.ir import load_pipeline
+    from kfp_notebook._api.graph import static_graph
 
-    text = mermaid(pipeline_graph(load_pipeline(args.pipeline)))
+    form = _format(args)
+    if form == "html" and not args.output and sys.stdout.isatty():
+        raise KfpNotebookError(
+            "the HTML page (about 1.5 MB, the renderer inlined) is not for a terminal: "
+            "write it with -o graph.html, or pipe it"
+        )
+    found = static_graph(args.pipeline)
+    if form == "html":
+        from kfp_notebook._views.graph_page import graph_page
+
+        meta = f"{found.leaf_count} task(s) before it runs · {args.pipeline}"
+        text = graph_page(found.name, found.tasks, meta)
+    else:
+        text = found.mermaid
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote the graph of {args.pipeline} to {args.output}", file=sys.stderr)
+        _write(Path(args.output), text)
+        print(f"wrote the graph of {args.pipeline} ({form}) to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0

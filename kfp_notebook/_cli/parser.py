@@ -103,9 +103,15 @@ def parser() -> argparse.ArgumentParser:
     compare.add_argument("--trend", metavar="METRIC", help="the metric over the experiment")
     compare.add_argument("--json", action="store_true", help="print the comparison as JSON")
     compare.add_argument("--csv", action="store_true", help="print one CSV row per run")
-    graph = sub.add_parser("graph", help="a compiled pipeline's graph before it runs (Mermaid)")
+    graph = sub.add_parser(
+        "graph", help="a compiled pipeline's graph before it runs (Mermaid or an HTML page)"
+    )
     graph.add_argument("pipeline", help="the compiled pipeline (YAML or JSON)")
-    graph.add_argument("--format", choices=["mermaid"], default="mermaid", help="(mermaid)")
+    graph.add_argument(
+        "--format", choices=["mermaid", "html"], default=None,
+        help="mermaid (a flowchart) or html (a self-contained page, drawn as the run widget "
+        "draws it); default: html for -o *.html, else mermaid",
+    )  # fmt: skip
     graph.add_argument("-o", "--output", metavar="FILE", help="write it here, not to stdout")
     _spin_options(sub)
     show = sub.add_parser("show", help="one run with its tasks and artifacts")

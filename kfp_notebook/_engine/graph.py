@@ -22,6 +22,7 @@ class GraphNode:
     kind: TaskKind
     parent_id: str | None
     note: str = ""  # a loop's items, a condition
+    component: str = ""  # the componentRef's name (comp-train)
 
 
 @dataclass
@@ -64,7 +65,8 @@ def pipeline_graph(ir: PipelineIR) -> PipelineGraph:
             child = ir.component(task["componentRef"]["name"])
             kind = node_kind(task, child, executors)
             task_id = prefix + name
-            graph.nodes.append(GraphNode(task_id, name, kind, parent, _note(task, kind)))
+            note, ref = _note(task, kind), task["componentRef"]["name"]
+            graph.nodes.append(GraphNode(task_id, name, kind, parent, note, ref))
             for upstream in sorted(_producers(task)):
                 if upstream in tasks:
                     graph.edges.append((prefix + upstream, task_id))

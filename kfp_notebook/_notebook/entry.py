@@ -10,14 +10,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import kfp_notebook._api.session as api
-from kfp_notebook._api.kernel import in_kernel
+from kfp_notebook._api.kernel import in_kernel, kernel_shell
 from kfp_notebook._api.run import Run
 from kfp_notebook._api.session import run as api_run
 
 if TYPE_CHECKING:
+    from kfp_notebook._engine.dryrun import DryRunReport
     from kfp_notebook._views.compare.comparison import Comparison
 
-__all__ = ["compare", "in_kernel", "init", "run"]
+__all__ = ["compare", "dry_run", "in_kernel", "init", "run"]
 
 
 def run(
@@ -51,7 +52,24 @@ def init(*args: Any, **kwargs: Any) -> api.Session:
     from kfp_notebook._notebook.calls import install_call_hook
 
     install_call_hook()
+    shell = kernel_shell()
+    if shell is not None:
+        from kfp_notebook._notebook.static_graph import install_display
+
+        install_display(shell)  # a pipeline function displayed draws its graph
     return session
+
+
+def dry_run(target: Any, arguments: dict[str, Any] | None = None) -> DryRunReport:
+    """List the tasks a run would execute and check its inputs; runs nothing. In a kernel the
+    report displays with the pipeline's graph."""
+    if not in_kernel():
+        return api.dry_run(target, arguments)
+    from kfp_notebook._notebook.static_graph import NotebookDryRun
+    from kfp_notebook._spec.ir import load_pipeline
+
+    ir = load_pipeline(target)  # compiled once for the report and the graph
+    return NotebookDryRun.of(api.dry_run(ir, arguments), ir)
 
 
 def compare(

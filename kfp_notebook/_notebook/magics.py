@@ -208,8 +208,10 @@ def load(ipython: Any) -> None:
     ipython.register_magics(KfpMagics)
     install_call_hook()
     from kfp_notebook._notebook.spin import install
+    from kfp_notebook._notebook.static_graph import install_display
 
     install()
+    install_display(ipython)  # a @dsl.pipeline function displayed draws its graph
 
 
 def unload(ipython: Any) -> None:

@@ -147,3 +147,6 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 }
 
 export default { render };
+
+// The notebook's graph of a pipeline before it runs (static.ts), from the same bundle.
+export { renderGraphWidget } from "./static";
