@@ -152,15 +152,18 @@ export class TaskGraph {
         paintLoop(g, loop, box);
         continue;
       }
-      const rect = g.querySelector("rect");
-      if (rect && isLeafKind(t.kind)) {
-        const colour = statusColour(t.status);
-        rect.style.fill = colour.fill;
-        rect.style.stroke = colour.stroke;
-      }
-      const time = g.querySelector(".kfpnb-time");
-      if (time) {
-        time.textContent = `${t.status.toLowerCase()} ${formatDuration(elapsed(t.started, t.finished, now))}`;
+      if (isLeafKind(t.kind)) {
+        // a group has no time of its own (an open loop's header has its pager there)
+        const rect = g.querySelector("rect");
+        if (rect) {
+          const colour = statusColour(t.status);
+          rect.style.fill = colour.fill;
+          rect.style.stroke = colour.stroke;
+        }
+        const time = g.querySelector(".kfpnb-time");
+        if (time) {
+          time.textContent = `${t.status.toLowerCase()} ${formatDuration(elapsed(t.started, t.finished, now))}`;
+        }
       }
       const title = g.querySelector("title");
       if (title) {
