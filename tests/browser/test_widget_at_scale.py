@@ -148,6 +148,8 @@ def test_thousand_iterations_live_widget(jupyterlab, page, screenshot) -> None:
         polling=100,
     )
     first = page.evaluate(STOP_SAMPLER)  # the widget's first view: the layout engine loads
+    layout_ran_in = page.locator(".kfpnb-root .kfpnb-graph").first.get_attribute("data-layout")
+    assert layout_ran_in == "worker"  # off the page's main thread
     screenshot(page.locator(".kfpnb-root").first, "widget-loop-running")
     mid = counts.text_content() or ""
     assert f"of {ITERATIONS} done" in mid and "running" in mid, mid
