@@ -43,6 +43,21 @@ describe("visibleTasks", () => {
     expect(loop && loop.done + loop.running + loop.failed + loop.pending).toBe(1000);
   });
 
+  it("counts a started iteration whose tasks wait for a worker as pending", () => {
+    const tasks = sweep(100, (i) => (i < 2 ? "RUNNING" : "SUCCEEDED"));
+    for (const t of tasks) {
+      if (t.kind === "iteration" && t.status === "SUCCEEDED" && t.task_id >= "loop[5") {
+        t.status = "RUNNING"; // started, its task not yet given a worker
+        const inner = tasks.find((x) => x.task_id === `${t.task_id}/train`);
+        if (inner) inner.status = "PENDING";
+      }
+    }
+    const loop = visibleTasks(tasks, new Map(), 200).loops.get("loop");
+    expect(loop).toMatchObject({ total: 100, running: 2 });
+    expect(loop?.pending).toBeGreaterThan(0);
+    expect(loop && loop.done + loop.running + loop.failed + loop.pending).toBe(100);
+  });
+
   it("opens onto one page of iterations with their tasks, failed first", () => {
     const views = new Map<string, LoopView>([["loop", { open: true, page: 0, order: "failed" }]]);
     const shown = visibleTasks(sweep(1000, states), views, 200);

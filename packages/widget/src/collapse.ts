@@ -1,9 +1,10 @@
 // What the graph draws of a run with large loops: a ParallelFor of more than COLLAPSE_AT
-// iterations is one node with its iterations' progress (done, running, failed, pending) until
+// iterations is one node with its iterations' progress (done, running: a task of it running,
+// failed, pending: not started or waiting for a worker) until
 // the user opens it; opened, it shows one page of iterations (in order, failed first or slowest
 // first), each with its tasks. So the graph's size, and its layout, are bounded by what is
 // visible, not by the task count; a pipeline with few iterations looks as it always did.
-import type { TaskJSON } from "@kfp-notebook/shared";
+import { isLeafKind, type TaskJSON } from "@kfp-notebook/shared";
 
 export const COLLAPSE_AT = 12;
 export const PAGE_SIZE = 10;
@@ -59,7 +60,34 @@ export function ordered(iterations: TaskJSON[], order: LoopOrder, now: number): 
   return sorted;
 }
 
-function summarize(iterations: TaskJSON[], view: LoopView, pages: number): LoopSummary {
+/**
+ * The iterations with a task running in them: an iteration is RUNNING from its start, also
+ * while its tasks wait for a worker (of 1,000 started, 2 may run); those count as pending.
+ */
+function busyIterations(tasks: TaskJSON[]): Set<string> {
+  const busy = new Set<string>();
+  for (const t of tasks) {
+    if (t.status !== "RUNNING" || !isLeafKind(t.kind)) {
+      continue;
+    }
+    let cut = t.task_id.lastIndexOf("/");
+    while (cut > 0) {
+      const prefix = t.task_id.slice(0, cut);
+      if (ITERATION.test(prefix)) {
+        busy.add(prefix);
+      }
+      cut = prefix.lastIndexOf("/");
+    }
+  }
+  return busy;
+}
+
+function summarize(
+  iterations: TaskJSON[],
+  view: LoopView,
+  pages: number,
+  busy: ReadonlySet<string>,
+): LoopSummary {
   const summary: LoopSummary = {
     total: iterations.length, done: 0, running: 0, failed: 0, pending: 0,
     open: view.open, page: Math.min(view.page, pages - 1), pages, order: view.order,
@@ -67,7 +95,7 @@ function summarize(iterations: TaskJSON[], view: LoopView, pages: number): LoopS
   for (const it of iterations) {
     if (DONE.has(it.status)) summary.done++;
     else if (FAILED.has(it.status)) summary.failed++;
-    else if (it.status === "RUNNING") summary.running++;
+    else if (it.status === "RUNNING" && busy.has(it.task_id)) summary.running++;
     else summary.pending++;
   }
   return summary;
@@ -88,6 +116,9 @@ export function visibleTasks(
     }
   }
   const loops = new Map<string, LoopSummary>();
+  const busy = [...iterationsOf.values()].some((its) => its.length > COLLAPSE_AT)
+    ? busyIterations(tasks)
+    : new Set<string>();
   const closed = new Set<string>(); // loops drawn as one node
   const hidden = new Set<string>(); // iterations of open loops not on the page shown
   for (const [loopId, iterations] of iterationsOf) {
@@ -96,7 +127,7 @@ export function visibleTasks(
     }
     const view = views.get(loopId) ?? { open: false, page: 0, order: "index" };
     const pages = Math.max(1, Math.ceil(iterations.length / PAGE_SIZE));
-    const summary = summarize(iterations, view, pages);
+    const summary = summarize(iterations, view, pages, busy);
     loops.set(loopId, summary);
     if (!view.open) {
       closed.add(loopId);

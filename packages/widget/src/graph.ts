@@ -1,7 +1,8 @@
 // The task graph: ELK lays out tasks and their groups (see layout.ts), SVG draws them, the mouse
 // pans and zooms, a click selects a task. A loop of many iterations is one node until opened
-// (collapse.ts). Layout runs only when the set of tasks drawn changes; a status change only
-// repaints. Until the first layout (its engine loads on demand) a note stands in for the graph.
+// (collapse.ts). Layout runs only when the set of tasks drawn changes, in a Web Worker (elk.ts;
+// `data-layout` on the graph says where it ran); a status change only repaints. Until the first
+// layout (its engine loads on demand) a note stands in for the graph.
 import {
   formatDuration,
   elapsed,
@@ -13,7 +14,7 @@ import {
 
 import { LOOP_ORDERS, visibleTasks, type LoopSummary, type LoopView } from "./collapse";
 import { drawGraph } from "./drawing";
-import { layoutTasks, type GraphLayout } from "./layout";
+import { layoutEngine, layoutTasks, type GraphLayout } from "./layout";
 import { loopShapes, paintLoop, type LoopActions } from "./loopnode";
 
 const MAX_HEIGHT = 420;
@@ -105,6 +106,7 @@ export class TaskGraph {
           this.draw(tasks, layout);
           this.paint();
         }
+        return layoutEngine().then(({ kind }) => this.el.setAttribute("data-layout", kind));
       })
       .catch((error: unknown) => {
         console.error("kfp-notebook: graph layout failed", error);
@@ -152,15 +154,18 @@ export class TaskGraph {
         paintLoop(g, loop, box);
         continue;
       }
-      const rect = g.querySelector("rect");
-      if (rect && isLeafKind(t.kind)) {
-        const colour = statusColour(t.status);
-        rect.style.fill = colour.fill;
-        rect.style.stroke = colour.stroke;
-      }
-      const time = g.querySelector(".kfpnb-time");
-      if (time) {
-        time.textContent = `${t.status.toLowerCase()} ${formatDuration(elapsed(t.started, t.finished, now))}`;
+      if (isLeafKind(t.kind)) {
+        // a group has no time of its own (an open loop's header has its pager there)
+        const rect = g.querySelector("rect");
+        if (rect) {
+          const colour = statusColour(t.status);
+          rect.style.fill = colour.fill;
+          rect.style.stroke = colour.stroke;
+        }
+        const time = g.querySelector(".kfpnb-time");
+        if (time) {
+          time.textContent = `${t.status.toLowerCase()} ${formatDuration(elapsed(t.started, t.finished, now))}`;
+        }
       }
       const title = g.querySelector("title");
       if (title) {

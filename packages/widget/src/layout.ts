@@ -3,9 +3,11 @@
 // a group sits next to the tasks it depends on. Coordinates come back absolute (root-relative).
 // ELK is 96% of the widget's code: it is imported on first layout, so the header, status and
 // logs show before it arrives (built as a chunk of its own beside widget.js; see the package's
-// build:widget script).
-import type { ELK as ElkApi, ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
+// build:widget script), and it runs in a Web Worker (elk.ts), so a layout never blocks the page.
+import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
 import { isLeafKind, type TaskJSON } from "@kfp-notebook/shared";
+
+import type { Engine } from "./elk";
 
 export const NODE_W = 150;
 export const NODE_H = 38;
@@ -87,12 +89,12 @@ export function elkGraph(tasks: TaskJSON[], shapes: Shapes = new Map()): ElkNode
   return root;
 }
 
-let engine: Promise<ElkApi> | null = null;
+let engine: Promise<Engine> | null = null;
 
-/** The layout engine, loaded on first use (again after a failed load). */
-export function layoutEngine(): Promise<ElkApi> {
+/** The layout engine (one per page), loaded on first use (again after a failed load). */
+export function layoutEngine(): Promise<Engine> {
   if (!engine) {
-    engine = import("./elk").then(({ default: ELK }) => new ELK());
+    engine = import("./elk").then(({ startEngine }) => startEngine());
     engine.catch(() => {
       engine = null;
     });
@@ -104,7 +106,7 @@ export async function layoutTasks(
   tasks: TaskJSON[],
   shapes: Shapes = new Map(),
 ): Promise<GraphLayout> {
-  const elk = await layoutEngine();
+  const { elk } = await layoutEngine();
   const laid = await elk.layout(elkGraph(tasks, shapes));
   const boxes = new Map<string, Box>();
   const visit = (node: ElkNode) => {
