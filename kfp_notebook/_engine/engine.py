@@ -17,16 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kfp_notebook._engine.object_io import ObjectIO
+from kfp_notebook._engine.object_io import ObjectIO, check_object_root
 from kfp_notebook._engine.resume import resume_plan
 from kfp_notebook._engine.scheduler import Orchestrator, RunResult
 from kfp_notebook._engine.task_runner import TaskRunner
-from kfp_notebook._errors import (
-    ExecutorUnavailableError,
-    KfpNotebookError,
-    PipelineInputError,
-    StoreError,
-)
+from kfp_notebook._errors import KfpNotebookError, PipelineInputError, StoreError
 from kfp_notebook._model.events import (
     EventBus,
     LogLine,
@@ -37,7 +32,6 @@ from kfp_notebook._model.states import RunState
 from kfp_notebook._spec.arguments import check_arguments
 from kfp_notebook._spec.ir import PipelineIR, load_pipeline
 from kfp_notebook._spec.types import ContainerSpec
-from kfp_notebook._store import objects
 from kfp_notebook._store.objroot import ObjectRoot
 from kfp_notebook._store.store import RunStore, TaskRecord
 from kfp_notebook._store.unwritten import disk_state
@@ -148,7 +142,7 @@ class Engine:
                 stacklevel=3,
             )
         containers = self._check_executors(ir)
-        self._check_object_root()
+        check_object_root(self.object_root, self.executor.name)
         run_id = run_id or self.store.new_run_id(ir.name)
         try:  # before the run is registered: a root that cannot be written stops nothing
             self.store.record_spec(run_id, ir.text)
@@ -234,7 +228,7 @@ class Engine:
                     self.bus,
                     self.cache,
                     reuse,
-                    self._object_io(ir, live.run_id),
+                    ObjectIO.of(self.object_root, self.store.root, ir.name, live.run_id),
                 )
                 live.orchestrator = Orchestrator(
                     ir, live.run_id, args, self.bus, runner, self.max_workers, from_task
@@ -270,23 +264,6 @@ class Engine:
                 self.executor.check(spec["container"], label.removeprefix("exec-"))
                 containers.append(spec["container"])
         return containers
-
-    def _check_object_root(self) -> None:
-        """The bucket is reachable (ObjectStoreError, before anything runs), and the runner
-        can take inputs from the object cache."""
-        if self.object_root is None:
-            return
-        if self.executor.name == "docker":
-            raise ExecutorUnavailableError(
-                f"the docker runner does not run on an object-store root ({self.object_root});"
-                " use the subprocess runner, or a local --pipeline-root"
-            )
-        objects.check_bucket(self.object_root)
-
-    def _object_io(self, ir: PipelineIR, run_id: str) -> ObjectIO | None:
-        if self.object_root is None:
-            return None
-        return ObjectIO(self.object_root, self.store.root, ir.name, run_id)
 
     def _prepare(
         self, run_id: str, containers: list[ContainerSpec], cancelled: threading.Event

@@ -12,10 +12,24 @@ from pathlib import Path
 
 from kfp_notebook._engine.nodes import Artifacts, Node
 from kfp_notebook._engine.resolve import Inputs
+from kfp_notebook._errors import ExecutorUnavailableError
 from kfp_notebook._store import objects
 from kfp_notebook._store.objroot import ObjectRoot, is_object_uri, local_to_key
 
-__all__ = ["ObjectIO", "localize_inputs"]
+__all__ = ["ObjectIO", "check_object_root", "localize_inputs"]
+
+
+def check_object_root(root: ObjectRoot | None, runner: str) -> None:
+    """Before a run starts: the bucket is reachable (ObjectStoreError) and the runner can take
+    its inputs from the object cache."""
+    if root is None:
+        return
+    if runner == "docker":
+        raise ExecutorUnavailableError(
+            f"the docker runner does not run on an object-store root ({root}); use the"
+            " subprocess runner, or a local --pipeline-root"
+        )
+    objects.check_bucket(root)
 
 
 def localize_inputs(inputs: Inputs) -> Inputs:
@@ -40,6 +54,12 @@ class ObjectIO:
     def __init__(self, root: ObjectRoot, local_root: Path, pipeline_name: str, run_id: str):
         self.root, self.local_root = root, local_root
         self.pipeline_name, self.run_id = pipeline_name, run_id
+
+    @classmethod
+    def of(
+        cls, root: ObjectRoot | None, local_root: Path, pipeline_name: str, run_id: str
+    ) -> ObjectIO | None:
+        return None if root is None else cls(root, local_root, pipeline_name, run_id)
 
     def publish(self, node: Node, artifacts: Artifacts) -> None:
         """Upload the task's outputs that exist and point them at the store (in place)."""
