@@ -97,6 +97,8 @@ def test_the_record_stays_local_under_the_roots_local_part(finished) -> None:
     with StoreReader(ROOT) as reader:  # the URI names the same record
         assert reader.get_run(run.run_id).status is RunState.SUCCEEDED
         assert reader.get_run(run.run_id).settings["object_root"] == ROOT
+    listed = _cli(local.parent, "runs", "--pipeline-root", ROOT, "--json")
+    assert run.run_id in listed.stdout, listed.stderr
 
 
 def test_a_downstream_task_gets_its_input_downloaded(finished) -> None:

@@ -130,3 +130,33 @@ async def test_a_store_that_cannot_be_reached_is_a_502(
     body = json.loads(err.value.response.body)
     assert "cannot reach the object store" in body["message"], body
     assert os.environ["AWS_ENDPOINT_URL_S3"].endswith(str(port))
+
+
+def test_serve_on_a_bucket_root_sends_every_runs_artifacts_there(served, tmp_path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from serve_helper import TOKEN as token
+
+    package = tmp_path / "served.yaml"
+    compiler.Compiler().compile(served_bucket, str(package))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kfp_notebook._cli", "serve", "--port", "0", "--token", token,
+         "--pipeline-root", "s3://mlpipeline/served", "--no-venv"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        first = proc.stdout.readline()
+        assert "KFP v2beta1 API at" in first, first + proc.stdout.read()
+        assert "object-roots/s3/mlpipeline/served" in first
+        client = kfp.Client(host=first.split(" API at ")[1].split()[0], existing_token=token)
+        run_id = client.create_run_from_pipeline_package(str(package), arguments={"n": 2}).run_id
+        done = client.wait_for_run_completion(run_id, timeout=240, sleep_duration=1)
+        assert done.state == "SUCCEEDED", done.error
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    listed = served["s3"].client().list_objects_v2(Bucket="mlpipeline", Prefix="served/")
+    keys = [o["Key"] for o in listed.get("Contents", [])]
+    assert any(k.startswith(f"served/served-bucket/{run_id}/make/") for k in keys), keys

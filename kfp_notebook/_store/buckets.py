@@ -61,7 +61,8 @@ class _S3:
             from botocore.config import Config
         except ImportError:
             raise ObjectStoreError(
-                f"{scheme}:// pipeline roots need boto3: pip install 'kfp-notebook[s3]'"
+                f"{scheme}:// pipeline roots need boto3:"
+                " pip install 'kfp-notebook-runner[s3]' (or boto3)"
             ) from None
         endpoint = endpoint_url()
         if scheme == "minio" and endpoint is None:
