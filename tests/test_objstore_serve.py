@@ -154,6 +154,7 @@ def test_serve_on_a_bucket_root_sends_every_runs_artifacts_there(served, tmp_pat
         run_id = client.create_run_from_pipeline_package(str(package), arguments={"n": 2}).run_id
         done = client.wait_for_run_completion(run_id, timeout=240, sleep_duration=1)
         assert done.state == "SUCCEEDED", done.error
+        assert done.runtime_config.pipeline_root == "s3://mlpipeline/served"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)

@@ -100,7 +100,7 @@ class RunService:
             pipeline_version_id=version["pipeline_version_id"] if version else "",
             runtime_config={
                 "parameters": params,
-                "pipeline_root": pipeline_root or str(self.root),
+                "pipeline_root": pipeline_root or self.settings.object_root or str(self.root),
             },
             service_account=service_account,
             storage_state="AVAILABLE",
