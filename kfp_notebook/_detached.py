@@ -40,6 +40,7 @@ class RunnerSettings:
     runner: str = DEFAULT_RUNNER
     workers: int | None = None  # None: one per CPU
     use_venv: bool = True
+    object_root: str | None = None  # artifacts to this s3:// minio:// gs:// root
 
     def __post_init__(self) -> None:
         check_runner(self.runner)
@@ -48,17 +49,22 @@ class RunnerSettings:
     def recorded(cls, record: RunRecord) -> RunnerSettings:
         """The settings `record` ran with (the defaults for what an older run did not record)."""
         workers = record.settings.get("workers")
+        bucket = record.settings.get("object_root")
         return cls(
             record.runner or DEFAULT_RUNNER,
             workers if isinstance(workers, int) and workers > 0 else None,
             record.settings.get("use_venv", True) is not False,
+            bucket if isinstance(bucket, str) and bucket else None,
         )
 
     def arguments(self, *, workers: bool = True) -> list[str]:
-        """The CLI's options for these settings (`spin` runs one task: no worker bound)."""
+        """The CLI's options for these settings (`spin` runs one task: no worker bound, and
+        its outputs stay local)."""
         out = ["--runner", self.runner]
         if self.workers and workers:
             out += ["--workers", str(self.workers)]
+        if self.object_root and workers:
+            out += ["--object-root", self.object_root]
         return out if self.use_venv else [*out, "--no-venv"]
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+
+from kfp_notebook._store.objroot import is_object_uri
 
 __all__ = ["artifact_list_outputs", "make_artifact", "materialize"]
 
@@ -15,8 +18,23 @@ def make_artifact(art: dict[str, Any]) -> Any:
     title = art.get("type", {}).get("schemaTitle", "system.Artifact")
     mapping: dict[str, type] = getattr(artifact_types, "_SCHEMA_TITLE_TO_TYPE", {})
     cls = mapping.get(title, dsl.Artifact)
+    if is_object_uri(art["uri"]):
+        cls = _on_object_store(cls)
     artifact = cls(name=art.get("name", ""), uri=art["uri"], metadata=dict(art.get("metadata", {})))
     return artifact
+
+
+@functools.cache
+def _on_object_store(cls: type) -> type:
+    """`cls` whose `.path` is the local copy of its object, downloaded when first read (and
+    checked against the store's ETag at each read)."""
+
+    def _get_path(self: Any) -> str:
+        from kfp_notebook._store import objects
+
+        return str(objects.download(self.uri).path)
+
+    return type(cls.__name__, (cls,), {"_get_path": _get_path, "__module__": cls.__module__})
 
 
 def materialize(

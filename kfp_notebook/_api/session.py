@@ -8,7 +8,6 @@ import os
 import sys
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from kfp_notebook._api.experiments import kernel_experiment
@@ -23,6 +22,7 @@ from kfp_notebook._remote.connection import KubeflowRunner
 from kfp_notebook._remote.launch import RemoteStarter, remote_runner
 from kfp_notebook._runners import DEFAULT_RUNNER, check_runner, load_runner, runner_help
 from kfp_notebook._spec.ir import load_pipeline
+from kfp_notebook._store.objroot import parse_object_root, resolve_root
 from kfp_notebook._store.store import RunRecord, RunStore
 from kfp_notebook.executors.base import TaskExecutor
 from kfp_notebook.executors.subprocess.executor import SubprocessExecutor
@@ -122,8 +122,13 @@ class Session:
         raise_on_error: bool = True,
         experiment: str | None = None,
         endpoint: str | None = None,
+        object_root: str | None = None,
     ) -> None:
-        self.store = RunStore(Path(pipeline_root))
+        """`pipeline_root`: a folder, or `s3://`, `minio://`, `gs://` BUCKET/PREFIX (artifacts
+        go there, the record to its local part); `object_root`: artifacts to that bucket while
+        the record stays under a local `pipeline_root`."""
+        bucket = parse_object_root(object_root or pipeline_root)
+        self.store = RunStore(resolve_root(pipeline_root))
         self._scratch: Session | None = None
         self.experiment = experiment
         self.bus = EventBus()
@@ -140,6 +145,7 @@ class Session:
             bus=self.bus,
             runner_name=name,
             settings={"use_venv": getattr(executor, "use_venv", True)},
+            object_root=bucket,
         )
 
     def subscribe(self, listener: Listener) -> Any:

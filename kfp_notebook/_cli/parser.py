@@ -12,7 +12,7 @@ from kfp_notebook._store.layout import check_run_id
 
 __all__ = ["parser"]
 
-_ROOT_HELP = "the folder runs are recorded in (default ./local_outputs)"
+_ROOT_HELP = "runs' folder, or s3:// minio:// gs://BUCKET/PREFIX (default ./local_outputs)"
 _DESCRIPTION = "Run compiled Kubeflow pipelines locally; list, show, compare and follow runs."
 
 
@@ -79,6 +79,7 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--cache", action="store_true", help="reuse outputs of identical tasks")
     run.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
+    run.add_argument("--object-root", help="artifacts to this s3:// minio:// gs:// root instead")
     run.add_argument("--dry-run", action="store_true", help="list the tasks, run nothing")
     run.add_argument("--from-task", help="resume the latest (or --run-id) run from this task")
     run.add_argument("--run-id", type=_run_id, help="id of the new run, or of the run to resume")

@@ -55,7 +55,10 @@ def run(args: argparse.Namespace) -> int:
     from kfp_notebook._api.session import Session
     from kfp_notebook._views.printer import TerminalPrinter
 
-    session = Session(runner, args.pipeline_root, args.workers, args.cache, raise_on_error=False)
+    session = Session(
+        runner, args.pipeline_root, args.workers, args.cache, raise_on_error=False,
+        object_root=args.object_root,
+    )  # fmt: skip
     if args.dry_run:
         from kfp_notebook._engine.dryrun import plan_run
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kfp_notebook._engine.object_io import ObjectIO, check_object_root
 from kfp_notebook._engine.resume import resume_plan
 from kfp_notebook._engine.scheduler import Orchestrator, RunResult
 from kfp_notebook._engine.task_runner import TaskRunner
@@ -31,6 +32,7 @@ from kfp_notebook._model.states import RunState
 from kfp_notebook._spec.arguments import check_arguments
 from kfp_notebook._spec.ir import PipelineIR, load_pipeline
 from kfp_notebook._spec.types import ContainerSpec
+from kfp_notebook._store.objroot import ObjectRoot
 from kfp_notebook._store.store import RunStore, TaskRecord
 from kfp_notebook._store.unwritten import disk_state
 from kfp_notebook.executors.base import TaskExecutor
@@ -84,12 +86,17 @@ class Engine:
         bus: EventBus | None = None,
         runner_name: str | None = None,
         settings: dict[str, Any] | None = None,
+        object_root: ObjectRoot | None = None,
     ) -> None:
         """`runner_name` and `settings` are recorded with each run (default: the executor's
-        name), so that a re-run elsewhere starts the same runner alike."""
+        name), so that a re-run elsewhere starts the same runner alike. `object_root`: the
+        runs' artifacts go to that bucket (the record stays in `store`)."""
         self.store, self.executor = store, executor
         self.runner_name = runner_name or executor.name
+        self.object_root = object_root
         self.settings = {"workers": max(1, max_workers), **(settings or {})}
+        if object_root is not None:
+            self.settings["object_root"] = object_root.uri
         self.max_workers, self.cache = max(1, max_workers), cache
         self.bus = bus or EventBus()
         self.bus.subscribe(store, essential=True)
@@ -135,6 +142,7 @@ class Engine:
                 stacklevel=3,
             )
         containers = self._check_executors(ir)
+        check_object_root(self.object_root, self.executor.name)
         run_id = run_id or self.store.new_run_id(ir.name)
         try:  # before the run is registered: a root that cannot be written stops nothing
             self.store.record_spec(run_id, ir.text)
@@ -220,6 +228,7 @@ class Engine:
                     self.bus,
                     self.cache,
                     reuse,
+                    ObjectIO.of(self.object_root, self.store.root, ir.name, live.run_id),
                 )
                 live.orchestrator = Orchestrator(
                     ir, live.run_id, args, self.bus, runner, self.max_workers, from_task

@@ -11,6 +11,7 @@ from typing import Any
 from kfp_notebook._engine import caching
 from kfp_notebook._engine.importer import ImporterError, import_artifact
 from kfp_notebook._engine.nodes import Artifacts, Node
+from kfp_notebook._engine.object_io import ObjectIO, localize_inputs
 from kfp_notebook._engine.resolve import Inputs, build_executor_input, read_executor_output
 from kfp_notebook._engine.task_outputs import (
     clear_outputs,
@@ -61,10 +62,13 @@ class TaskRunner:
         bus: EventBus,
         cache: bool = False,
         reuse: dict[str, TaskRecord] | None = None,
+        objects: ObjectIO | None = None,
     ) -> None:
+        """`objects`: the run's outputs go to an object store (uploaded on success)."""
         self.run_id, self.executors, self.executor = run_id, executors, executor
         self.store, self.bus, self.cache = store, bus, cache
         self.reuse = reuse or {}
+        self.objects = objects
 
     def cancel(self) -> None:
         self.executor.cancel()
@@ -119,7 +123,10 @@ class TaskRunner:
         cache_key: str | None,
     ) -> Outcome:
         task_dir = self.store.task_dir(self.run_id, node.id)
-        executor_input = build_executor_input(node, inputs, task_dir)
+        try:  # input artifacts on an object store are downloaded first, as KFP's launcher does
+            executor_input = build_executor_input(node, localize_inputs(inputs), task_dir)
+        except KfpNotebookError as exc:
+            return Outcome(S.FAILED, message=f"task {_chain(node)}: an input artifact: {exc}")
         staged = stage_artifacts(executor_input)  # moved to their final paths on success
         retry = node.task.get("retryPolicy", {})
         attempts_allowed = 1 + int(retry.get("maxRetryCount", 0) or 0)
@@ -171,6 +178,12 @@ class TaskRunner:
                 problems = missing_outputs(node, container, executor_input, params) or unreadable
                 if params is not None and not problems:
                     publish_artifacts(artifacts, staged)
+                    if self.objects is not None:
+                        try:
+                            self.objects.publish(node, artifacts)
+                        except KfpNotebookError as exc:
+                            message = f"task {_chain(node)}: its outputs were not uploaded: {exc}"
+                            return Outcome(S.FAILED, message=message, attempts=attempt)
                     self._announce(node, artifacts)
                     return Outcome(
                         S.SUCCEEDED, params, artifacts, attempts=attempt, cache_key=cache_key

@@ -6,20 +6,22 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from kfp_notebook._detached import DetachedRun, DetachedStarter, RunnerSettings, run_like
-from kfp_notebook._errors import RequestError, RunStillRunningError
+from kfp_notebook._errors import KfpNotebookError, RequestError, RunStillRunningError
 from kfp_notebook._kfp_api.catalog import dump_spec, load_documents
 from kfp_notebook._kfp_api.convert import ListQuery, run_json
 from kfp_notebook._kfp_api.registry import Registry
 from kfp_notebook._kfp_api.tasks import log_task_for
 from kfp_notebook._kfp_api.validate import optional_text, section
 from kfp_notebook._model.states import TaskState
-from kfp_notebook._store import layout, operations
+from kfp_notebook._store import layout, objects, operations
+from kfp_notebook._store.objroot import is_object_uri, parse_object_root
 from kfp_notebook._store.reader import StoreReader
 
 __all__ = ["RunService"]
@@ -85,7 +87,7 @@ class RunService:
         display_name = optional_text(body, "display_name") or spec["pipelineInfo"]["name"]
         description = optional_text(body, "description")
         service_account = optional_text(body, "service_account")
-        self._check_root(pipeline_root)
+        settings = self._settings_for(pipeline_root)
         run_id = self.registry.new_id()
         path = layout.write_spec(self.root, run_id, dump_spec(spec))
         self.registry.insert(
@@ -98,16 +100,29 @@ class RunService:
             pipeline_version_id=version["pipeline_version_id"] if version else "",
             runtime_config={
                 "parameters": params,
-                "pipeline_root": pipeline_root or str(self.root),
+                "pipeline_root": pipeline_root or self.settings.object_root or str(self.root),
             },
             service_account=service_account,
             storage_state="AVAILABLE",
         )
-        self._launch(DetachedRun(self.root, run_id, path, self.settings, params))
+        self._launch(DetachedRun(self.root, run_id, path, settings, params))
         return self.get(run_id)
 
+    def _settings_for(self, pipeline_root: str) -> RunnerSettings:
+        """Runs are recorded under the served pipeline root. A root on an object store (its
+        bucket reachable) is where the run's artifacts go; another local root is refused."""
+        if is_object_uri(pipeline_root):
+            try:
+                bucket = parse_object_root(pipeline_root)
+                assert bucket is not None
+                objects.check_bucket(bucket)
+            except KfpNotebookError as exc:
+                raise RequestError(400, f"runtime_config.pipeline_root: {exc}") from None
+            return replace(self.settings, object_root=bucket.uri)
+        self._check_root(pipeline_root)
+        return self.settings
+
     def _check_root(self, pipeline_root: str) -> None:
-        """Runs are recorded under the served pipeline root; another root is refused."""
         if not pipeline_root:
             return
         path = Path(pipeline_root.removeprefix("file://")).expanduser().resolve()

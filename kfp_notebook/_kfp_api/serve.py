@@ -14,7 +14,6 @@ import json
 import secrets
 import signal
 import socket
-from pathlib import Path
 from typing import Any
 
 from tornado import httpserver, web
@@ -25,6 +24,7 @@ from kfp_notebook._kfp_api.handlers import KfpApi, routes
 from kfp_notebook._kfp_api.ui import page_route
 from kfp_notebook._kfp_api.validate import MAX_FILE_LENGTH
 from kfp_notebook._runners import DEFAULT_RUNNER
+from kfp_notebook._store.objroot import parse_object_root, resolve_root
 
 __all__ = ["TokenHandler", "make_app", "serve"]
 
@@ -81,7 +81,9 @@ def serve(
             "code here; pass --token SECRET (or bind 127.0.0.1)"
         )
     token = token or secrets.token_hex(24)
-    api = KfpApi.open(Path(pipeline_root), RunnerSettings(runner, workers, use_venv))
+    bucket = parse_object_root(pipeline_root)  # runs there, recorded in its local part
+    settings = RunnerSettings(runner, workers, use_venv, bucket.uri if bucket else None)
+    api = KfpApi.open(resolve_root(pipeline_root), settings)
     sockets = _bind(bind, port)
     actual = sockets[0].getsockname()[1]
     url = f"http://{bind if ':' not in bind else f'[{bind}]'}:{actual}"

@@ -1,4 +1,6 @@
 """Artifact preview and raw download: ?task=ID&name=OUTPUT[&path=FILE-IN-A-FOLDER-ARTIFACT].
+An artifact on an object store is read from its local copy, fetched through the ETag cache (a
+storage error is a 502; an object not there a 404).
 
 Raw bytes are shown inline only when a browser cannot be tricked by them: images by their magic
 bytes, UTF-8 text as text/plain, HTML only under `Content-Security-Policy: sandbox allow-scripts`
@@ -17,7 +19,9 @@ from tornado.ioloop import IOLoop
 
 from kfp_notebook._server._handlers import BaseHandler
 from kfp_notebook._server._paths import PathRefused, Root, confine_uri
+from kfp_notebook._store import objects
 from kfp_notebook._store.layout import PARTIAL_DIR
+from kfp_notebook._store.objroot import is_object_uri
 from kfp_notebook._store.records import ArtifactRecord
 from kfp_notebook._views.preview import preview_artifact
 
@@ -84,6 +88,8 @@ class _ArtifactHandler(BaseHandler):
         if not found:
             raise self.fail(404, f"task {task_id} has no output artifact {name}")
         sub = self.get_query_argument("path", "")
+        if is_object_uri(found[0].uri):
+            return self._from_store(root, found[0], run_id, sub, metadata_ok)
         try:
             target = confine_uri(found[0].uri, root.path)
         except PathRefused as exc:
@@ -100,6 +106,23 @@ class _ArtifactHandler(BaseHandler):
             raise self.fail(404, f"{name} is incomplete: its task did not finish writing it")
         return root, found[0], target
 
+    def _from_store(
+        self, root: Root, art: ArtifactRecord, run_id: str, sub: str, metadata_ok: bool
+    ) -> tuple[Root, ArtifactRecord, Path]:
+        """The local copy of an artifact on an object store (run on a worker thread)."""
+        try:
+            target = objects.download(art.uri).path
+        except objects.ObjectMissingError as exc:
+            if metadata_ok and not sub and is_metadata_kind(art.schema_title):
+                # a Metrics artifact has no object at all: KFP's launcher uploads only files
+                return root, art, root.path / run_id / PurePosixPath(art.uri).name
+            raise self.fail(404, str(exc)) from None
+        except objects.ObjectStoreError as exc:
+            raise self.fail(502, str(exc)) from None
+        if sub:
+            target = self.confined(target, sub, root=target)
+        return root, art, target
+
 
 class PreviewHandler(_ArtifactHandler):
     """The same JSON preview the run widget shows, read under the configured byte cap."""
@@ -107,7 +130,9 @@ class PreviewHandler(_ArtifactHandler):
     @web.authenticated
     @authorized
     async def get(self, rid: str, run_id: str) -> None:
-        _, artifact, target = self.artifact(rid, run_id, metadata_ok=True)
+        _, artifact, target = await IOLoop.current().run_in_executor(
+            None, lambda: self.artifact(rid, run_id, metadata_ok=True)
+        )
         try:
             max_rows = max(1, min(int(self.get_query_argument("max_rows", "20")), 200))
         except ValueError:
@@ -132,7 +157,9 @@ class RawHandler(_ArtifactHandler):
     @web.authenticated
     @authorized
     async def get(self, rid: str, run_id: str) -> None:
-        _, artifact, target = self.artifact(rid, run_id)
+        _, artifact, target = await IOLoop.current().run_in_executor(
+            None, lambda: self.artifact(rid, run_id)
+        )
         if target.is_dir():
             raise self.fail(400, "this artifact is a folder; pick a file in it with ?path=")
         download = self.get_query_argument("download", "") not in ("", "0")

@@ -20,6 +20,7 @@ from kfp_notebook._errors import StoreError
 from kfp_notebook._store import layout
 from kfp_notebook._store.index import RunPage
 from kfp_notebook._store.liveness import as_seen, summaries_as_seen, tasks_as_seen
+from kfp_notebook._store.objroot import resolve_root
 from kfp_notebook._store.records import RunRecord, TaskRecord, TaskSummary
 from kfp_notebook._store.remote import RemoteRecord, get_remote
 
@@ -30,7 +31,7 @@ class StoreReader:
     """The runs recorded under one pipeline root. Safe to share between threads."""
 
     def __init__(self, pipeline_root: str | os.PathLike[str]) -> None:
-        self.root = Path(pipeline_root).expanduser().resolve()
+        self.root = resolve_root(pipeline_root).resolve()
         if not self.root.exists():
             raise StoreError(
                 f"there is no pipeline root at {self.root}: check the path (runs are recorded"

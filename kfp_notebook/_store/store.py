@@ -11,7 +11,6 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from kfp_notebook._errors import StoreError
@@ -29,6 +28,7 @@ from kfp_notebook._model.states import LEAF_KINDS, RunState, TaskState
 from kfp_notebook._procs import process_start_ticks
 from kfp_notebook._store import layout, operations, unwritten
 from kfp_notebook._store.logwrite import LogFiles
+from kfp_notebook._store.objroot import resolve_root
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
 from kfp_notebook._store.remote import RemoteRecord, put_remote
@@ -46,7 +46,7 @@ class RunStore(StoreReader):
     alone goes through `StoreReader`, which changes nothing."""
 
     def __init__(self, pipeline_root: str | os.PathLike[str]) -> None:
-        root = Path(pipeline_root).expanduser().resolve()
+        root = resolve_root(pipeline_root).resolve()
         try:
             root.mkdir(parents=True, exist_ok=True)
             db = operations.open_index(root)
