@@ -52,11 +52,17 @@ class RunFailedError(KfpNotebookError, RuntimeError):
     """A run ended FAILED or CANCELLED while the caller asked to raise on error. A RuntimeError
     too, as kfp.local's failed run is, so `except RuntimeError:` keeps working.
 
-    In IPython it shows as its message alone: the frames of this raise are kfp's and ours, the
-    task's own traceback is in the run's widget and log above, and its message names the task."""
+    In IPython it shows as `shown` (its message where none is given) in place of a traceback:
+    the frames of this raise are kfp's and ours; the task's own traceback is in the run's
+    widget and log above, and `shown` names the task, its frame of the user's code and its
+    exception."""
+
+    def __init__(self, message: str, shown: str | None = None) -> None:
+        super().__init__(message)
+        self.shown = shown or message
 
     def _render_traceback_(self) -> list[str]:  # IPython's hook, in place of the traceback
-        return [f"{type(self).__name__}: {self}"]
+        return [f"{type(self).__name__}: {self.shown}"]
 
 
 class RunCancelledError(RunFailedError):
@@ -65,11 +71,15 @@ class RunCancelledError(RunFailedError):
     follows the call (the next cells of "Run All") does not run on outputs that do not exist."""
 
 
-def run_ended_error(run_id: str, state: str, error: str | None) -> RunFailedError:
-    """The error for a run that ended in `state` (a RunState value) other than SUCCEEDED."""
+def run_ended_error(
+    run_id: str, state: str, error: str | None, brief: str | None = None
+) -> RunFailedError:
+    """The error for a run that ended in `state` (a RunState value) other than SUCCEEDED;
+    `brief` is the shorter form of `error` IPython shows."""
     if state == "CANCELLED":
         return RunCancelledError(f"run {run_id} was cancelled")
-    return RunFailedError(f"run {run_id} {state}: {error or 'see its log'}")
+    said = f"run {run_id} {state}: "
+    return RunFailedError(said + (error or "see its log"), said + brief if brief else None)
 
 
 class StoreError(KfpNotebookError):

@@ -1,6 +1,6 @@
 """In a real kernel (nbclient), a failed run reads once: the widget and its log hold the task's
-traceback, and the cell's error is one line naming the task and its exception, not a traceback
-through kfp's and kfp-notebook's frames. A cancel reads as a cancel, naming no task."""
+traceback, and the cell's error is one block naming the task, its frame of the user's code and
+its exception, not a traceback through kfp's and kfp-notebook's frames. A cancel reads as a cancel, naming no task."""
 
 from pathlib import Path
 
@@ -85,8 +85,12 @@ def test_a_failed_run_is_one_line_naming_the_task_and_a_cancel_is_no_failure(
     assert "explode" in line and "ValueError: bad n 3" in line, line
     assert "kfp_notebook/" not in line and "site-packages" not in line
     # the frame of the user's code names the cell and its line, as IPython's own tracebacks do
-    assert 'Cell In[1], line 9, in explode\n        raise ValueError(f"bad n {n}")' in line, line
+    assert 'Cell In[1], line 9, in explode\n    raise ValueError(f"bad n {n}")' in line, line
     assert ".components" not in line
+    # the log is in the widget above: the error names the task, the frame and the exception
+    assert "last log lines" not in line and "Traceback" not in line, line
+    assert line.rstrip().splitlines()[-1].startswith("full log: "), line
+    assert failed.evalue.count("last log lines") == 1  # str(error) keeps the whole message
     (odd,) = _errors(notebook.cells[4])
     assert "%%component cell In[4], line 6, in halve" in odd.traceback[0], odd.traceback[0]
     assert "ValueError: odd 7" in odd.traceback[0]

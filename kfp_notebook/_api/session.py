@@ -17,6 +17,7 @@ from kfp_notebook._engine.dryrun import DryRunReport, plan_run
 from kfp_notebook._engine.engine import Engine
 from kfp_notebook._errors import ExecutorUnavailableError, run_ended_error
 from kfp_notebook._model.events import EventBus, Listener
+from kfp_notebook._model.failure import brief
 from kfp_notebook._model.states import RunState
 from kfp_notebook._remote.connection import KubeflowRunner
 from kfp_notebook._remote.launch import RemoteStarter, remote_runner
@@ -183,9 +184,8 @@ class Session:
         """With raise_on_error, a run that ended other than SUCCEEDED raises RunFailedError
         (RunCancelledError for a cancelled one)."""
         if self.raise_on_error and handle.status is not RunState.SUCCEEDED:
-            raise run_ended_error(
-                handle.run_id, handle.status.value, map_frames(handle.error or "")
-            )
+            error = map_frames(handle.error or "")
+            raise run_ended_error(handle.run_id, handle.status.value, error, brief(error))
 
     def scratch(self, make_root: Any) -> Session:
         """The session this one's unrecorded spins run in: the same executor (its warm

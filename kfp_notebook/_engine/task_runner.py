@@ -27,6 +27,7 @@ from kfp_notebook._model.events import (
     LogProgress,
     TaskStarted,
 )
+from kfp_notebook._model.failure import task_failure
 from kfp_notebook._model.logfold import LogFolder
 from kfp_notebook._model.states import TaskState as S
 from kfp_notebook._spec.placeholders import resolve_command
@@ -202,12 +203,7 @@ class TaskRunner:
                 if cancelled.wait(delay):
                     return Outcome(S.CANCELLED, message="cancelled", attempts=attempt)
         log_path = self.store.log_path(self.run_id, node.id)
-        lines = "\n".join(f"    {line}" for line in tail)
-        message = (
-            f"task {_chain(node)} {failure} after "
-            f"{attempts_allowed} attempt(s).\n  last log lines:\n{lines}\n"
-            f"  full log: {log_path}"
-        )
+        message = task_failure(_chain(node), failure, attempts_allowed, tail, str(log_path))
         return Outcome(S.FAILED, message=message, attempts=attempts_allowed)
 
     def _import(self, node: Node, inputs: Inputs, importer: IRDict) -> Outcome:

@@ -20,6 +20,7 @@ from kfp_notebook._api.run import Run
 from kfp_notebook._api.source_map import map_frames
 from kfp_notebook._errors import run_ended_error
 from kfp_notebook._model.events import Event, Listener, RunStarted, TaskFinished
+from kfp_notebook._model.failure import brief, without_tail
 from kfp_notebook._model.states import RunState, TaskState
 from kfp_notebook._spec.ir import PipelineIR, load_pipeline
 
@@ -151,9 +152,9 @@ def _run_printed(session: api.Session, spec: PipelineIR, args: dict[str, Any]) -
     if session.raise_on_error and run.status is not RunState.SUCCEEDED:
         error = run.error
         if error in this_run.failures:  # a task's failure, its log's tail printed above
-            lines = error.splitlines()
-            error = "\n".join([lines[0], *(x for x in lines[1:] if "full log:" in x)])
-        raise run_ended_error(run.run_id, run.status.value, map_frames(error or ""))
+            error = without_tail(error)
+        error = map_frames(error or "")
+        raise run_ended_error(run.run_id, run.status.value, error, brief(error))
     return run
 
 

@@ -31,6 +31,7 @@ import anywidget
 import ipywidgets
 import traitlets
 
+from kfp_notebook._api.source_map import map_frames
 from kfp_notebook._notebook.widget_code import bundle_source, esm
 from kfp_notebook._notebook.widget_spin import WidgetSpinner
 from kfp_notebook._views.envelopes import KernelMessage, WidgetTraits
@@ -172,7 +173,7 @@ class RunWidget(anywidget.AnyWidget):
         fresh = self.view.log_tails_since(self._sent)
         if fresh:
             self._sent.update({task_id: tail["count"] for task_id, tail in fresh.items()})
-            self._say({"kind": "logs", "tails": fresh, "append": True})
+            self._say({"kind": "logs", "tails": _at_user_code(fresh), "append": True})
         progress = self.view.progress_lines()
         if progress != self._sent_progress:
             self._sent_progress = progress
@@ -207,7 +208,7 @@ class RunWidget(anywidget.AnyWidget):
         elif action == "logs":
             wanted = [str(t) for t in content.get("task_ids") or []]
             tails = self.view.log_tails(wanted)
-            self._say({"kind": "logs", "tails": tails, "append": False})
+            self._say({"kind": "logs", "tails": _at_user_code(tails), "append": False})
         elif action == "outputs":
             task_id = str(content.get("task_id") or "")
             self._say({"kind": "outputs", "task_id": task_id, "outputs": self.outputs(task_id)})
@@ -218,3 +219,12 @@ class RunWidget(anywidget.AnyWidget):
     def close(self) -> None:
         self._stop.set()
         super().close()
+
+
+def _at_user_code(tails: dict[str, Any]) -> dict[str, Any]:
+    """Log tails whose traceback frames of a generated component module point at the cell or
+    file the component came from (`source_map`), as the cell's error does."""
+    return {
+        task_id: {**tail, "lines": [map_frames(line) for line in tail["lines"]]}
+        for task_id, tail in tails.items()
+    }

@@ -28,6 +28,7 @@ from kfp_notebook._model.events import (
     TaskFinished,
     TaskStarted,
 )
+from kfp_notebook._model.failure import without_tail
 from kfp_notebook._model.logfold import LogFolder
 from kfp_notebook._model.states import LEAF_KINDS, TaskState
 from kfp_notebook._views.palette import STATUS_STYLES
@@ -181,7 +182,7 @@ class TerminalPrinter:
         line = f"{self._paint(mark, code)} {event.task_id} {event.state.value}{took}"
         if event.state is TaskState.FAILED:
             # Read once: with the logs shown, the task's last lines are just above.
-            said = _without_tail(event.message) if self.show_logs else event.message
+            said = without_tail(event.message) if self.show_logs else event.message
             self._failures.add(event.message)
             line += "\n" + self._paint(said, "31")
         elif event.message and event.state is not TaskState.SUCCEEDED:
@@ -208,9 +209,3 @@ class TerminalPrinter:
         for name, arts in event.outputs.get("artifacts", {}).items():
             for art in arts:
                 self._print(f"  output {name}: {art['uri']}")
-
-
-def _without_tail(message: str) -> str:
-    """A task's failure without the log lines it quotes: its first line and where its log is."""
-    lines = message.splitlines()
-    return "\n".join([lines[0], *(x for x in lines[1:] if x.strip().startswith("full log:"))])

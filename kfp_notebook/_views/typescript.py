@@ -14,7 +14,7 @@ from typing import Any, Literal, Union
 
 from typing_extensions import NotRequired, is_typeddict
 
-from kfp_notebook._model import logfold
+from kfp_notebook._model import failure, logfold
 from kfp_notebook._model.states import LEAF_KINDS, RunState, TaskKind, TaskState
 from kfp_notebook._views import envelopes, palette, shape, timeline
 from kfp_notebook._views.compare import shape as compare_shape
@@ -129,6 +129,8 @@ def generate() -> str:
     out.append(
         f"export const LOG_INFRA_FILE = new RegExp({json.dumps(logfold.INFRA_FILE.pattern)});\n"
     )
+    out.append("// Where a failed task's message quotes its log (kfp_notebook/_model/failure.py).")
+    out.append(f"export const FAILURE_TAIL_MARKER = {json.dumps(failure.TAIL_MARKER)};\n")
     for td in _typeddicts():
         out.append(_interface(td) + "\n")
     for name, alias in _UNIONS:

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 
-import { cellText, elapsed, formatBytes, formatDuration, middleEllipsis, plural } from "./format";
+import {
+  cellText,
+  elapsed,
+  failureHeadline,
+  formatBytes,
+  formatDuration,
+  middleEllipsis,
+  plural,
+} from "./format";
 
 describe("formatBytes", () => {
   it("keeps bytes under 1 KiB whole", () => {
@@ -63,5 +71,22 @@ describe("plural", () => {
     expect(plural(1, "run")).toBe("1 run");
     expect(plural(0, "run")).toBe("0 runs");
     expect(plural(2, "run")).toBe("2 runs");
+  });
+});
+
+describe("failureHeadline", () => {
+  it("keeps what failed and drops the log lines a task's failure quotes", () => {
+    const message =
+      "task 'train' failed with exit status 1 after 1 attempt(s).\n  last log lines:\n" +
+      "    ValueError: bad\n  full log: /runs/r/train/task.log";
+    expect(failureHeadline(message)).toBe(
+      "task 'train' failed with exit status 1 after 1 attempt(s).",
+    );
+  });
+
+  it("keeps a message of another kind whole", () => {
+    expect(failureHeadline("the engine stopped\nsee its log")).toBe(
+      "the engine stopped\nsee its log",
+    );
   });
 });

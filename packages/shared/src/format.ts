@@ -1,4 +1,5 @@
 // Display formatting shared by the widget and the sidebar.
+import { FAILURE_TAIL_MARKER } from "./model.generated";
 
 /** Bytes in binary units: `512 B`, `1.5 KiB`, `3.0 MiB`. */
 export function formatBytes(n: number): string {
@@ -69,4 +70,13 @@ export function middleEllipsis(text: string, max: number): string {
 /** `1 run`, `2 runs`. */
 export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * What failed, without the log lines a failed task's message quotes (a view showing the log
+ * beside it shows this); a message of another kind, whole.
+ */
+export function failureHeadline(message: string): string {
+  const at = message.indexOf(FAILURE_TAIL_MARKER);
+  return at < 0 ? message : message.slice(0, at);
 }

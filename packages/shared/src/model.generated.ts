@@ -37,6 +37,9 @@ export const LOG_BLOCK_END = "}";
 export const LOG_FRAME = new RegExp("^( *)File \"([^\"]+)\", line \\d+, in ");
 export const LOG_INFRA_FILE = new RegExp("[\\\\/](_kfpnb_task_[a-z]+\\.py|kfp[\\\\/]dsl[\\\\/]executor(_main)?\\.py)$");
 
+// Where a failed task's message quotes its log (kfp_notebook/_model/failure.py).
+export const FAILURE_TAIL_MARKER = "\n  last log lines:\n";
+
 export interface RunJSON {
   run_id: string;
   pipeline_name: string;

@@ -7,6 +7,7 @@ import "./widget.css";
 import {
   KfpApi,
   elapsed,
+  failureHeadline,
   formatDuration,
   h,
   pageServerOptions,
@@ -89,7 +90,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       cancel.setAttribute("disabled", "");
       cancel.textContent = "Cancel";
       const failed = run.status === "FAILED" || run.status === "CANCELLED";
-      message.textContent = failed ? run.message : "";
+      message.textContent = failed ? failureHeadline(run.message) : ""; // the log pane has the rest
     }
     return now;
   }

@@ -2,6 +2,7 @@
 // executor boilerplate folded; and the selected task's outputs.
 import {
   boilerplateMask,
+  failureHeadline,
   h,
   renderPreview,
   table,
@@ -163,7 +164,7 @@ export function renderOutputs(
   box.append(h("div", { class: "kfpnb-meta" }, `${task.task_id} · ${task.status}${attempts}`));
   if (task.message) {
     const cls = task.status === "FAILED" ? "kfpnb-message kfpnb-error" : "kfpnb-message";
-    box.append(h("pre", { class: cls }, task.message));
+    box.append(h("pre", { class: cls }, failureHeadline(task.message))); // its log is beside
   }
   if (!out) {
     box.append(h("div", { class: "kfpnb-meta kfpnb-loading" }, "Loading outputs…"));
