@@ -1,6 +1,7 @@
 """In a real kernel (nbclient), a failed run reads once: the widget and its log hold the task's
 traceback, and the cell's error is one block naming the task, its frame of the user's code and
-its exception, not a traceback through kfp's and kfp-notebook's frames. A cancel reads as a cancel, naming no task."""
+its exception, not a traceback through kfp's and kfp-notebook's frames. A cancel reads as a
+cancel, naming no task."""
 
 from pathlib import Path
 
