@@ -8,8 +8,8 @@ IMAGE="${KFP_NOTEBOOK_TEST_IMAGE:-python:3.11}"
 
 if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq docker.io debootstrap >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq docker.io debootstrap >/dev/null
 fi
 
 if ! docker info >/dev/null 2>&1; then
