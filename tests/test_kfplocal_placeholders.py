@@ -138,3 +138,20 @@ def test_an_absent_input_artifact_in_a_concat_reads_null() -> None:
         {"Concat": ["u=", "{{$.inputs.artifacts['data'].uri}}"]},
     ]
     assert resolve_command(parts, executor_input) == ["a-null-b", "u=null"]
+
+
+@dsl.component(base_image=IMAGE)
+def named(
+    task: str = dsl.PIPELINE_TASK_NAME_PLACEHOLDER, job: str = dsl.PIPELINE_JOB_NAME_PLACEHOLDER
+) -> str:
+    return f"{task}|{job}"
+
+
+def test_a_placeholder_default_is_filled_for_a_component_run_alone(session) -> None:
+    # kfp compiles a component run alone with its defaults on the root DAG's inputs; kfp.local's
+    # subprocess_task_handler_test (test_placeholder_default_resolved) expects the task's name
+    run = session.run(named)
+    assert run.status is RunState.SUCCEEDED, run.error
+    task, job = run.output.split("|")
+    assert task == "named"
+    assert job == run.run_id

@@ -86,6 +86,10 @@ def resolve_inputs(node: Node, frame: Frame, context: RunContext) -> Inputs:
             key = spec["componentInputParameter"]
             value = frame.params.get(key)
             present = value is not None
+            if not frame.id and isinstance(value, str) and value.startswith("{{$."):
+                # a component called alone is compiled with its inputs' defaults on the root,
+                # so a `dsl.PIPELINE_*_PLACEHOLDER` default arrives here: fill it as the task's
+                value = runtime_constant(value, context, node.name, node.id)
             if not present:
                 missing[name] = f"the enclosing DAG has no value for {key!r}"
         elif "taskOutputParameter" in spec:
