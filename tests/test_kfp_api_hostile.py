@@ -176,11 +176,15 @@ def test_other_requests_are_answered_while_a_large_upload_is_parsed(served) -> N
 
     poller = threading.Thread(target=poll)
     poller.start()
+    started = time.monotonic()
     try:
         status, answer = _request(url, "POST", "/apis/v2beta1/runs", spec)
     finally:
+        took = time.monotonic() - started
         done.set()
         poller.join()
     assert status == 200, answer
-    print(f"healthz during a 30 MiB create: at most {max(latencies) * 1000:.0f} ms")
-    assert max(latencies) < 3.0
+    print(f"healthz during a 30 MiB create ({took:.1f} s): at most {max(latencies) * 1000:.0f} ms")
+    # parsed on the event loop, a healthz would wait for the whole create; a loaded machine
+    # slows both, so the bound grows with the create's own time
+    assert max(latencies) < max(3.0, took / 2)

@@ -155,10 +155,17 @@ async def test_spin_refuses_what_it_cannot_spin(
     # While the run is being re-run, it is not spun: 409.
     response = await post(jp_fetch, failed_root, run.run_id, "rerun", {"from_task": "check"})
     assert response.code == 202
-    err = await refused(jp_fetch, failed_root, run.run_id, {"task": "check"})
+    pid = json.loads(response.body)["pid"]
+    try:
+        err = await refused(jp_fetch, failed_root, run.run_id, {"task": "check"})
+    except pytest.fail.Exception:  # accepted: say whether the re-run had already ended
+        log = (failed_root / run.run_id / "launch.log").read_text(errors="replace")
+        alive = Path(f"/proc/{pid}").exists()
+        raise AssertionError(f"spun during a re-run (its process alive: {alive}); its log:\n"
+                             f"{log[-3000:]}") from None  # fmt: skip
     assert err.code == 409 and b"still running" in err.response.body
     deadline = time.time() + 180
-    while time.time() < deadline and Path(f"/proc/{json.loads(response.body)['pid']}").exists():
+    while time.time() < deadline and Path(f"/proc/{pid}").exists():
         time.sleep(0.2)
     assert len(runs_of(failed_root)) == 1  # nothing refused was recorded
 
