@@ -163,6 +163,7 @@ describe("loop rows", () => {
     expect(row.querySelector(".kfpsb-loop-counts")?.textContent).toBe("29 of 30 done · 1 failed");
     const parts = [...row.querySelectorAll<HTMLElement>(".kfpsb-loop-part")];
     expect(parts.map((p) => p.style.flexGrow)).toEqual(["29", "0", "1", "0"]);
+    expect(parts[2]?.style.minWidth).toBe("2px"); // one failed of many still shows
   });
 
   it("offers the order and says how many are shown, and how many more to show", () => {

@@ -144,6 +144,7 @@ export function progressBar(c: LoopCounts): HTMLElement {
   for (const [key, status] of SEGMENTS) {
     const part = el("span", `kfpsb-loop-part kfpsb-loop-${key}`);
     part.style.flexGrow = String(c[key]);
+    part.style.minWidth = c[key] ? "2px" : "0"; // 1 failed of 1,000 still shows
     part.style.background = statusColour(status).stroke;
     bar.append(part);
   }
