@@ -11,6 +11,7 @@ import {
   markLoop,
   ordered,
   PAGE,
+  runsInside,
   showMore,
 } from "./loops";
 
@@ -63,6 +64,22 @@ describe("loopCounts", () => {
       running: 1,
       pending: 2,
     });
+  });
+
+  it("finds a running task under an iteration, through a condition", () => {
+    const task = (id: string, kind: TaskJSON["kind"], status: Status) => ({
+      ...iteration(0, status, 1, null),
+      task_id: id,
+      kind,
+    });
+    const [a, b] = [iteration(0, "RUNNING", 1, null), iteration(1, "RUNNING", 1, null)];
+    const children = new Map<string | null, TaskJSON[]>([
+      [a.task_id, [task("a/condition-3", "condition", "RUNNING")]],
+      ["a/condition-3", [task("a/condition-3/train", "container", "RUNNING")]],
+      [b.task_id, [task("b/train", "container", "PENDING")]], // waits for a worker
+    ]);
+    const busy = runsInside(children);
+    expect([busy(a), busy(b)]).toEqual([true, false]);
   });
 
   it("says the counts as the loop's row shows them, with thousands separated", () => {

@@ -6,7 +6,7 @@
  * iterations PAGE at a time ("Show more"), in run order, failed first or slowest first, each
  * closed until opened onto its tasks. A loop of a few iterations shows as it always did.
  */
-import { statusColour, type TaskJSON } from "@kfp-notebook/shared";
+import { isLeafKind, statusColour, type TaskJSON } from "@kfp-notebook/shared";
 
 import { el } from "./format";
 
@@ -67,6 +67,16 @@ export function loopCounts(
     else counts.pending++;
   }
   return counts;
+}
+
+/** `busy` of loopCounts: whether a task (container, importer) under `task` runs, by the tree's
+ * children of each task id. */
+export function runsInside(children: ReadonlyMap<string | null, readonly TaskJSON[]>) {
+  const busy = (task: TaskJSON): boolean =>
+    (children.get(task.task_id) ?? []).some(
+      (c) => c.status === "RUNNING" && (isLeafKind(c.kind) || busy(c)),
+    );
+  return busy;
 }
 
 const number = (n: number) => n.toLocaleString("en-US");

@@ -298,6 +298,30 @@ describe("RunsSidebar", () => {
     );
   });
 
+  it("counts a loop's iteration running only while a task of it runs", async () => {
+    const big = [task("for-loop-2", "loop", null)];
+    for (let i = 0; i < 12; i++) {
+      const it = task(`for-loop-2[${i}]`, "iteration", "for-loop-2");
+      const leaf = task(`for-loop-2[${i}]/train`, "container", it.task_id);
+      if (i < 2) {
+        it.status = "RUNNING"; // started: its task runs (0) or waits for a worker (1)
+        leaf.status = i === 0 ? "RUNNING" : "PENDING";
+      } else if (i < 5) {
+        it.status = leaf.status = "PENDING";
+      }
+      big.push(it, leaf);
+    }
+    api.run.mockResolvedValue({ run: RUNS[0], tasks: big, token: "t1" });
+    rows(sidebar, ".kfpsb-root")[0]?.click();
+    await settle();
+    rows(sidebar, ".kfpsb-run")[0]?.click();
+    await settle();
+    const counts = sidebar.node.querySelector(".kfpsb-loop-counts");
+    expect(counts?.textContent).toBe("7 of 12 done · 1 running");
+    const bar = [...sidebar.node.querySelectorAll<HTMLElement>(".kfpsb-loop-part")];
+    expect(bar.map((p) => p.style.flexGrow)).toEqual(["7", "1", "0", "4"]);
+  });
+
   it("says so when there is no root yet", async () => {
     api.roots.mockResolvedValue({ roots: [] });
     const empty = new RunsSidebar(actions());

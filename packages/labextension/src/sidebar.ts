@@ -10,7 +10,6 @@ import {
   elapsed,
   formatDuration,
   formatTime,
-  isLeafKind,
   plural,
   TERMINAL_STATES,
   type ArtifactJSON,
@@ -23,14 +22,8 @@ import {
 import { api } from "./api";
 import { ExperimentFilter } from "./experiments";
 import { actionButton, actions, el, fitLabels, fullLabel, paramsText, statusIcon } from "./format";
-import {
-  loopControls,
-  LoopViews,
-  markLoop,
-  showMore,
-  type LoopOrder,
-  type LoopPage,
-} from "./loops";
+import { loopControls, LoopViews, markLoop, runsInside, showMore } from "./loops";
+import type { LoopOrder, LoopPage } from "./loops";
 import { RunSelection } from "./selection";
 
 const PAGE = 50;
@@ -388,19 +381,18 @@ export class RunsSidebar extends Widget {
   }
 
   /** Tasks as a tree by `parent_id` (conditions and loops hold their tasks), each task
-   * followed by its artifacts when open, then its children. */
+   * followed by its artifacts when open, then its children; a large loop as loops.ts says. */
   private taskRows(root: RootJSON, detail: RunDetailJSON): HTMLElement[] {
     const ids = new Set(detail.tasks.map((t) => t.task_id));
     const children = new Map<string | null, TaskJSON[]>();
     for (const task of detail.tasks) {
       const parent = task.parent_id !== null && ids.has(task.parent_id) ? task.parent_id : null;
-      children.set(parent, [...(children.get(parent) ?? []), task]);
+      const siblings = children.get(parent) ?? [];
+      siblings.push(task); // not a copy per task: a loop may hold thousands
+      children.set(parent, siblings);
     }
     const prefix = `${root.id}/${detail.run.run_id}/`;
-    const busy = (t: TaskJSON): boolean =>
-      (children.get(t.task_id) ?? []).some(
-        (c) => c.status === "RUNNING" && (isLeafKind(c.kind) || busy(c)),
-      );
+    const busy = runsInside(children);
     const walk = (parent: string | null, depth: number): HTMLElement[] => {
       const out: HTMLElement[] = [];
       for (const task of children.get(parent) ?? []) {
