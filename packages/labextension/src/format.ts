@@ -1,5 +1,5 @@
 /** Small DOM helpers of the sidebar and its main-area views. */
-import { statusColour, statusGlyph } from "@kfp-notebook/shared";
+import { middleEllipsis, statusColour, statusGlyph } from "@kfp-notebook/shared";
 
 /** A status badge: a glyph coloured by the state, with the state as its title. */
 export function statusIcon(status: string): HTMLElement {
@@ -43,4 +43,54 @@ export function actions(buttons: HTMLElement[]): HTMLElement {
   const box = el("span", "kfpsb-actions");
   box.append(...buttons);
   return box;
+}
+
+/** Run ids cut in the middle to fit their row (the full id stays in the tooltip). */
+export function fitLabels(tree: HTMLElement, fitted: Map<string, number>): void {
+  for (const label of tree.querySelectorAll<HTMLElement>(".kfpsb-label[data-full]")) {
+    const full = label.dataset.full ?? "";
+    const width = label.clientWidth;
+    if (!width) {
+      continue;
+    }
+    const key = `${width}|${full}`;
+    let chars = fitted.get(key);
+    if (chars === undefined) {
+      let [lo, hi] = [5, full.length];
+      label.textContent = full;
+      if (label.scrollWidth <= width) {
+        lo = full.length;
+      }
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        label.textContent = middleEllipsis(full, mid);
+        if (label.scrollWidth <= width) {
+          lo = mid;
+        } else {
+          hi = mid - 1;
+        }
+      }
+      chars = lo;
+      fitted.set(key, chars);
+    }
+    label.textContent = middleEllipsis(full, chars);
+  }
+}
+
+export function paramsText(label: string, values: Record<string, unknown>): string {
+  const entries = Object.entries(values ?? {});
+  if (!entries.length) {
+    return "";
+  }
+  return `${label}: ${entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}`.slice(
+    0,
+    500,
+  );
+}
+
+/** A label that `fitLabels` cuts in the middle to its row's width. */
+export function fullLabel(text: string): HTMLElement {
+  const label = el("span", "kfpsb-label kfpsb-fit", text);
+  label.dataset.full = text;
+  return label;
 }

@@ -249,6 +249,79 @@ describe("RunsSidebar", () => {
     expect(acts.compare).toHaveBeenCalledWith(ROOT, ["run-1", "run-3"]);
   });
 
+  it("folds a large loop into one row with its counts, paged, ordered and kept open", async () => {
+    const big = [task("prep", "container", null), task("for-loop-2", "loop", null)];
+    for (let i = 0; i < 30; i++) {
+      const it = { ...task(`for-loop-2[${i}]`, "iteration", "for-loop-2") };
+      const leaf = task(`for-loop-2[${i}]/train`, "container", it.task_id);
+      if (i === 17) {
+        it.status = leaf.status = "FAILED";
+      }
+      big.push(it, leaf);
+    }
+    api.run.mockResolvedValue({ run: RUNS[1], tasks: big, token: "t1" });
+    rows(sidebar, ".kfpsb-root")[0]?.click();
+    await settle();
+    rows(sidebar, ".kfpsb-run")[1]?.click();
+    await settle();
+    const shown = () => rows(sidebar, ".kfpsb-task").map((t) => t.dataset.taskId);
+    expect(shown()).toEqual(["prep", "for-loop-2"]); // closed: 62 tasks, 2 rows
+    const loop = () => sidebar.node.querySelector<HTMLElement>("[data-task-id='for-loop-2']");
+    expect(loop()?.querySelector(".kfpsb-loop-counts")?.textContent).toBe(
+      "29 of 30 done · 1 failed",
+    );
+
+    loop()?.click();
+    await settle();
+    expect(shown()).toHaveLength(2 + 20); // the first page of iterations, each closed
+    expect(shown()[2]).toBe("for-loop-2[0]");
+    expect(rows(sidebar, ".kfpsb-loop-more")[0]?.textContent).toContain("Show 10 more");
+    const select = sidebar.node.querySelector<HTMLSelectElement>(".kfpsb-loop-order");
+    if (select) select.value = "failed";
+    select?.dispatchEvent(new Event("change"));
+    expect(shown()[2]).toBe("for-loop-2[17]"); // failed first
+    rows(sidebar, ".kfpsb-task[data-task-id='for-loop-2[17]']")[0]?.click();
+    await settle();
+    expect(shown().slice(2, 4)).toEqual(["for-loop-2[17]", "for-loop-2[17]/train"]);
+    rows(sidebar, ".kfpsb-loop-more")[0]?.click();
+    expect(shown()).toHaveLength(2 + 30 + 1);
+    expect(rows(sidebar, ".kfpsb-loop-more")).toHaveLength(0);
+
+    sidebar.node.querySelector<HTMLElement>(".kfpsb-action[title='Refresh']")?.click();
+    await settle();
+    await settle();
+    expect(api.run).toHaveBeenCalledTimes(2); // read again, drawn as the user left it
+    expect(shown()).toHaveLength(2 + 30 + 1);
+    expect(shown().slice(2, 4)).toEqual(["for-loop-2[17]", "for-loop-2[17]/train"]);
+    expect(sidebar.node.querySelector<HTMLSelectElement>(".kfpsb-loop-order")?.value).toBe(
+      "failed",
+    );
+  });
+
+  it("counts a loop's iteration running only while a task of it runs", async () => {
+    const big = [task("for-loop-2", "loop", null)];
+    for (let i = 0; i < 12; i++) {
+      const it = task(`for-loop-2[${i}]`, "iteration", "for-loop-2");
+      const leaf = task(`for-loop-2[${i}]/train`, "container", it.task_id);
+      if (i < 2) {
+        it.status = "RUNNING"; // started: its task runs (0) or waits for a worker (1)
+        leaf.status = i === 0 ? "RUNNING" : "PENDING";
+      } else if (i < 5) {
+        it.status = leaf.status = "PENDING";
+      }
+      big.push(it, leaf);
+    }
+    api.run.mockResolvedValue({ run: RUNS[0], tasks: big, token: "t1" });
+    rows(sidebar, ".kfpsb-root")[0]?.click();
+    await settle();
+    rows(sidebar, ".kfpsb-run")[0]?.click();
+    await settle();
+    const counts = sidebar.node.querySelector(".kfpsb-loop-counts");
+    expect(counts?.textContent).toBe("7 of 12 done · 1 running");
+    const bar = [...sidebar.node.querySelectorAll<HTMLElement>(".kfpsb-loop-part")];
+    expect(bar.map((p) => p.style.flexGrow)).toEqual(["7", "1", "0", "4"]);
+  });
+
   it("says so when there is no root yet", async () => {
     api.roots.mockResolvedValue({ roots: [] });
     const empty = new RunsSidebar(actions());

@@ -10,7 +10,6 @@ import {
   elapsed,
   formatDuration,
   formatTime,
-  middleEllipsis,
   plural,
   TERMINAL_STATES,
   type ArtifactJSON,
@@ -22,7 +21,9 @@ import {
 
 import { api } from "./api";
 import { ExperimentFilter } from "./experiments";
-import { actionButton, actions, el, statusIcon } from "./format";
+import { actionButton, actions, el, fitLabels, fullLabel, paramsText, statusIcon } from "./format";
+import { loopControls, LoopViews, markLoop, runsInside, showMore } from "./loops";
+import type { LoopOrder, LoopPage } from "./loops";
 import { RunSelection } from "./selection";
 
 const PAGE = 50;
@@ -69,6 +70,7 @@ export class RunsSidebar extends Widget {
     },
   );
   private experiments = new ExperimentFilter(() => void this.reloadAll());
+  private loops = new LoopViews(); // large loops' order and page; open ones are in `open`
 
   constructor(private actions: ISidebarActions) {
     super();
@@ -258,7 +260,7 @@ export class RunsSidebar extends Widget {
       nodes.push(el("div", "kfpsb-note", "No matching runs in any pipeline root"));
     }
     this.tree.replaceChildren(...nodes);
-    this.fitLabels();
+    fitLabels(this.tree, this.fitted);
     const reveal = this.reveal;
     const row = [...this.tree.querySelectorAll<HTMLElement>(".kfpsb-run")].find(
       (r) => r.dataset.runId === reveal?.runId && r.dataset.rootId === reveal?.rootId,
@@ -266,38 +268,6 @@ export class RunsSidebar extends Widget {
     if (row) {
       row.scrollIntoView?.({ block: "nearest" });
       this.reveal = null;
-    }
-  }
-
-  /** Run ids cut in the middle to fit their row (the full id stays in the tooltip). */
-  private fitLabels(): void {
-    for (const label of this.tree.querySelectorAll<HTMLElement>(".kfpsb-label[data-full]")) {
-      const full = label.dataset.full ?? "";
-      const width = label.clientWidth;
-      if (!width) {
-        continue;
-      }
-      const key = `${width}|${full}`;
-      let chars = this.fitted.get(key);
-      if (chars === undefined) {
-        let [lo, hi] = [5, full.length];
-        label.textContent = full;
-        if (label.scrollWidth <= width) {
-          lo = full.length;
-        }
-        while (lo < hi) {
-          const mid = Math.ceil((lo + hi) / 2);
-          label.textContent = middleEllipsis(full, mid);
-          if (label.scrollWidth <= width) {
-            lo = mid;
-          } else {
-            hi = mid - 1;
-          }
-        }
-        chars = lo;
-        this.fitted.set(key, chars);
-      }
-      label.textContent = middleEllipsis(full, chars);
     }
   }
 
@@ -411,22 +381,63 @@ export class RunsSidebar extends Widget {
   }
 
   /** Tasks as a tree by `parent_id` (conditions and loops hold their tasks), each task
-   * followed by its artifacts when open, then its children. */
+   * followed by its artifacts when open, then its children; a large loop as loops.ts says. */
   private taskRows(root: RootJSON, detail: RunDetailJSON): HTMLElement[] {
     const ids = new Set(detail.tasks.map((t) => t.task_id));
     const children = new Map<string | null, TaskJSON[]>();
     for (const task of detail.tasks) {
       const parent = task.parent_id !== null && ids.has(task.parent_id) ? task.parent_id : null;
-      children.set(parent, [...(children.get(parent) ?? []), task]);
+      const siblings = children.get(parent) ?? [];
+      siblings.push(task); // not a copy per task: a loop may hold thousands
+      children.set(parent, siblings);
     }
-    const out: HTMLElement[] = [];
-    const walk = (parent: string | null, depth: number): void => {
+    const prefix = `${root.id}/${detail.run.run_id}/`;
+    const busy = runsInside(children);
+    const walk = (parent: string | null, depth: number): HTMLElement[] => {
+      const out: HTMLElement[] = [];
       for (const task of children.get(parent) ?? []) {
-        out.push(...this.taskRow(root, detail, task, depth));
-        walk(task.task_id, depth + 1);
+        const key = prefix + task.task_id;
+        const iterations = task.kind === "loop" ? (children.get(task.task_id) ?? []) : [];
+        const loop = this.loops.page(key, iterations, busy, Date.now() / 1000);
+        const rows = this.taskRow(root, detail, task, depth, loop !== null);
+        out.push(...rows);
+        if (!loop) {
+          out.push(...walk(task.task_id, depth + 1));
+          continue;
+        }
+        markLoop(rows[0], loop.counts);
+        if (this.open.has(key)) {
+          out.push(...this.loopRows(root, detail, key, loop, depth + 1, walk));
+        }
       }
+      return out;
     };
-    walk(null, 0);
+    return walk(null, 0);
+  }
+
+  /** An open large loop: its order, a page of its iterations (each open onto its tasks when
+   * the user opens it) and "Show more". */
+  private loopRows(
+    root: RootJSON,
+    detail: RunDetailJSON,
+    key: string,
+    loop: LoopPage,
+    depth: number,
+    walk: (parent: string, depth: number) => HTMLElement[],
+  ): HTMLElement[] {
+    const pick = (order: LoopOrder) => (this.loops.order(key, order), this.render());
+    const out = [loopControls(this.row(2 + depth, null, "kfpsb-loop-controls"), loop, pick)];
+    const prefix = `${root.id}/${detail.run.run_id}/`;
+    for (const it of loop.iterations) {
+      out.push(...this.taskRow(root, detail, it, depth, true));
+      if (this.open.has(prefix + it.task_id)) {
+        out.push(...walk(it.task_id, depth + 1));
+      }
+    }
+    if (loop.iterations.length < loop.counts.total) {
+      const more = this.row(2 + depth, null, "kfpsb-more kfpsb-loop-more");
+      out.push(showMore(more, loop, () => (this.loops.more(key), this.render())));
+    }
     return out;
   }
 
@@ -435,12 +446,13 @@ export class RunsSidebar extends Widget {
     detail: RunDetailJSON,
     task: TaskJSON,
     depth: number,
+    folds = false, // a large loop or one of its iterations: open or closed by the user
   ): HTMLElement[] {
     const key = `${root.id}/${detail.run.run_id}/${task.task_id}`;
     const hasArtifacts = task.artifacts.length > 0;
     const row = this.row(
       2 + depth,
-      hasArtifacts ? key : null,
+      hasArtifacts || folds ? key : null,
       `kfpsb-task kfpsb-kind-${task.kind}`,
     );
     row.dataset.taskId = task.task_id;
@@ -487,7 +499,7 @@ export class RunsSidebar extends Widget {
       }
       row.append(actions(buttons));
     }
-    if (hasArtifacts) {
+    if (hasArtifacts || folds) {
       row.addEventListener("click", () => void this.toggle(key));
     }
     const out = [row];
@@ -528,22 +540,4 @@ export class RunsSidebar extends Widget {
     }
     return row;
   }
-}
-
-function paramsText(label: string, values: Record<string, unknown>): string {
-  const entries = Object.entries(values ?? {});
-  if (!entries.length) {
-    return "";
-  }
-  return `${label}: ${entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}`.slice(
-    0,
-    500,
-  );
-}
-
-/** A label that `fitLabels` cuts in the middle to its row's width. */
-function fullLabel(text: string): HTMLElement {
-  const label = el("span", "kfpsb-label kfpsb-fit", text);
-  label.dataset.full = text;
-  return label;
 }
