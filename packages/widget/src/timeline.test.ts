@@ -28,7 +28,7 @@ describe("timelineBars", () => {
   it("draws leaf tasks only, earliest start first, in seconds after the run's start", () => {
     const tasks = [
       task("report", "container", "SUCCEEDED", { started: T0 + 5, finished: T0 + 9 }),
-      task("sub", "pipeline", "SUCCEEDED", { started: T0 + 1, finished: T0 + 9 }),
+      task("sub", "dag", "SUCCEEDED", { started: T0 + 1, finished: T0 + 9 }),
       task("sub/fetch", "importer", "SUCCEEDED", { started: T0 + 1, finished: T0 + 2 }),
       task("sub/train", "container", "SUCCEEDED", { started: T0 + 2, finished: T0 + 5 }),
     ];
