@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { TaskJSON, TaskState } from "@kfp-notebook/shared";
 
 import { task } from "./fixtures.test-util";
-import { AGGREGATE_AT, Timeline, ticks, timelineBars } from "./timeline";
+import { AGGREGATE_AT, PROFILE_SLICES, Timeline, ticks, timelineBars } from "./timeline";
 
 const T0 = 1_000;
 
@@ -113,6 +113,23 @@ describe("timelineBars", () => {
   });
 });
 
+describe("a band's concurrency", () => {
+  it("says how many iterations ran at once, and where", () => {
+    // 2 workers: iterations 2k and 2k+1 run from 2k to 2k+2 seconds; another task, its own row
+    const tasks: TaskJSON[] = [task("loop", "loop", "SUCCEEDED")];
+    for (let i = 0; i < 30; i++) {
+      const at = { started: T0 + 2 * Math.floor(i / 2), finished: T0 + 2 * Math.floor(i / 2) + 2 };
+      tasks.push(task(`loop[${i}]`, "iteration", "SUCCEEDED", { parent_id: "loop", ...at }));
+      tasks.push(task(`loop[${i}]/fit`, "container", "SUCCEEDED", at));
+    }
+    tasks.push(task("loop[29]/late", "container", "SUCCEEDED", { started: T0, finished: T0 + 40 }));
+    const [fit] = timelineBars(tasks, T0, T0 + 40).filter((b) => b.key === "loop[*]/fit");
+    expect(fit?.counts?.peak).toBe(2); // an end and a start at the same time do not overlap
+    expect(fit?.profile).toHaveLength(PROFILE_SLICES);
+    expect(new Set(fit?.profile?.map((n) => Math.round(n * 1e6) / 1e6))).toEqual(new Set([2]));
+  });
+});
+
 describe("ticks", () => {
   it("steps round seconds a few times across the span", () => {
     expect(ticks(10)).toEqual([0, 2, 4, 6, 8, 10]);
@@ -152,7 +169,7 @@ describe("Timeline", () => {
     expect(view.el.querySelectorAll(".kfpnb-tl-row")).toHaveLength(3);
     expect(view.el.querySelectorAll("*").length).toBeLessThan(60);
     expect(view.el.querySelector("[data-band] .kfpnb-tl-time")?.textContent).toBe(
-      "1000 of 1000 done · 16m 40s",
+      "1000 of 1000 done · ≤1 at once · 16m 40s",
     );
   });
 });

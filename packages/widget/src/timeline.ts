@@ -2,7 +2,8 @@
 // in seconds after the run's start (a running task grows to now, a cached one is a thin mark at
 // the moment it was settled), earliest first, so the critical path, the worker bound and where
 // the time went show. The tasks of a loop of more than AGGREGATE_AT iterations are one band
-// per task of the loop, from the first start to the last end, with their counts. Plain DOM,
+// per task of the loop, from the first start to the last end, with their counts and how many
+// ran at once (the peak, and shading along the band: the worker bound shows). Plain DOM,
 // positions in percent of the time span: a resize needs no redraw; an update only repaints
 // while the rows stay the same.
 import { formatDuration, h, isLeafKind, statusColour, type TaskJSON } from "@kfp-notebook/shared";
@@ -23,9 +24,13 @@ export interface Bar {
   /** What a click selects: the task, or a band's first failed (else slowest) task. */
   select: string;
   selected: boolean;
-  /** A band's tasks by state. */
-  counts?: { total: number; done: number; running: number; failed: number };
+  /** A band's tasks by state, and the most of them that ran at once. */
+  counts?: { total: number; done: number; running: number; failed: number; peak: number };
+  /** A band's tasks running at once along it, in PROFILE_SLICES equal slices (mean counts). */
+  profile?: number[];
 }
+
+export const PROFILE_SLICES = 40;
 
 const ITERATION = /\[\d+\]$/;
 const INDEX = /\[\d+\]/g;
@@ -80,8 +85,33 @@ function worse(a: Bar, b: Bar): boolean {
   return failed !== FAILED.has(b.status) ? failed : length(a) > length(b);
 }
 
+/** The most of `bars` that ran at once, and their mean count in each slice of [start, end]. */
+export function concurrency(bars: Bar[], start: number, end: number): [number, number[]] {
+  const profile = new Array<number>(PROFILE_SLICES).fill(0);
+  const slice = (end - start) / PROFILE_SLICES;
+  const events: [number, number][] = [];
+  for (const b of bars) {
+    if (b.start === null || b.end === null || b.end <= b.start) continue;
+    events.push([b.start, 1], [b.end, -1]);
+    const last = Math.min(PROFILE_SLICES - 1, Math.floor((b.end - start) / slice));
+    for (let i = Math.floor((b.start - start) / slice); slice > 0 && i <= last; i++) {
+      const from = start + i * slice;
+      const overlap = Math.min(from + slice, b.end) - Math.max(from, b.start);
+      profile[i] = (profile[i] ?? 0) + Math.max(0, overlap) / slice;
+    }
+  }
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]); // an end before a start at the same time
+  let running = 0;
+  let peak = 0;
+  for (const [, change] of events) {
+    running += change;
+    peak = Math.max(peak, running);
+  }
+  return [peak, profile];
+}
+
 function band(key: string, members: Bar[]): Bar {
-  const counts = { total: members.length, done: 0, running: 0, failed: 0 };
+  const counts = { total: members.length, done: 0, running: 0, failed: 0, peak: 0 };
   let start: number | null = null;
   let end: number | null = null;
   let pick: Bar | undefined;
@@ -102,10 +132,12 @@ function band(key: string, members: Bar[]): Bar {
         : members.every((b) => b.cached)
           ? "CACHED"
           : "SUCCEEDED";
+  const [peak, profile] = concurrency(members, start ?? 0, end ?? 0);
+  counts.peak = peak;
   return {
     key, label: `${key} ×${counts.total}`, status, start, end,
     running: counts.running > 0, cached: status === "CACHED",
-    select: pick?.select ?? "", selected: members.some((b) => b.selected), counts,
+    select: pick?.select ?? "", selected: members.some((b) => b.selected), counts, profile,
   }; // prettier-ignore
 }
 
@@ -234,14 +266,28 @@ function paint({ el, bar, time }: Row, b: Bar, span: number): void {
     const colour = statusColour(b.status);
     bar.style.backgroundColor = colour.fill;
     bar.style.borderColor = colour.stroke;
+    bar.style.backgroundImage = b.profile ? shading(b.profile, colour.stroke) : "";
   }
   const took = shown && b.end !== null ? formatDuration(b.end - (b.start as number)) : "";
   const c = b.counts;
   const counts = c
     ? [`${c.done} of ${c.total} done`, c.running ? `${c.running} running` : "",
-       c.failed ? `${c.failed} failed` : ""].filter(Boolean).join(" · ") // prettier-ignore
+       c.failed ? `${c.failed} failed` : "", c.peak ? `≤${c.peak} at once` : "",
+      ].filter(Boolean).join(" · ") // prettier-ignore
     : "";
   time.textContent = c ? `${counts}${took ? ` · ${took}` : ""}` : b.cached ? "cached" : took;
   if (!shown && !c) time.textContent = b.status.toLowerCase();
   el.title = `${b.label}\n${b.status}${took ? ` · ${took}` : ""}${counts ? `\n${counts}` : ""}`;
+}
+
+/** A band's shading: darker where more of its tasks ran at once (hard stops, one a slice). */
+function shading(profile: number[], colour: string): string {
+  const most = Math.max(...profile);
+  if (!most) return "";
+  const at = (i: number) => `${((100 * i) / profile.length).toFixed(2)}%`;
+  const stops = profile.map((n, i) => {
+    const share = Math.round((75 * n) / most); // the fill shows through at the most
+    return `color-mix(in srgb, ${colour} ${share}%, transparent) ${at(i)} ${at(i + 1)}`;
+  });
+  return `linear-gradient(90deg, ${stops.join(", ")})`;
 }
