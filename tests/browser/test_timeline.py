@@ -3,9 +3,9 @@
 - a fan-out pipeline (prep, then left and right on the 2 workers, then report): the "Timeline"
   switch in the header shows one bar per task instead of the graph; a running bar grows; the
   parallel two overlap, each dependent task starts after its upstream ends; a click on a bar
-  selects its task as a click on its graph node does (the log and task panes); labels and
-  axis follow JupyterLab's dark theme; screenshots test-artifacts/screenshots/timeline.png
-  (docs/timeline.png is a copy) and timeline-dark.png;
+  selects its task as a click on its graph node does (the log and task panes), as Enter on a
+  focused row does; labels and axis follow JupyterLab's dark theme; screenshots
+  test-artifacts/screenshots/timeline.png (docs/timeline.png is a copy) and timeline-dark.png;
 - a loop of 200 iterations: one band for its task with the counts, not 200 rows, and the
   widget's DOM stays small."""
 
@@ -149,6 +149,13 @@ def test_timeline_of_a_fan_out(jupyterlab, page, screenshot) -> None:
     widget.locator(".kfpnb-view[data-view='graph']").click()
     expect(widget.locator(".kfpnb-timeline")).to_be_hidden()
     widget.locator(".kfpnb-node.selected[data-id='report']").wait_for(timeout=30_000)
+
+    # from the keyboard: a row takes the focus, Enter selects its task
+    widget.locator(".kfpnb-view[data-view='timeline']").click()
+    widget.locator(".kfpnb-tl-row[data-key='left']").focus()
+    page.keyboard.press("Enter")
+    expect(widget.locator(".kfpnb-tl-row.selected")).to_have_attribute("data-key", "left")
+    widget.locator(".kfpnb-outputs .kfpnb-meta", has_text="left · SUCCEEDED").first.wait_for()
 
 
 def _theme(page: Any, name: str) -> None:

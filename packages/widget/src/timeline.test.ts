@@ -155,7 +155,14 @@ describe("Timeline", () => {
     expect(rows[2]?.classList.contains("selected")).toBe(true);
     expect(rows[4]?.querySelector<HTMLElement>(".kfpnb-tl-bar")?.hidden).toBe(true);
     (rows[3]?.querySelector(".kfpnb-tl-bar") as HTMLElement).click();
-    expect(picked).toEqual(["loop[2]/train"]);
+    rows[0]?.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    expect(picked).toEqual(["loop[2]/train", "prep"]);
+  });
+
+  it("says when there is no task yet", () => {
+    const view = new Timeline(() => undefined);
+    view.update([], "", T0, T0 + 1);
+    expect(view.el.querySelector(".kfpnb-tl-rows")?.childElementCount).toBe(0); // CSS says it
   });
 
   it("stays small at 1,000 iterations", () => {

@@ -203,11 +203,13 @@ export class Timeline {
     const ticks = h("div", { class: "kfpnb-tl-ticks" });
     this.axis.append(h("span", { class: "kfpnb-tl-label" }, "task"), ticks, h("span"));
     this.el.append(this.axis, h("div", { class: "kfpnb-tl-body" }, this.grid, this.body));
-    this.body.addEventListener("click", (ev) => {
+    const pick = (ev: Event) => {
       const row = (ev.target as Element).closest<HTMLElement>(".kfpnb-tl-row");
       const id = row?.getAttribute("data-select");
       if (id) this.onSelect(id);
-    });
+    };
+    this.body.addEventListener("click", pick);
+    this.body.addEventListener("keydown", (ev) => (ev.key === "Enter" ? pick(ev) : undefined));
   }
 
   /** Draws `tasks` as of `now` (epoch seconds) from `origin` (the run's creation). */
@@ -230,8 +232,9 @@ export class Timeline {
   private row(b: Bar): Row {
     const bar = h("div", { class: "kfpnb-tl-bar" });
     const time = h("span", { class: "kfpnb-tl-time" });
-    const label = h("span", { class: "kfpnb-tl-label", title: b.key }, b.label);
-    const el = h("div", { class: "kfpnb-tl-row", "data-key": b.key }, label,
+    const label = h("span", { class: "kfpnb-tl-label" }, b.label);
+    const attrs = { class: "kfpnb-tl-row", "data-key": b.key, role: "button", tabindex: "0" };
+    const el = h("div", attrs, label,
       h("div", { class: "kfpnb-tl-track" }, bar), time); // prettier-ignore
     if (b.counts) el.setAttribute("data-band", "");
     return { el, bar, time };
