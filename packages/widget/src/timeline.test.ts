@@ -52,6 +52,10 @@ describe("timelineBars", () => {
     const tasks = [task("fetch", "container", "CACHED", { finished: T0 + 0.5 })];
     const [bar] = timelineBars(tasks, T0, T0 + 3);
     expect(bar).toMatchObject({ start: 0.5, end: 0.5, cached: true });
+    const view = new Timeline(() => undefined);
+    view.update(tasks, "", T0, T0 + 3);
+    expect(view.el.querySelector(".kfpnb-tl-time")?.textContent).toBe("cached");
+    expect(view.el.querySelector(".kfpnb-tl-bar")?.classList).toContain("kfpnb-tl-cached");
   });
 
   it("puts tasks that never started last, without times", () => {
@@ -154,6 +158,9 @@ describe("Timeline", () => {
     expect(view.el.querySelectorAll(".kfpnb-tl-row")[1]).toBe(rows[1]);
     expect(rows[2]?.classList.contains("selected")).toBe(true);
     expect(rows[4]?.querySelector<HTMLElement>(".kfpnb-tl-bar")?.hidden).toBe(true);
+    expect([...view.el.querySelectorAll(".kfpnb-tl-time")].map((t) => t.textContent)).toEqual([
+      "1.0 s", "4.0 s", "3.0 s", "2.0 s", "pending",
+    ]); // prettier-ignore
     (rows[3]?.querySelector(".kfpnb-tl-bar") as HTMLElement).click();
     rows[0]?.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
     expect(picked).toEqual(["loop[2]/train", "prep"]);

@@ -242,7 +242,7 @@ export class Timeline {
 
   private paintAxis(span: number): void {
     const at = ticks(span);
-    const key = `${span > 0 ? at.join(",") : ""}/${Math.round(span * 10)}`;
+    const key = `${at.join(",")}/${Math.round(span * 10)}`; // moves as a running run's span grows
     if (key === this.tickKey) return;
     this.tickKey = key;
     const pct = (t: number) => `${(100 * t) / span}%`;
@@ -271,16 +271,20 @@ function paint({ el, bar, time }: Row, b: Bar, span: number): void {
     bar.style.borderColor = colour.stroke;
     bar.style.backgroundImage = b.profile ? shading(b.profile, colour.stroke) : "";
   }
-  const took = shown && b.end !== null ? formatDuration(b.end - (b.start as number)) : "";
-  const c = b.counts;
-  const counts = c
-    ? [`${c.done} of ${c.total} done`, c.running ? `${c.running} running` : "",
-       c.failed ? `${c.failed} failed` : "", c.peak ? `≤${c.peak} at once` : "",
-      ].filter(Boolean).join(" · ") // prettier-ignore
-    : "";
-  time.textContent = c ? `${counts}${took ? ` · ${took}` : ""}` : b.cached ? "cached" : took;
-  if (!shown && !c) time.textContent = b.status.toLowerCase();
+  const took =
+    shown && b.end !== null && !b.cached ? formatDuration(b.end - (b.start as number)) : "";
+  const counts = b.counts ? bandCounts(b.counts) : "";
+  const said = b.counts ? counts : b.cached ? "cached" : shown ? "" : b.status.toLowerCase();
+  time.textContent = [said, took].filter(Boolean).join(" · ");
   el.title = `${b.label}\n${b.status}${took ? ` · ${took}` : ""}${counts ? `\n${counts}` : ""}`;
+}
+
+function bandCounts(c: NonNullable<Bar["counts"]>): string {
+  const parts = [`${c.done} of ${c.total} done`];
+  if (c.running) parts.push(`${c.running} running`);
+  if (c.failed) parts.push(`${c.failed} failed`);
+  if (c.peak) parts.push(`≤${c.peak} at once`);
+  return parts.join(" · ");
 }
 
 /** A band's shading: darker where more of its tasks ran at once (hard stops, one a slice). */
