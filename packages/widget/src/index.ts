@@ -39,8 +39,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     model.save_changes();
   };
   const graph = new TaskGraph(select);
-  const timeline = new Timeline(select);
-  // the graph or the timeline: only the one shown is drawn
+  // the graph or the timeline: only the one shown is drawn; the timeline is made when first shown
+  let timeline: Timeline | null = null;
   let view: "graph" | "timeline" = "graph";
   const toggle = (name: string, text: string) =>
     h("button", { class: "kfpnb-view", type: "button", "data-view": name }, text);
@@ -51,7 +51,13 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       button.setAttribute("aria-pressed", String(name === next));
     }
     graph.el.hidden = next !== "graph";
-    timeline.el.hidden = next !== "timeline";
+    if (next === "timeline" && !timeline) {
+      timeline = new Timeline(select);
+      graph.el.after(timeline.el);
+    }
+    if (timeline) {
+      timeline.el.hidden = next !== "timeline";
+    }
   };
   show("graph");
   const data = new RunData(model, () => refresh());
@@ -74,7 +80,6 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     ),
     message,
     graph.el,
-    timeline.el,
     h("div", { class: "kfpnb-panels" }, logs.el, outputs),
   );
   el.append(root);
@@ -131,7 +136,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const shown = shownTask(tasks, selected);
     if (view === "graph") {
       graph.update(tasks, shown, now);
-    } else {
+    } else if (timeline) {
       const origin =
         model.get("run").created || Math.min(now, ...tasks.map((t) => t.started ?? now));
       timeline.update(tasks, shown, origin, now);
