@@ -5,7 +5,8 @@ and a join, run in a notebook with the live widget and from the CLI, alternating
   the CLI's time for the same pipeline (medians of REPS runs each; see BOUND);
 - no frame of the page is longer than 200 ms while the cell runs (requestAnimationFrame deltas
   sampled in the page);
-- the widget's output holds under 2,500 DOM elements;
+- the widget's output holds under 2,500 DOM elements, also with the timeline shown (the loop's
+  task one band);
 - screenshots: the loop node mid-run, then the loop opened and one iteration's task selected.
 
 The figures are printed (`pytest -s`) and written to test-artifacts/widget-at-scale.json."""
@@ -193,6 +194,18 @@ def test_thousand_iterations_live_widget(jupyterlab, page, screenshot) -> None:
     (ROOT / "test-artifacts" / "widget-at-scale.json").write_text(json.dumps(figures, indent=1))
     print(json.dumps(figures))
 
+    # the timeline: the loop's task is one band, not 1,000 rows; then back to the graph
+    root = page.locator(".kfpnb-root").first
+    root.locator(".kfpnb-view[data-view='timeline']").click()
+    root.locator(".kfpnb-tl-row[data-band]").wait_for()
+    rows = root.locator(".kfpnb-tl-row").evaluate_all("rs => rs.map(r => r.dataset.key)")
+    assert len(rows) == 2 and rows[0].endswith("[*]/tick"), rows
+    band = root.locator(".kfpnb-tl-row[data-band] .kfpnb-tl-time").inner_text()
+    assert band.startswith(f"{ITERATIONS} of {ITERATIONS} done"), band
+    timeline = page.evaluate(OUTPUT_ELEMENTS)
+    print(f"timeline shown: {timeline}")
+    root.locator(".kfpnb-view[data-view='graph']").click()
+
     # one iteration opened: the loop's first page, an iteration's task selected
     loop.click()
     iteration = page.locator(".kfpnb-root .kfpnb-group[data-kind='iteration']").first
@@ -211,7 +224,8 @@ def test_thousand_iterations_live_widget(jupyterlab, page, screenshot) -> None:
     page.locator(".kfpnb-root").first.scroll_into_view_if_needed()
     screenshot(page.locator(".kfpnb-root").first, "widget-loop-iteration-open")
 
-    assert all(e["widget_output"] < MAX_ELEMENTS for e in [*elements, opened]), (elements, opened)
+    shown = [*elements, opened, timeline]
+    assert all(e["widget_output"] < MAX_ELEMENTS for e in shown), shown
     long_frames = [first["long"], *figures["frames_over_50ms"]]
     assert longest <= MAX_FRAME_MS, long_frames
     assert cell <= BOUND * cli, f"cell {cell:.2f} s vs CLI {cli:.2f} s (target {TARGET}x)"

@@ -1,6 +1,6 @@
 // The kfp-notebook run widget (anywidget entry point): header with status, progress, elapsed
-// time and cancel; the task graph; logs and outputs of the selected task. No JupyterLab import:
-// it runs in JupyterLab, Notebook 7 and VS Code alike.
+// time and cancel; the task graph, or the timeline (a switch in the header); logs and outputs
+// of the selected task. No JupyterLab import: it runs in JupyterLab, Notebook 7 and VS Code alike.
 import "@kfp-notebook/shared/style/previews.css";
 import "./widget.css";
 
@@ -20,6 +20,7 @@ import { shownTask, type Model } from "./model";
 import { LogPanel, renderOutputs } from "./panels";
 import { progress } from "./progress";
 import { spinBox, spinnable, Spins } from "./spin";
+import { Timeline } from "./timeline";
 
 const EVENTS = ["change:run", "change:tasks", "change:log_counts", "change:selected"];
 const ALL_TAILS = 50;
@@ -38,6 +39,27 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     model.save_changes();
   };
   const graph = new TaskGraph(select);
+  // the graph or the timeline: only the one shown is drawn; the timeline is made when first shown
+  let timeline: Timeline | null = null;
+  let view: "graph" | "timeline" = "graph";
+  const toggle = (name: string, text: string) =>
+    h("button", { class: "kfpnb-view", type: "button", "data-view": name }, text);
+  const toggles = { graph: toggle("graph", "Graph"), timeline: toggle("timeline", "Timeline") };
+  const show = (next: "graph" | "timeline") => {
+    view = next;
+    for (const [name, button] of Object.entries(toggles)) {
+      button.setAttribute("aria-pressed", String(name === next));
+    }
+    graph.el.hidden = next !== "graph";
+    if (next === "timeline" && !timeline) {
+      timeline = new Timeline(select);
+      graph.el.after(timeline.el);
+    }
+    if (timeline) {
+      timeline.el.hidden = next !== "timeline";
+    }
+  };
+  show("graph");
   const data = new RunData(model, () => refresh());
   const spins = new Spins(model);
   const onSpin = (msg: { kind?: string }) => {
@@ -49,7 +71,13 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const logs = new LogPanel(() => refresh());
   const outputs = h("div", { class: "kfpnb-outputs-box" });
   root.append(
-    h("div", { class: "kfpnb-header" }, title, badge, count, clock, allLogs, cancel),
+    h(
+      "div",
+      { class: "kfpnb-header" },
+      ...[title, badge, count, clock],
+      h("span", { class: "kfpnb-views", role: "group" }, toggles.graph, toggles.timeline),
+      ...[allLogs, cancel],
+    ),
     message,
     graph.el,
     h("div", { class: "kfpnb-panels" }, logs.el, outputs),
@@ -72,6 +100,12 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     });
   });
   allLogs.addEventListener("click", () => select(""));
+  for (const name of ["graph", "timeline"] as const) {
+    toggles[name].addEventListener("click", () => {
+      show(name);
+      refresh();
+    });
+  }
 
   // The header (title, status, progress, clock) needs no layout: it is filled at once on
   // render, the graph and panels on the next frame, once the view is in the page.
@@ -100,7 +134,13 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const tasks = model.get("tasks") ?? [];
     const selected = model.get("selected") ?? "";
     const shown = shownTask(tasks, selected);
-    graph.update(tasks, shown, now);
+    if (view === "graph") {
+      graph.update(tasks, shown, now);
+    } else if (timeline) {
+      const origin =
+        model.get("run").created || Math.min(now, ...tasks.map((t) => t.started ?? now));
+      timeline.update(tasks, shown, origin, now);
+    }
     const counts = model.get("log_counts") ?? {};
     const task = tasks.find((t) => t.task_id === shown);
     // all logs: the tasks that logged last (a 1,000-task run does not ask for 1,000 tails)
