@@ -7,7 +7,8 @@ BIN := $(shell $(PYTHON) -c "import os, sys; print(os.path.dirname(sys.executabl
 JLPM = $(BIN)/jlpm
 
 .PHONY: install install-dev demo lint lint-ts test test-unit test-fast test-ts setup-system bench \
-	bench-docker bench-widget bench-widget-paint typescript conformance test-kfp-lowest
+	bench-docker bench-widget bench-widget-paint typescript conformance kfp-local-suite \
+	test-kfp-lowest
 
 install:  ## the package and its front ends, nothing else
 	$(PIP) install --quiet -e .
@@ -75,3 +76,7 @@ bench-widget-paint: install-dev  ## the run widget's first paint in Chromium (ci
 .PHONY: conformance
 conformance: install
 	$(PYTHON) bench/conformance.py --kfp-src $(KFP_SRC)
+
+# kfp.local's own test files (the installed kfp's, or KFP_SRC's) under kfp.local and kfp-notebook
+kfp-local-suite: install
+	$(PYTHON) bench/kfp_local_suite.py $(if $(KFP_SRC),--kfp-src $(KFP_SRC))
