@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import type { TaskJSON } from "@kfp-notebook/shared";
+import { orderIterations as ordered, type TaskJSON } from "@kfp-notebook/shared";
 
 import {
   COLLAPSE_AT,
@@ -9,7 +9,6 @@ import {
   loopCounts,
   LoopViews,
   markLoop,
-  ordered,
   PAGE,
   runsInside,
   showMore,

@@ -6,14 +6,20 @@
  * iterations PAGE at a time ("Show more"), in run order, failed first or slowest first, each
  * closed until opened onto its tasks. A loop of a few iterations shows as it always did.
  */
-import { isLeafKind, statusColour, type TaskJSON } from "@kfp-notebook/shared";
+import {
+  FAILED_STATES as FAILED,
+  isLeafKind,
+  orderIterations as ordered,
+  statusColour,
+  type LoopOrder,
+  type TaskJSON,
+} from "@kfp-notebook/shared";
 
 import { el } from "./format";
 
 export const COLLAPSE_AT = 10;
 export const PAGE = 20;
 
-export type LoopOrder = "index" | "failed" | "slowest";
 export const ORDER_LABELS: Readonly<Record<LoopOrder, string>> = {
   index: "run order",
   failed: "failed first",
@@ -42,7 +48,6 @@ export interface LoopPage {
 }
 
 const DONE = new Set(["SUCCEEDED", "CACHED", "SKIPPED"]);
-const FAILED = new Set(["FAILED", "CANCELLED", "INTERRUPTED"]);
 const SEGMENTS: [Exclude<keyof LoopCounts, "total">, string][] = [
   ["done", "SUCCEEDED"],
   ["running", "RUNNING"],
@@ -88,28 +93,6 @@ export function countsText(c: LoopCounts): string {
     c.failed ? `${number(c.failed)} failed` : "",
   ].filter(Boolean);
   return [`${number(c.done)} of ${number(c.total)} done`, ...extra].join(" · ");
-}
-
-/** Run order: by the iteration's index (`loop[2]` before `loop[10]`). */
-const byIndex = (a: TaskJSON, b: TaskJSON) =>
-  a.task_id.localeCompare(b.task_id, "en", { numeric: true });
-
-function duration(t: TaskJSON, now: number): number {
-  return t.started === null ? -1 : (t.finished ?? now) - t.started;
-}
-
-/** The iterations in the order chosen: run order; failed (then running) first, in run order
- * within each; or the longest first (a running one by its time so far, never started last). */
-export function ordered(iterations: readonly TaskJSON[], order: LoopOrder, now: number) {
-  const sorted = [...iterations].sort(byIndex);
-  if (order === "failed") {
-    const rank = (t: TaskJSON) => (FAILED.has(t.status) ? 0 : t.status === "RUNNING" ? 1 : 2);
-    return sorted.sort((a, b) => rank(a) - rank(b)); // stable: run order within a rank
-  }
-  if (order === "slowest") {
-    return sorted.sort((a, b) => duration(b, now) - duration(a, now));
-  }
-  return sorted;
 }
 
 /** The loops' views by key (root/run/loop), kept across the sidebar's redraws and polls. */

@@ -13,6 +13,7 @@ import {
   plural,
   TERMINAL_STATES,
   type ArtifactJSON,
+  type LoopOrder,
   type RootJSON,
   type RunDetailJSON,
   type RunJSON,
@@ -23,7 +24,7 @@ import { api } from "./api";
 import { ExperimentFilter } from "./experiments";
 import { actionButton, actions, el, fitLabels, fullLabel, paramsText, statusIcon } from "./format";
 import { loopControls, LoopViews, markLoop, runsInside, showMore } from "./loops";
-import type { LoopOrder, LoopPage } from "./loops";
+import type { LoopPage } from "./loops";
 import { RunSelection } from "./selection";
 
 const PAGE = 50;

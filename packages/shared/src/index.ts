@@ -10,3 +10,4 @@ export * from "./logfold";
 export * from "./compare-model";
 export * from "./compare-charts";
 export * from "./compare";
+export * from "./iterations";

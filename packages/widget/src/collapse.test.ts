@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 
-import { COLLAPSE_AT, PAGE_SIZE, ordered, visibleTasks, type LoopView } from "./collapse";
+import { COLLAPSE_AT, PAGE_SIZE, visibleTasks, type LoopView } from "./collapse";
 import { task } from "./fixtures.test-util";
 import { layoutTasks } from "./layout";
 import { loopShapes } from "./loopnode";
-import type { TaskJSON, TaskState } from "@kfp-notebook/shared";
+import { orderIterations as ordered, type TaskJSON, type TaskState } from "@kfp-notebook/shared";
 
 /** A run of `n` iterations of loop/train and a join; iteration i is in `state(i)`. */
 function sweep(n: number, state: (i: number) => TaskState): TaskJSON[] {

@@ -4,13 +4,16 @@
 // the user opens it; opened, it shows one page of iterations (in order, failed first or slowest
 // first), each with its tasks. So the graph's size, and its layout, are bounded by what is
 // visible, not by the task count; a pipeline with few iterations looks as it always did.
-import { isLeafKind, type TaskJSON } from "@kfp-notebook/shared";
+import {
+  FAILED_STATES as FAILED,
+  isLeafKind,
+  orderIterations as ordered,
+  type LoopOrder,
+  type TaskJSON,
+} from "@kfp-notebook/shared";
 
 export const COLLAPSE_AT = 12;
 export const PAGE_SIZE = 10;
-
-export type LoopOrder = "index" | "failed" | "slowest";
-export const LOOP_ORDERS: LoopOrder[] = ["index", "failed", "slowest"];
 
 /** How the user left a large loop: open or not, which page, in which order. */
 export interface LoopView {
@@ -39,26 +42,6 @@ export interface Visible {
 
 const ITERATION = /^(.*)\[\d+\]$/;
 const DONE = new Set(["SUCCEEDED", "CACHED", "SKIPPED"]);
-const FAILED = new Set(["FAILED", "CANCELLED", "INTERRUPTED"]);
-const byIndex = (a: TaskJSON, b: TaskJSON) =>
-  a.task_id.localeCompare(b.task_id, "en", { numeric: true });
-
-function duration(t: TaskJSON, now: number): number {
-  return t.started === null ? -1 : (t.finished ?? now) - t.started;
-}
-
-/** The iterations in the order the user chose. */
-export function ordered(iterations: TaskJSON[], order: LoopOrder, now: number): TaskJSON[] {
-  const sorted = [...iterations].sort(byIndex);
-  if (order === "failed") {
-    const rank = (t: TaskJSON) => (FAILED.has(t.status) ? 0 : t.status === "RUNNING" ? 1 : 2);
-    return sorted.sort((a, b) => rank(a) - rank(b)); // stable: index order within a rank
-  }
-  if (order === "slowest") {
-    return sorted.sort((a, b) => duration(b, now) - duration(a, now));
-  }
-  return sorted;
-}
 
 /**
  * The iterations with a task running in them: an iteration is RUNNING from its start, also

@@ -7,12 +7,13 @@ import {
   formatDuration,
   elapsed,
   isLeafKind,
+  LOOP_ORDERS,
   statusColour,
   svg,
   type TaskJSON,
 } from "@kfp-notebook/shared";
 
-import { LOOP_ORDERS, visibleTasks, type LoopSummary, type LoopView } from "./collapse";
+import { visibleTasks, type LoopSummary, type LoopView } from "./collapse";
 import { drawGraph } from "./drawing";
 import { layoutEngine, layoutTasks, type GraphLayout } from "./layout";
 import { loopShapes, paintLoop, type LoopActions } from "./loopnode";

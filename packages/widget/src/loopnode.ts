@@ -1,9 +1,9 @@
 // A large loop as the graph draws it: closed, one node with a bar of its iterations (done,
 // running, failed, pending) and the counts; open, its group's header carries the pager and the
 // order of the iterations shown. Clicks go to the graph's handlers.
-import { statusColour, svg, type TaskJSON } from "@kfp-notebook/shared";
+import { statusColour, svg, type LoopOrder, type TaskJSON } from "@kfp-notebook/shared";
 
-import { PAGE_SIZE, type LoopOrder, type LoopSummary } from "./collapse";
+import { PAGE_SIZE, type LoopSummary } from "./collapse";
 import type { Box, Shapes } from "./layout";
 
 export const LOOP_W = 240;
