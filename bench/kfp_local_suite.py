@@ -131,6 +131,7 @@ def prepare(local: Path, work: Path) -> tuple[Path, list[str]]:
         (tests / name).write_text(text)
     (tests / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
     (work / "kfpnb_suite_plugin.py").write_text(PLUGIN)
+    (work / "testing_utilities.py").write_text((local / "testing_utilities.py").read_text())
     return tests, notes
 
 
@@ -214,7 +215,6 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[FileRun] = []
     with tempfile.TemporaryDirectory(prefix="kfpnb-kfp-local-suite-") as tmp:
         tests, notes = prepare(local, Path(tmp))
-        Path(tmp, "testing_utilities.py").write_text((local / "testing_utilities.py").read_text())
         for note in notes:
             print(note, flush=True)
         for name in [f for f in FILES if args.only in f]:

@@ -7,6 +7,7 @@
  * closed until opened onto its tasks. A loop of a few iterations shows as it always did.
  */
 import {
+  DONE_STATES as DONE,
   FAILED_STATES as FAILED,
   isLeafKind,
   orderIterations as ordered,
@@ -47,7 +48,6 @@ export interface LoopPage {
   iterations: TaskJSON[];
 }
 
-const DONE = new Set(["SUCCEEDED", "CACHED", "SKIPPED"]);
 const SEGMENTS: [Exclude<keyof LoopCounts, "total">, string][] = [
   ["done", "SUCCEEDED"],
   ["running", "RUNNING"],

@@ -6,6 +6,9 @@ import type { TaskJSON } from "./model.generated";
 export type LoopOrder = "index" | "failed" | "slowest";
 export const LOOP_ORDERS: readonly LoopOrder[] = ["index", "failed", "slowest"];
 
+/** The states a task or an iteration counts as done in. */
+export const DONE_STATES: ReadonlySet<string> = new Set(["SUCCEEDED", "CACHED", "SKIPPED"]);
+
 /** The states an iteration counts as failed in: it will not succeed in this run. */
 export const FAILED_STATES: ReadonlySet<string> = new Set(["FAILED", "CANCELLED", "INTERRUPTED"]);
 

@@ -5,6 +5,7 @@
 // first), each with its tasks. So the graph's size, and its layout, are bounded by what is
 // visible, not by the task count; a pipeline with few iterations looks as it always did.
 import {
+  DONE_STATES as DONE,
   FAILED_STATES as FAILED,
   isLeafKind,
   orderIterations as ordered,
@@ -41,7 +42,6 @@ export interface Visible {
 }
 
 const ITERATION = /^(.*)\[\d+\]$/;
-const DONE = new Set(["SUCCEEDED", "CACHED", "SKIPPED"]);
 
 /**
  * The iterations with a task running in them: an iteration is RUNNING from its start, also

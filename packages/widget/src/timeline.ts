@@ -6,7 +6,15 @@
 // ran at once (the peak, and shading along the band: the worker bound shows). Plain DOM,
 // positions in percent of the time span: a resize needs no redraw; an update only repaints
 // while the rows stay the same.
-import { formatDuration, h, isLeafKind, statusColour, type TaskJSON } from "@kfp-notebook/shared";
+import {
+  DONE_STATES as DONE,
+  FAILED_STATES as FAILED,
+  formatDuration,
+  h,
+  isLeafKind,
+  statusColour,
+  type TaskJSON,
+} from "@kfp-notebook/shared";
 
 export const AGGREGATE_AT = 20;
 
@@ -34,8 +42,6 @@ export const PROFILE_SLICES = 40;
 
 const ITERATION = /\[\d+\]$/;
 const INDEX = /\[\d+\]/g;
-const DONE = new Set(["SUCCEEDED", "CACHED", "SKIPPED"]);
-const FAILED = new Set(["FAILED", "CANCELLED", "INTERRUPTED"]);
 
 /** The loops with more than AGGREGATE_AT iterations. */
 function largeLoops(tasks: readonly TaskJSON[]): Set<string> {
