@@ -47,12 +47,17 @@ def _listed(registry: Path) -> set[str]:
 
 @pytest.fixture(autouse=True, scope="session")
 def _state_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep the roots registry out of the developer's home (and check the tests added nothing
-    to it: a root under the tests' temporary folders or this checkout; other processes on the
-    machine may register their own roots meanwhile); share built envs across tests."""
+    """Keep the roots registry, kernels' connection files and IPython's history out of the
+    developer's home (and check the tests added nothing to the registry: a root under the
+    tests' temporary folders or this checkout; other processes on the machine may register
+    their own roots meanwhile); share built envs across tests."""
     users = Path.home() / ".local" / "share" / "kfp-notebook" / "roots.json"
     before = _listed(users)
     os.environ["KFP_NOTEBOOK_HOME"] = str(tmp_path_factory.mktemp("home"))
+    # kernels and Jupyter servers started by the tests write their connection files and
+    # IPython's history under these, not under the user's ~/.local/share/jupyter and ~/.ipython
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(tmp_path_factory.mktemp("jupyter-runtime"))
+    os.environ["IPYTHONDIR"] = str(tmp_path_factory.mktemp("ipython"))
     yield
     ours = (tmp_path_factory.getbasetemp().resolve(), Path(__file__).resolve().parents[1])
     added = [p for p in _listed(users) - before if Path(p).is_relative_to(ours[0])
