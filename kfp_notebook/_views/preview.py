@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from kfp_notebook._model.jsonsafe import json_safe
+from kfp_notebook._store import objects
 from kfp_notebook._store.layout import PARTIAL_DIR
+from kfp_notebook._store.objroot import is_object_uri
 from kfp_notebook._views.preview_tables import parquet_fields, table_fields
 from kfp_notebook._views.shape import PreviewJSON
 
@@ -55,8 +57,29 @@ def preview_artifact(
     max_bytes: int = 262_144,
     max_rows: int = 20,
 ) -> PreviewJSON:
-    """A summary of the artifact at `path` of KFP type `type_schema` (e.g. system.Dataset)."""
+    """A summary of the artifact at `path` of KFP type `type_schema` (e.g. system.Dataset).
+    `path` may be an object-store URI (s3://, minio://, gs://): the object is read through the
+    ETag-checked cache (`objects.download`), as a downstream task reads it."""
+    if is_object_uri(path):
+        return _checked(_from_store(str(path), type_schema, metadata, max_bytes, max_rows))
     return _checked(_preview(Path(path), type_schema, metadata, max_bytes, max_rows))
+
+
+def _from_store(
+    uri: str, type_schema: str, metadata: dict[str, Any] | None, max_bytes: int, max_rows: int
+) -> Preview:
+    name = uri.rstrip("/").rsplit("/", 1)[-1]
+    from_metadata = preview_metadata(name, type_schema, dict(metadata or {}))
+    if from_metadata is not None:  # KFP's launcher uploads no object for Metrics
+        return dict(from_metadata)
+    missing = {"kind": "missing", "name": name, "size": 0, "truncated": False}
+    try:
+        local = objects.download(uri).path
+    except objects.ObjectMissingError:
+        return {**missing, "hint": "the object is not in the store (deleted, or never written)"}
+    except objects.ObjectStoreError as exc:
+        return {**missing, "hint": str(exc)}
+    return {**_preview(local, type_schema, metadata, max_bytes, max_rows), "name": name}
 
 
 def _preview(

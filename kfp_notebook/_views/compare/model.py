@@ -16,6 +16,7 @@ from typing import Any
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._model.jsonsafe import json_safe
 from kfp_notebook._model.states import TaskState
+from kfp_notebook._store.objroot import is_object_uri
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskSummary
 from kfp_notebook._views.compare.digests import component_digests
@@ -234,6 +235,9 @@ def _preview(artifact: ArtifactRecord, resolve: Resolve) -> PreviewJSON:
     from_metadata = preview_metadata(artifact.name, artifact.schema_title, artifact.metadata)
     if from_metadata is not None:  # classification metrics: no file to read
         return from_metadata
+    if is_object_uri(artifact.uri):  # read through the object cache, as a task reads it
+        return preview_artifact(artifact.uri, artifact.schema_title, artifact.metadata,
+                                max_bytes=_DOCUMENT_CAP)  # fmt: skip
     path = resolve(artifact.uri)
     if path is None:
         return {"kind": "missing", "name": artifact.name, "size": 0, "truncated": False,
