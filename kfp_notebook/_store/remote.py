@@ -1,10 +1,15 @@
 """Where a run executed when a Kubeflow Pipelines cluster ran it: endpoint, the cluster's run id,
-the link to the run in the KFP UI (table `remote_runs`, schema migration 2)."""
+the link to the run in the KFP UI (table `remote_runs`, schema migration 2); and which process
+follows it: the run's owner (`runs.owner_pid`), as a local run's engine is."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
+
+from kfp_notebook._model.states import RunState
+from kfp_notebook._procs import process_start_ticks, same_process_alive
 
 __all__ = ["RemoteRecord", "get_remote", "put_remote"]
 
@@ -20,7 +25,9 @@ class RemoteRecord:
 
 
 def put_remote(db: sqlite3.Connection, record: RemoteRecord) -> None:
-    """Insert or replace; the caller holds the transaction."""
+    """Insert or replace, and make this process the run's follower when no live process
+    follows it (a follower that stopped: `_store/liveness.py`); the caller holds the
+    transaction."""
     db.execute(
         "INSERT OR REPLACE INTO remote_runs (run_id, endpoint, remote_run_id, ui_url, namespace,"
         " experiment) VALUES (?,?,?,?,?,?)",
@@ -33,6 +40,16 @@ def put_remote(db: sqlite3.Connection, record: RemoteRecord) -> None:
             record.experiment,
         ),
     )
+    owner = db.execute(
+        "SELECT owner_pid, owner_start FROM runs WHERE run_id=? AND status=?",
+        (record.run_id, RunState.RUNNING.value),
+    ).fetchone()
+    if owner is not None and not same_process_alive(owner[0] or 0, owner[1]):
+        pid = os.getpid()
+        db.execute(
+            "UPDATE runs SET owner_pid=?, owner_start=? WHERE run_id=?",
+            (pid, process_start_ticks(pid), record.run_id),
+        )
 
 
 def get_remote(db: sqlite3.Connection, run_id: str) -> RemoteRecord | None:
