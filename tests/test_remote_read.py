@@ -196,3 +196,27 @@ def test_a_new_kernel_s_get_run_follows_a_run_nobody_follows(url, tmp_path):
         assert api.get_run(run_id).status is RunState.SUCCEEDED
     finally:
         api.init(pipeline_root=tmp_path / "after")  # leave a local session behind
+
+
+def test_kfp_show_follows_a_run_nobody_follows_with_a_live_widget(url, tmp_path):
+    from IPython import get_ipython
+    from IPython.testing.globalipapp import start_ipython
+
+    from kfp_notebook._api import session as api
+
+    root = tmp_path / "magic"
+    run_id = _start_and_kill(url, root, tmp_path)
+    ip = start_ipython() or get_ipython()  # once per process
+    ip.run_line_magic("load_ext", "kfp_notebook")
+    try:
+        ip.run_line_magic("kfp", f"init --pipeline-root {root}")  # a local session: --token
+        widget = ip.run_line_magic("kfp", f"show {run_id} --token {TOKEN}")
+        deadline = time.monotonic() + 180
+        while widget.view.run["status"] == "RUNNING" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert widget.view.run["status"] == "SUCCEEDED"
+        assert any("resumed" in line for line in widget.view.logs["pause"])
+        assert StoreReader(root).get_run(run_id).status is RunState.SUCCEEDED
+    finally:
+        api.init(pipeline_root=tmp_path / "after")  # leave a local session behind
+        ip.run_line_magic("unload_ext", "kfp_notebook")
