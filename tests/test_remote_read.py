@@ -135,13 +135,14 @@ def test_get_run_and_list_runs_read_a_cluster_with_an_endpoint(url, elsewhere):
     assert kfp_notebook.list_runs(endpoint=url, token=TOKEN, experiment="no such") == []
 
 
-def _start_and_kill(url: str, root: Path, tmp_path: Path) -> str:
-    """`kfp-notebook run --endpoint` of a 10 s run, killed (-9) while it runs: its id."""
+def _start_and_kill(url: str, root: Path, tmp_path: Path, seconds: float = 10.0) -> str:
+    """`kfp-notebook run --endpoint` of a run pausing `seconds`, killed (-9) while it runs:
+    its id."""
     package = tmp_path / "pauser.yaml"
     compiler.Compiler().compile(pauser, str(package))
     proc = subprocess.Popen(
         [*CLI, "run", str(package), "--endpoint", url, "--token", TOKEN,
-         "--pipeline-root", str(root)],
+         "--pipeline-root", str(root), "--param", f"seconds={seconds}"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert proc.stdout is not None
@@ -220,3 +221,13 @@ def test_kfp_show_follows_a_run_nobody_follows_with_a_live_widget(url, tmp_path)
     finally:
         api.init(pipeline_root=tmp_path / "after")  # leave a local session behind
         ip.run_line_magic("unload_ext", "kfp_notebook")
+
+
+def test_cancel_terminates_a_run_nobody_follows_on_its_cluster(url, tmp_path):
+    root = tmp_path / "cancel"
+    run_id = _start_and_kill(url, root, tmp_path, seconds=120)
+    out = cli("cancel", run_id, "--pipeline-root", str(root), "--token", TOKEN, timeout=180)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith(f"{run_id} CANCELLED")
+    assert kfp.Client(host=url, existing_token=TOKEN).get_run(run_id).state == "CANCELED"
+    assert StoreReader(root).get_run(run_id).status is RunState.CANCELLED

@@ -30,9 +30,9 @@ _COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     # The CLI reads compiled IR only: KFP's runtime mode skips importing its DSL and compiler.
-    # A run on a cluster needs kfp.Client, which runtime mode cannot import; so does `show`
-    # following a cluster run again (a local run's `show` imports no kfp).
-    if not getattr(args, "endpoint", None) and args.command != "show":
+    # A run on a cluster needs kfp.Client, which runtime mode cannot import; so do `show` and
+    # `cancel` of a cluster run that nobody follows (of a local run, they import no kfp).
+    if not getattr(args, "endpoint", None) and args.command not in ("show", "cancel"):
         os.environ.setdefault("_KFP_RUNTIME", "true")
     if args.command in ("run", "spin"):
         running.watch_sigterm()

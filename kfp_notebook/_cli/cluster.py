@@ -16,7 +16,7 @@ from typing import Any
 from kfp_notebook._cli.printing import print_run, print_runs
 from kfp_notebook._store.reader import StoreReader
 
-__all__ = ["follow_again", "logs", "runs", "show"]
+__all__ = ["cancel", "follow_again", "logs", "recorded_remote", "runs", "show"]
 
 _LOG_POLL = 2.0  # seconds between reads of a followed log
 
@@ -88,6 +88,25 @@ def _followed(reader: Any, args: argparse.Namespace) -> Iterator[str]:
         if ended:
             return
         time.sleep(_LOG_POLL)
+
+
+def recorded_remote(store: StoreReader, run_id: str) -> Any:
+    from kfp_notebook._remote.reattach import recorded_remote
+
+    return recorded_remote(store, run_id)
+
+
+def cancel(store: StoreReader, args: argparse.Namespace) -> int:
+    """`cancel RUN` of a recorded cluster run that no process follows: terminate it on the
+    cluster (the follower started here forwards the request) and follow it to its end."""
+    from kfp_notebook._store import layout
+
+    layout.cancel_request_path(store.root, args.run_id).touch()
+    follow_again(store, args)
+    record = store.get_run(args.run_id)
+    state = record.status.value if record is not None else "gone"
+    print(f"{args.run_id} {state}")
+    return 0 if state == "CANCELLED" else 1
 
 
 def follow_again(store: StoreReader, args: argparse.Namespace) -> int:

@@ -122,6 +122,9 @@ def parser() -> argparse.ArgumentParser:
     cancel = sub.add_parser("cancel", help="cancel a run going on (in any process)")
     cancel.add_argument("run_id", help="a running run's id (see kfp-notebook runs)")
     cancel.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
+    cancel.add_argument(
+        "--token", help="bearer token for the cluster of a cluster run that nobody follows"
+    )
     logs = sub.add_parser("logs", help="print a run's (or one task's) log")
     logs.add_argument("run_id", help="a run id (see kfp-notebook runs)")
     logs.add_argument(

@@ -102,6 +102,8 @@ def cancel(args: argparse.Namespace) -> int:
 
     store = StoreReader(args.pipeline_root)
     _recorded(store, args.run_id)
+    if cluster.recorded_remote(store, args.run_id) is not None:  # nobody follows it to cancel
+        return cluster.cancel(store, args)
     if not operations.request_cancel(store.root, args.run_id):
         record = store.get_run(args.run_id)
         state = record.status.value if record else "gone"
