@@ -80,7 +80,11 @@ def test_runs_show_and_logs_read_a_cluster_run_started_elsewhere(url, elsewhere,
     from kfp_notebook._views.shape import run_json
 
     on = ("--endpoint", url, "--token", TOKEN)
-    listed = json.loads(cli("runs", *on, "--json", cwd=tmp_path).stdout)
+
+    def here(*args: str) -> subprocess.CompletedProcess:  # in an empty folder, left empty
+        return cli(*args, cwd=tmp_path)
+
+    listed = json.loads(here("runs", *on, "--json").stdout)
     (mine,) = [r for r in listed if r["run_id"] == elsewhere]
     assert mine["status"] == "SUCCEEDED" and mine["runner"] == "kubeflow"
     assert mine["pipeline_name"] == "shouter" and mine["experiment"] == "elsewhere"
@@ -88,23 +92,23 @@ def test_runs_show_and_logs_read_a_cluster_run_started_elsewhere(url, elsewhere,
     assert mine["remote"]["ui_url"].endswith(f"/#/runs/details/{elsewhere}")
     local = run_json(RunRecord("r", "p", RunState.SUCCEEDED, 0.0, None, {}, {}, "", {}), "/")
     assert set(mine) == {*local, "remote"}  # the local command's shape, and where it is
-    table = cli("runs", *on, "--experiment", "elsewhere", "--status", "succeeded")
+    table = here("runs", *on, "--experiment", "elsewhere", "--status", "succeeded")
     assert elsewhere in table.stdout and "SUCCEEDED" in table.stdout
-    assert elsewhere not in cli("runs", *on, "--status", "FAILED").stdout
+    assert elsewhere not in here("runs", *on, "--status", "FAILED").stdout
 
-    shown = json.loads(cli("show", elsewhere, *on, "--json").stdout)
+    shown = json.loads(here("show", elsewhere, *on, "--json").stdout)
     assert [(t["task_id"], t["status"]) for t in shown["tasks"]] == [
         ("shout", "SUCCEEDED"), ("shout-2", "SUCCEEDED"),
     ]  # fmt: skip
-    text = cli("show", elsewhere, *on).stdout
+    text = here("show", elsewhere, *on).stdout
     assert f"on kubeflow {url} as {elsewhere}" in text and "shout-2" in text
 
-    assert cli("logs", elsewhere, "shout-2", *on).stdout.splitlines() == [
+    assert here("logs", elsewhere, "shout-2", *on).stdout.splitlines() == [
         f"line {i} of UI" for i in range(3)
     ]
-    everything = cli("logs", elsewhere, *on).stdout
+    everything = here("logs", elsewhere, *on).stdout
     assert "shout | line 0 of ui" in everything and "shout-2 | line 2 of UI" in everything
-    assert cli("logs", elsewhere, "shout", *on, "--tail", "2").stdout == "line 2 of ui\n"
+    assert here("logs", elsewhere, "shout", *on, "--tail", "2").stdout == "line 2 of ui\n"
     assert list(tmp_path.iterdir()) == []  # no local root was made
 
 
