@@ -235,3 +235,29 @@ def test_cancel_terminates_a_run_nobody_follows_on_its_cluster(url, tmp_path):
     assert out.stdout.strip().endswith(f"{run_id} CANCELLED")
     assert kfp.Client(host=url, existing_token=TOKEN).get_run(run_id).state == "CANCELED"
     assert StoreReader(root).get_run(run_id).status is RunState.CANCELLED
+
+
+def test_a_run_an_earlier_version_marked_interrupted_is_followed_again(url, tmp_path):
+    """Before cluster runs were left "not followed", a writer reaped a stopped follower's run
+    like a dead engine's: INTERRUPTED, its open tasks CANCELLED. `show` recovers the truth."""
+    import sqlite3
+
+    from kfp_notebook._store.layout import INDEX_NAME
+    from kfp_notebook._store.liveness import ENGINE_GONE, TASK_INTERRUPTED
+
+    root = tmp_path / "old"
+    run_id = _start_and_kill(url, root, tmp_path)
+    with sqlite3.connect(root / INDEX_NAME) as db:  # what the reaper wrote then
+        db.execute("UPDATE runs SET status='INTERRUPTED', finished=?, message=? WHERE run_id=?",
+                   (time.time(), ENGINE_GONE, run_id))  # fmt: skip
+        db.execute("UPDATE tasks SET status='CANCELLED', message=? WHERE status='RUNNING'",
+                   (TASK_INTERRUPTED,))  # fmt: skip
+    assert StoreReader(root).get_run(run_id).status is RunState.INTERRUPTED
+    out = cli("show", run_id, "--pipeline-root", str(root), "--token", TOKEN, timeout=180)
+    assert out.returncode == 0 and "following it again" in out.stderr, out.stderr
+    record = StoreReader(root).get_run(run_id)
+    assert record.status is RunState.SUCCEEDED and record.message == ""
+    (task,) = StoreReader(root).get_tasks(run_id)
+    assert task.status.value == "SUCCEEDED" and task.message == ""
+    log = StoreReader(root).log_path(run_id, "pause").read_text()
+    assert log.count("pausing") == 1 and log.count("resumed") == 1

@@ -18,11 +18,14 @@ from typing import Any
 import yaml
 
 from kfp_notebook._model.events import EventBus
+from kfp_notebook._model.states import RunState
 from kfp_notebook._remote.connection import Connection, KubeflowRunner
 from kfp_notebook._remote.follower import RemoteLiveRun, Seen, follow
+from kfp_notebook._runners import REMOTE_RUNNER
 from kfp_notebook._spec.ir import parse_documents
-from kfp_notebook._store.liveness import not_followed
+from kfp_notebook._store.liveness import ENGINE_GONE, TASK_INTERRUPTED, not_followed
 from kfp_notebook._store.reader import StoreReader
+from kfp_notebook._store.records import RunRecord
 from kfp_notebook._store.remote import RemoteRecord
 from kfp_notebook._store.store import RunStore
 
@@ -52,11 +55,20 @@ def runner_for(
 
 
 def recorded_remote(store: StoreReader, run_id: str) -> RemoteRecord | None:
-    """The cluster side of `run_id` when it is a cluster run that no process follows."""
+    """The cluster side of `run_id` when it is a cluster run that no process follows (or one
+    an earlier kfp-notebook marked INTERRUPTED when its follower stopped)."""
     record = store.get_run(run_id)
-    if record is None or not not_followed(record):
+    if record is None or not (not_followed(record) or _reaped(record)):
         return None
     return store.remote(run_id)
+
+
+def _reaped(record: RunRecord) -> bool:
+    return (
+        record.runner == REMOTE_RUNNER
+        and record.status is RunState.INTERRUPTED
+        and record.message == ENGINE_GONE
+    )
 
 
 def follow_again(
@@ -97,7 +109,8 @@ def _spec(store: RunStore, run_id: str) -> dict[str, Any]:
 def _seen(store: RunStore, run_id: str) -> Seen:
     seen = Seen()
     for task in store.get_tasks(run_id):
-        seen.states[task.task_id] = task.status
+        if task.message != TASK_INTERRUPTED:  # else reaped with its run: the cluster says anew
+            seen.states[task.task_id] = task.status
         path = store.log_path(run_id, task.task_id)
         if path.exists():
             with path.open("rb") as log:

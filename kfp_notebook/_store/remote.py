@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from kfp_notebook._model.states import RunState
 from kfp_notebook._procs import process_start_ticks, same_process_alive
+from kfp_notebook._store.liveness import ENGINE_GONE
 
-__all__ = ["RemoteRecord", "get_remote", "put_remote"]
+__all__ = ["RemoteRecord", "claim_follower", "get_remote", "put_remote"]
 
 
 @dataclass(frozen=True)
@@ -40,16 +41,27 @@ def put_remote(db: sqlite3.Connection, record: RemoteRecord) -> None:
             record.experiment,
         ),
     )
+    claim_follower(db, record.run_id)
+
+
+def claim_follower(db: sqlite3.Connection, run_id: str) -> None:
+    """Make this process the follower of `run_id` when no live process follows it: RUNNING
+    with its follower gone, or INTERRUPTED by a kfp-notebook that reaped a stopped follower
+    like a dead engine (before cluster runs were left "not followed"): RUNNING again."""
     owner = db.execute(
-        "SELECT owner_pid, owner_start FROM runs WHERE run_id=? AND status=?",
-        (record.run_id, RunState.RUNNING.value),
+        "SELECT owner_pid, owner_start, status, message FROM runs WHERE run_id=?", (run_id,)
     ).fetchone()
-    if owner is not None and not same_process_alive(owner[0] or 0, owner[1]):
-        pid = os.getpid()
-        db.execute(
-            "UPDATE runs SET owner_pid=?, owner_start=? WHERE run_id=?",
-            (pid, process_start_ticks(pid), record.run_id),
-        )
+    if owner is None or same_process_alive(owner[0] or 0, owner[1]):
+        return
+    reaped = owner[2] == RunState.INTERRUPTED.value and owner[3] == ENGINE_GONE
+    if owner[2] != RunState.RUNNING.value and not reaped:
+        return
+    pid = os.getpid()
+    db.execute(
+        "UPDATE runs SET owner_pid=?, owner_start=?, status=?, finished=NULL, message=''"
+        " WHERE run_id=?",
+        (pid, process_start_ticks(pid), RunState.RUNNING.value, run_id),
+    )
 
 
 def get_remote(db: sqlite3.Connection, run_id: str) -> RemoteRecord | None:
