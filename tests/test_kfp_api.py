@@ -11,6 +11,7 @@ from pathlib import Path
 
 import kfp
 import pytest
+import yaml
 from kfp import compiler, dsl
 from serve_helper import TOKEN, serving
 
@@ -308,3 +309,48 @@ def test_the_root_answers_the_run_details_link_with_a_page(server):
         assert answer.headers["Content-Type"].startswith("text/html")
         page = answer.read().decode()
     assert "runs\\/details" in page and "apis/v2beta1/runs/" in page
+
+
+def test_a_run_keeps_the_fields_a_client_sends(server, client):
+    """plugins_input, plugins_output and recurring_run_id, stored and returned on get and list
+    as the backend does (backend/api/v2beta1/run.proto), through kfp_server_api's own model."""
+    import kfp_server_api
+
+    spec = yaml.safe_load(Path(_package(server["tmp"], hello, "kept.yaml")).read_text())
+    plugins = {"mlflow": {"experiment_name": "from-kfp", "disabled": False}}
+    output = {"mlflow": {"entries": {"run_id": {"value": "abc"}}, "state": "SUCCEEDED"}}
+    body = kfp_server_api.V2beta1Run(
+        display_name="kept", description="with plugins", pipeline_spec=spec,
+        runtime_config=kfp_server_api.V2beta1RuntimeConfig(parameters={"text": "k"}),
+        service_account="sa-1", recurring_run_id="rr-1", plugins_input=plugins,
+    )  # fmt: skip
+    created = client._run_api.run_service_create_run(body)
+    assert created.plugins_input == plugins and created.recurring_run_id == "rr-1"
+    got = client.get_run(created.run_id)
+    assert (got.display_name, got.description, got.service_account) == (
+        "kept",
+        "with plugins",
+        "sa-1",
+    )
+    assert got.plugins_input == plugins and got.recurring_run_id == "rr-1"
+    assert got.runtime_config.parameters == {"text": "k"}
+    listed = {r.run_id: r for r in client.list_runs(page_size=100).runs}
+    assert listed[created.run_id].plugins_input == plugins
+    client.wait_for_run_completion(created.run_id, timeout=120, sleep_duration=1)
+
+    def post(payload):
+        request = urllib.request.Request(
+            server["url"] + "/apis/v2beta1/runs", data=json.dumps(payload).encode(),
+            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.loads(answer.read())
+
+    raw = post({"display_name": "out", "pipeline_spec": spec, "plugins_output": output})
+    assert raw["plugins_output"] == output
+    fetched = client.get_run(raw["run_id"])
+    assert fetched.plugins_output["mlflow"].state == "SUCCEEDED"
+    with pytest.raises(urllib.error.HTTPError) as err:
+        post({"display_name": "bad", "pipeline_spec": spec, "plugins_input": {"mlflow": 3}})
+    assert err.value.code == 400 and "plugins_input" in json.loads(err.value.read())["message"]
+    client.wait_for_run_completion(raw["run_id"], timeout=120, sleep_duration=1)

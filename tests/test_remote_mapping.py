@@ -160,7 +160,7 @@ def test_canceled_and_failed_states_and_the_error_message(tmp_path):
 
 
 def test_timestamps_in_every_protobuf_json_form():
-    from kfp_notebook._remote.mapping import _time
+    from kfp_notebook._remote.mapping import timestamp as _time
 
     assert _time("2026-01-01T00:00:01Z") == 1767225601.0
     assert abs(_time("2026-01-01T00:00:01.123456789Z") - 1767225601.123456789) < 1e-6

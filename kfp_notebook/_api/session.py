@@ -8,9 +8,10 @@ import os
 import sys
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from kfp_notebook._api.experiments import kernel_experiment
+from kfp_notebook._api.remote import RemoteRun, cluster_reader, follow_recorded
 from kfp_notebook._api.run import Run
 from kfp_notebook._api.source_map import map_frames
 from kfp_notebook._engine.dryrun import DryRunReport, plan_run
@@ -299,19 +300,47 @@ def list_runs(
     status: str | None = None,
     pipeline_name: str | None = None,
     experiment: str | None = None,
+    *,
+    endpoint: str | None = None,
+    token: str | None = None,
+    namespace: str | None = None,
 ) -> list[RunRecord]:
+    """The latest runs recorded here, newest first; with `endpoint`, those of that KFP cluster
+    (whoever started them; `token`, `namespace` as for KubeflowRunner)."""
+    if endpoint is not None:
+        reader = cluster_reader(endpoint, token, namespace)
+        found = reader.list_runs(limit=limit, status=status, experiment=experiment)
+        return [r.record for r in found if pipeline_name in (None, r.record.pipeline_name)]
     store = _current().store
     return store.list_runs(
         limit=limit, status=status, pipeline_name=pipeline_name, experiment=experiment
     )
 
 
-def get_run(run_id: str) -> Run:
+@overload
+def get_run(run_id: str, *, token: str | None = None) -> Run: ...
+@overload
+def get_run(
+    run_id: str, *, endpoint: str, token: str | None = None, namespace: str | None = None
+) -> RemoteRun: ...
+def get_run(
+    run_id: str,
+    *,
+    endpoint: str | None = None,
+    token: str | None = None,
+    namespace: str | None = None,
+) -> Run | RemoteRun:
+    """A recorded run (a cluster run whose follower stopped is followed again from here, with
+    `token` or the session's); with `endpoint`, run `run_id` of that KFP cluster, read from
+    there whoever started it."""
+    if endpoint is not None:
+        return RemoteRun(cluster_reader(endpoint, token, namespace), run_id)
     session = _current()
     if session.store.get_run(run_id) is None:
         raise KeyError(f"no run {run_id!r} in {session.store.root}")
     remote = session.remote.live.get(run_id) if session.remote else None
-    return Run(session.store, run_id, remote or session.engine.live.get(run_id))
+    live = remote or session.engine.live.get(run_id) or follow_recorded(session, run_id, token)
+    return Run(session.store, run_id, live)
 
 
 def delete_run(run_id: str) -> bool:

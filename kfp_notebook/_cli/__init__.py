@@ -1,7 +1,8 @@
 """`kfp-notebook`: run compiled pipelines, list and show runs, read logs, clean environments.
 
 One module per job: `parser` (the command line), `running` (run, serve), `reading` (runs, show,
-logs, compare, cancel), `envs` (gc), `graph` (a pipeline's graph before it runs), `spin`
+logs, compare, cancel), `cluster` (those on a KFP cluster: `--endpoint`, following again),
+`printing` (the text of runs), `envs` (gc), `graph` (a pipeline's graph before it runs), `spin`
 (one task of a finished run, alone). Each command
 imports what it uses when it runs: `run` pays neither for the comparison views nor for the
 reader-only commands, and they pay nothing for the engine."""
@@ -29,8 +30,9 @@ _COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     # The CLI reads compiled IR only: KFP's runtime mode skips importing its DSL and compiler.
-    # A run on a cluster needs kfp.Client, which runtime mode cannot import.
-    if not getattr(args, "endpoint", None):
+    # A run on a cluster needs kfp.Client, which runtime mode cannot import; so do `show` and
+    # `cancel` of a cluster run that nobody follows (of a local run, they import no kfp).
+    if not getattr(args, "endpoint", None) and args.command not in ("show", "cancel"):
         os.environ.setdefault("_KFP_RUNTIME", "true")
     if args.command in ("run", "spin"):
         running.watch_sigterm()

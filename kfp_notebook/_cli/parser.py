@@ -122,6 +122,9 @@ def parser() -> argparse.ArgumentParser:
     cancel = sub.add_parser("cancel", help="cancel a run going on (in any process)")
     cancel.add_argument("run_id", help="a running run's id (see kfp-notebook runs)")
     cancel.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
+    cancel.add_argument(
+        "--token", help="bearer token for the cluster of a cluster run that nobody follows"
+    )
     logs = sub.add_parser("logs", help="print a run's (or one task's) log")
     logs.add_argument("run_id", help="a run id (see kfp-notebook runs)")
     logs.add_argument(
@@ -153,7 +156,28 @@ def parser() -> argparse.ArgumentParser:
     )
     gc.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
     _bridge_options(sub, run)
+    _cluster_reading(runs, show, logs)
     return parser
+
+
+def _cluster_reading(
+    runs: argparse.ArgumentParser, show: argparse.ArgumentParser, logs: argparse.ArgumentParser
+) -> None:
+    """`--endpoint URL` on the reading commands: a cluster's runs, whoever started them; and
+    `--token` for `show` to follow again a recorded cluster run that nobody follows."""
+    reading = (
+        (runs, "list that KFP cluster's runs"),
+        (show, "show that KFP cluster's run RUN"),
+        (logs, "read the log from that KFP cluster"),
+    )
+    for command, what in reading:
+        group = command.add_argument_group("on a Kubeflow Pipelines cluster")
+        group.add_argument("--endpoint", help=f"KFP API URL: {what} (started anywhere)")
+        token = "bearer token for the endpoint"
+        if command is show:
+            token += " (also to follow again a recorded cluster run nobody follows)"
+        group.add_argument("--token", help=token)
+        group.add_argument("--namespace", help="the cluster namespace (multi-user KFP)")
 
 
 def _spin_options(sub: argparse._SubParsersAction) -> None:

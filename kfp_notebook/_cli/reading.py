@@ -7,9 +7,10 @@ import argparse
 import io
 import json
 import sys
-from datetime import datetime
 from functools import partial
 
+from kfp_notebook._cli import cluster
+from kfp_notebook._cli.printing import print_run, print_runs
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._model.states import RunState
 from kfp_notebook._store.reader import StoreReader
@@ -20,6 +21,8 @@ __all__ = ["cancel", "compare", "logs", "runs", "show"]
 def runs(args: argparse.Namespace) -> int:
     from kfp_notebook._views.shape import run_json
 
+    if args.endpoint:
+        return cluster.runs(args)
     store = StoreReader(args.pipeline_root)
     records = store.list_runs(limit=args.limit, status=args.status, experiment=args.experiment)
     if args.json:
@@ -28,13 +31,7 @@ def runs(args: argparse.Namespace) -> int:
     if not records:
         print(f"no runs in {store.root}")
         return 0
-    print(f"{'RUN':<48} {'STATUS':<11} {'STARTED':<19} {'TIME':>8}  TASKS")
-    for r in records:
-        started = datetime.fromtimestamp(r.created).strftime("%Y-%m-%d %H:%M:%S")
-        took = f"{r.duration:.1f}s" if r.duration is not None else "-"
-        counts = " ".join(f"{n} {s.lower()}" for s, n in r.task_counts.items())
-        print(f"{r.run_id:<48} {r.status.value:<11} {started:<19} {took:>8}  {counts}")
-        _print_remote(store, r.run_id, "    ")
+    print_runs(records, store.remote)
     return 0
 
 
@@ -45,10 +42,12 @@ def _recorded(store: StoreReader, run_id: str) -> None:
 
 def show(args: argparse.Namespace) -> int:
     from kfp_notebook._views.shape import run_json, task_json
-    from kfp_notebook._views.task_order import tree_order
 
+    if args.endpoint:
+        return cluster.show(args)
     store = StoreReader(args.pipeline_root)
     _recorded(store, args.run_id)
+    code = cluster.follow_again(store, args)  # a cluster run nobody follows: to its end
     record = store.get_run(args.run_id)
     assert record is not None
     tasks = store.get_tasks(args.run_id)
@@ -58,18 +57,9 @@ def show(args: argparse.Namespace) -> int:
             "tasks": [task_json(t, store.root) for t in tasks],
         }
         print(json.dumps(shape, indent=1))
-        return 0
-    took = f" in {record.duration:.1f}s" if record.duration is not None else ""
-    print(f"{record.run_id}  {record.pipeline_name}  {record.status.value}{took}")
-    if record.message:
-        print(f"  {record.message}")
-    _print_remote(store, record.run_id, "  ")
-    for t, depth in tree_order(tasks):
-        took = f"{t.duration:.2f}s" if t.duration is not None else ""
-        print(f"  {'  ' * depth}{t.name:<{40 - 2 * depth}} {t.status.value:<10} {took:>8}")
-        for a in t.artifacts:
-            print(f"  {'  ' * depth}  -> {a.name} ({a.schema_title}) {a.uri}")
-    return 0
+    else:
+        print_run(record, tasks, store.remote(record.run_id))
+    return code
 
 
 def logs(args: argparse.Namespace) -> int:
@@ -77,10 +67,12 @@ def logs(args: argparse.Namespace) -> int:
     from kfp_notebook._model.logfold import folded
     from kfp_notebook._store.logread import chunks, tail_offset
 
+    shown = (lambda lines: lines) if args.verbose else partial(folded, prefixed=not args.task)
+    if args.endpoint:
+        return cluster.logs(args, shown)
     store = StoreReader(args.pipeline_root)
     _recorded(store, args.run_id)
     run = Run(store, args.run_id)
-    shown = (lambda lines: lines) if args.verbose else partial(folded, prefixed=not args.task)
     if args.follow:
         for line in shown(run.logs(args.task, follow=True, tail=args.tail)):
             print(line, flush=True)
@@ -110,6 +102,8 @@ def cancel(args: argparse.Namespace) -> int:
 
     store = StoreReader(args.pipeline_root)
     _recorded(store, args.run_id)
+    if cluster.recorded_remote(store, args.run_id) is not None:  # nobody follows it to cancel
+        return cluster.cancel(store, args)
     if not operations.request_cancel(store.root, args.run_id):
         record = store.get_run(args.run_id)
         state = record.status.value if record else "gone"
@@ -148,9 +142,3 @@ def compare(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(comparison_text(data))
     return 0
-
-
-def _print_remote(store: StoreReader, run_id: str, indent: str) -> None:
-    remote = store.remote(run_id)
-    if remote is not None:
-        print(f"{indent}on kubeflow {remote.endpoint} as {remote.remote_run_id}: {remote.ui_url}")

@@ -26,6 +26,12 @@ from kfp_notebook._store.reader import StoreReader
 
 __all__ = ["RunService"]
 
+# The fields of a v2beta1 Run the registry has no column for, kept as the client sent them (the
+# backend stores and returns them: backend/api/v2beta1/run.proto, server/api_converter.go), in
+# the run's folder, written once when the run is created.
+_KEPT_FIELDS = ("recurring_run_id", "plugins_input", "plugins_output")
+_KEPT_FILE = "kfp-api-run.json"
+
 
 class RunService:
     def __init__(
@@ -41,6 +47,7 @@ class RunService:
         self.starter = starter or DetachedStarter()
         self.store = StoreReader(root)
         self._specs: dict[str, dict[str, Any]] = {}
+        self._kept: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ reading
     def entry(self, run_id: str) -> dict[str, Any]:
@@ -55,6 +62,7 @@ class RunService:
         tasks = self.store.get_tasks(run_id) if record is not None and details else None
         canceling = self.store.cancel_requested(run_id)
         out = run_json(entry, record, tasks if details else None, canceling)
+        out.update(self._kept_fields(run_id))
         if not entry["pipeline_version_id"]:  # created from an inline spec: the backend echoes it
             out["pipeline_spec"] = self._spec(run_id)
         return out
@@ -69,6 +77,16 @@ class RunService:
                 return {}
             self._specs[run_id] = cached
         return cached
+
+    def _kept_fields(self, run_id: str) -> dict[str, Any]:
+        kept = self._kept.get(run_id)
+        if kept is None:
+            try:
+                kept = json.loads((layout.run_dir(self.root, run_id) / _KEPT_FILE).read_text())
+            except (OSError, ValueError):
+                kept = {}
+            self._kept[run_id] = kept = kept if isinstance(kept, dict) else {}
+        return kept
 
     def list(self, args: dict[str, str]) -> dict[str, Any]:
         query = ListQuery(args)
@@ -87,9 +105,12 @@ class RunService:
         display_name = optional_text(body, "display_name") or spec["pipelineInfo"]["name"]
         description = optional_text(body, "description")
         service_account = optional_text(body, "service_account")
+        kept = _fields_kept(body)
         settings = self._settings_for(pipeline_root)
         run_id = self.registry.new_id()
         path = layout.write_spec(self.root, run_id, dump_spec(spec))
+        if kept:
+            (path.parent / _KEPT_FILE).write_text(json.dumps(kept))
         self.registry.insert(
             "runs",
             run_id=run_id,
@@ -207,3 +228,19 @@ class RunService:
     @staticmethod
     def dumps(obj: Any) -> str:
         return json.dumps(obj)
+
+
+def _fields_kept(body: dict[str, Any]) -> dict[str, Any]:
+    """`recurring_run_id`, and `plugins_input` / `plugins_output`: maps of plugin name to an
+    object (a Struct; a PluginOutput), checked as the backend checks their shape."""
+    kept: dict[str, Any] = {}
+    if optional_text(body, "recurring_run_id"):
+        kept["recurring_run_id"] = body["recurring_run_id"]
+    for key in ("plugins_input", "plugins_output"):
+        plugins = section(body, key)
+        for name, value in plugins.items():
+            if not isinstance(value, dict):
+                raise RequestError(400, f"Invalid {key}: {key}[{name!r}] must be an object")
+        if plugins:
+            kept[key] = plugins
+    return kept

@@ -13,11 +13,15 @@ from IPython.display import HTML, display
 
 import kfp_notebook._api.session as api
 from kfp_notebook._api import source_map
+from kfp_notebook._api.remote import follow_recorded
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._notebook.calls import install_call_hook, uninstall_call_hook
 from kfp_notebook._notebook.component_cell import component_from_cell
-from kfp_notebook._notebook.display import show_run
+from kfp_notebook._notebook.display import _unsubscribe_when_done, show_run
+from kfp_notebook._notebook.widget import RunWidget
+from kfp_notebook._remote.reattach import recorded_remote
 from kfp_notebook._runners import DEFAULT_RUNNER, REMOTE_RUNNER, check_runner, runner_help
+from kfp_notebook._views.run_view import RunView
 
 __all__ = ["KfpMagics", "load", "unload"]
 
@@ -150,7 +154,19 @@ class KfpMagics(Magics):
         return str(args.rest[0])
 
     def _show(self, args: Any) -> Any:
-        return show_run(self._one(args, "run id"), api._current())
+        """The run's widget; a cluster run that no process follows is followed again from
+        here (with --token, or the session's), its widget live until the cluster ends it."""
+        run_id, session = self._one(args, "run id"), api._current()
+        if recorded_remote(session.store, run_id) is None:
+            return show_run(run_id, session)
+        view = RunView.from_store(session.store, run_id)
+        unsubscribe = session.subscribe(view)  # before the follower's first event
+        live = follow_recorded(session, run_id, args.token)
+        if live is None:
+            unsubscribe()
+            return show_run(run_id, session)
+        session.subscribe(_unsubscribe_when_done(run_id, unsubscribe))
+        return RunWidget(view, on_cancel=live.cancel, session=session)
 
     def _logs(self, args: Any) -> None:
         run = api.get_run(self._one(args, "run id"))

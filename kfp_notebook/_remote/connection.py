@@ -146,21 +146,28 @@ class Connection:
             ) from exc
 
     # ------------------------------------------------------------------ calls
-    def experiment_id(self, name: str) -> str:
-        import kfp_server_api
-
+    def experiment_id_of(self, name: str) -> str | None:
+        """The id of the cluster's experiment of that name (None when there is none)."""
         with self.translate("the experiment"):
             try:
                 found = self.client.get_experiment(
                     experiment_name=name, namespace=self.runner.namespace
                 )
-                return str(found.experiment_id)
             except ValueError:
-                body = kfp_server_api.V2beta1Experiment(
-                    display_name=name, namespace=self.runner.namespace
-                )
-                created = self.client._experiment_api.experiment_service_create_experiment(body)
-                return str(created.experiment_id)
+                return None
+            return str(found.experiment_id)
+
+    def experiment_id(self, name: str) -> str:
+        """The id of the experiment of that name, made when missing."""
+        import kfp_server_api
+
+        found = self.experiment_id_of(name)
+        if found is not None:
+            return found
+        body = kfp_server_api.V2beta1Experiment(display_name=name, namespace=self.runner.namespace)
+        with self.translate("the experiment"):
+            created = self.client._experiment_api.experiment_service_create_experiment(body)
+        return str(created.experiment_id)
 
     def submit(
         self, spec: dict[str, Any], arguments: dict[str, Any], name: str, experiment_name: str
@@ -183,10 +190,34 @@ class Connection:
     def get_run(self, run_id: str) -> dict[str, Any]:
         """The run as the backend's JSON, read raw (kfp_server_api's models drop fields they do
         not know), through the client's own authentication."""
+        return self.get_json(f"/apis/v2beta1/runs/{run_id}", "reading the run", run_id)
+
+    def list_runs(self, page_size: int, experiment_id: str | None = None) -> list[dict[str, Any]]:
+        """The cluster's latest runs, newest first (`GET /apis/v2beta1/runs`, one page)."""
+        query = [("page_size", str(page_size)), ("sort_by", "created_at desc")]
+        if self.runner.namespace:
+            query.append(("namespace", self.runner.namespace))
+        if experiment_id:
+            query.append(("experiment_id", experiment_id))
+        found = self.get_json("/apis/v2beta1/runs", "listing the runs", query=query)
+        return [r for r in found.get("runs") or [] if isinstance(r, dict)]
+
+    def experiment_name(self, experiment_id: str) -> str:
+        """An experiment's display name ("" when the cluster does not say)."""
+        path = f"/apis/v2beta1/experiments/{experiment_id}"
+        try:
+            return str(self.get_json(path, "reading the experiment").get("display_name") or "")
+        except RemoteError:  # deleted since, or not readable here: the id is shown instead
+            return ""
+
+    def get_json(
+        self, path: str, what: str, run_id: str | None = None,
+        query: list[tuple[str, str]] | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
         api = self.client._run_api.api_client
-        with self.translate("reading the run", run_id):
+        with self.translate(what, run_id):
             response = api.call_api(
-                f"/apis/v2beta1/runs/{run_id}", "GET", header_params={"Accept": "application/json"},
+                path, "GET", query_params=query or [], header_params={"Accept": "application/json"},
                 auth_settings=["Bearer"], _preload_content=False, _return_http_data_only=True,
                 _request_timeout=30,
             )  # fmt: skip
@@ -195,7 +226,7 @@ class Connection:
         except ValueError as exc:
             raise RemoteError(f"{self.endpoint} answered with something that is not JSON") from exc
         if not isinstance(data, dict):
-            raise RemoteError(f"{self.endpoint} answered with something that is not a run")
+            raise RemoteError(f"{self.endpoint}: {what} gave something that is not an object")
         return data
 
     def terminate(self, run_id: str) -> None:

@@ -7,7 +7,11 @@ to `max_poll_interval` while nothing does), maps its task details to KFP tasks
 (`_remote/mapping.py`), emits what changed, reads running tasks' pod logs from the v1alpha1
 endpoint and emits only the lines not seen yet. CANCELED ends the run like SUCCEEDED and FAILED
 (kfp.Client.wait_for_run_completion forgets it). A cancel asked here, or through the store by
-another process, terminates the run on the cluster."""
+another process, terminates the run on the cluster.
+
+A follower that takes over from one that stopped (`_remote/reattach.py`) starts from what the
+store holds: `Seen` (the tasks' last states, the log lines each task has), so nothing recorded
+is emitted twice."""
 
 from __future__ import annotations
 
@@ -28,18 +32,20 @@ from kfp_notebook._model.events import (
 )
 from kfp_notebook._model.states import RunState, TaskState
 from kfp_notebook._remote.connection import Connection, KubeflowRunner
-from kfp_notebook._remote.mapping import RemoteTask, map_tasks
+from kfp_notebook._remote.mapping import RUN_STATES, RemoteTask, artifact_entries, map_tasks
 from kfp_notebook._store.reader import StoreReader
 
-__all__ = ["RemoteLiveRun", "follow"]
+__all__ = ["RemoteLiveRun", "Seen", "follow"]
 
-RUN_STATES = {
-    "SUCCEEDED": RunState.SUCCEEDED,
-    "SKIPPED": RunState.SUCCEEDED,
-    "FAILED": RunState.FAILED,
-    "CANCELED": RunState.CANCELLED,
-}
 _GIVE_UP_AFTER = 20  # consecutive failed polls (about a minute and a half at the longest interval)
+
+
+@dataclass
+class Seen:
+    """What the store holds of a run already followed: task states, log lines per task."""
+
+    states: dict[str, TaskState] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -67,10 +73,13 @@ class _Follower:
         bus: EventBus,
         live: RemoteLiveRun,
         spec: dict[str, Any],
+        seen: Seen | None = None,
     ) -> None:
         self.conn, self.store, self.bus, self.live, self.spec = connection, store, bus, live, spec
         self.runner: KubeflowRunner = connection.runner
-        self.states: dict[str, TaskState] = {}
+        seen = seen or Seen()
+        self.states: dict[str, TaskState] = dict(seen.states)
+        self.task_lines = dict(seen.lines)  # task id -> lines recorded before this follower
         self.lines: dict[str, int] = {}  # pod -> log lines emitted
         self.cancel_sent = False
 
@@ -154,20 +163,16 @@ class _Follower:
         if not text:
             return False
         lines = text.splitlines()
-        new = lines[self.lines.get(t.pod, 0) :]
+        if t.pod not in self.lines:
+            self.lines[t.pod] = self.task_lines.pop(t.task_id, 0)
+        new = lines[self.lines[t.pod] :]
         self.lines[t.pod] = len(lines)
         for line in new:
             self.bus.emit(LogLine(self.live.run_id, t.task_id, line))
         return bool(new)
 
     def _artifact(self, t: RemoteTask, name: str, produced: Any) -> None:
-        """An output the backend reported: its URI when given, else the run's page in the UI."""
-        entries = produced.get("artifacts") if isinstance(produced, dict) else None
-        for art in entries or [{}]:
-            uri = str(art.get("uri") or self.live.ui_url)
-            title = str((art.get("type") or {}).get("schema_title") or "system.Artifact")
-            ids = produced.get("artifact_ids") if isinstance(produced, dict) else None
-            metadata = dict(art.get("metadata") or {}, **({"artifact_ids": ids} if ids else {}))
+        for uri, title, metadata in artifact_entries(produced, self.live.ui_url):
             self.bus.emit(ArtifactProduced(self.live.run_id, t.task_id, name, uri, title, metadata))
 
     def _end(self, state: RunState, message: str) -> None:
@@ -186,9 +191,10 @@ def follow(
     bus: EventBus,
     live: RemoteLiveRun,
     spec: dict[str, Any],
+    seen: Seen | None = None,
 ) -> threading.Thread:
     """Follow `live` on a background thread until the run ends on the cluster."""
-    follower = _Follower(connection, store, bus, live, spec)
+    follower = _Follower(connection, store, bus, live, spec, seen)
     thread = threading.Thread(target=follower.run, name=f"kfpnb-follow-{live.run_id}", daemon=True)
     thread.start()
     return thread

@@ -20,9 +20,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from kfp_notebook._model.states import TaskKind, TaskState
+from kfp_notebook._model.states import RunState, TaskKind, TaskState
 
-__all__ = ["RemoteTask", "map_tasks", "spec_tasks"]
+__all__ = [
+    "RUN_STATES",
+    "RemoteTask",
+    "artifact_entries",
+    "map_tasks",
+    "run_state",
+    "spec_tasks",
+    "timestamp",
+]
+
+RUN_STATES = {  # the cluster's final states; the others (PENDING, RUNNING, CANCELING...) go on
+    "SUCCEEDED": RunState.SUCCEEDED,
+    "SKIPPED": RunState.SUCCEEDED,
+    "FAILED": RunState.FAILED,
+    "CANCELED": RunState.CANCELLED,
+}
 
 TASK_STATE = {
     "PENDING": TaskState.PENDING,
@@ -82,7 +97,7 @@ def spec_tasks(spec: dict[str, Any]) -> dict[str, tuple[str | None, TaskKind]]:
     return out
 
 
-def _time(value: Any) -> float | None:
+def timestamp(value: Any) -> float | None:
     """Seconds from a protobuf Timestamp's JSON (RFC 3339 with 0, 3, 6 or 9 fraction digits, "Z"
     or an offset) or a datetime; None for the unset epoch and for text that is not a time."""
     if value is None:
@@ -170,7 +185,7 @@ class _Mapper:
 
     def build(self) -> list[RemoteTask]:
         order = sorted(
-            range(len(self.nodes)), key=lambda i: _time(self.nodes[i].get("start_time")) or 0
+            range(len(self.nodes)), key=lambda i: timestamp(self.nodes[i].get("start_time")) or 0
         )
         seen: set[str] = set()
         for i in order:
@@ -196,7 +211,7 @@ class _Mapper:
             state = TASK_STATE.get(node.get("state") or "", TaskState.PENDING)
             self.tasks[i] = RemoteTask(
                 tid, name, parent_id, kind, state,
-                _time(node.get("start_time")), _time(node.get("end_time")),
+                timestamp(node.get("start_time")), timestamp(node.get("end_time")),
                 message=str(error.get("message") or ""), artifacts=node.get("outputs") or {},
             )  # fmt: skip
         if self.linked:
@@ -251,3 +266,22 @@ def _flat_parent(tid: str, role: str) -> str | None:
 def map_tasks(details: list[dict[str, Any]], spec: dict[str, Any]) -> list[RemoteTask]:
     """KFP tasks of a run, parents before children, from its task details and pipeline spec."""
     return _Mapper(details, spec).build()
+
+
+def run_state(state: Any) -> RunState:
+    """A run's RuntimeState as a local run state: RUNNING until the cluster says it ended."""
+    return RUN_STATES.get(str(state), RunState.RUNNING)
+
+
+def artifact_entries(produced: Any, ui_url: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """(uri, schema title, metadata) of an output the backend reported: its URI when given,
+    else the run's page in the KFP UI; MLMD ids kept in the metadata as `artifact_ids`."""
+    entries = produced.get("artifacts") if isinstance(produced, dict) else None
+    ids = produced.get("artifact_ids") if isinstance(produced, dict) else None
+    out = []
+    for art in entries or [{}]:
+        uri = str(art.get("uri") or ui_url)
+        title = str((art.get("type") or {}).get("schema_title") or "system.Artifact")
+        metadata = dict(art.get("metadata") or {}, **({"artifact_ids": ids} if ids else {}))
+        out.append((uri, title, metadata))
+    return out

@@ -6,6 +6,11 @@ that process (`_procs.same_process_alive`). Such a run reads as the end the engi
 a full root when it could not write it (`unwritten.py`), else INTERRUPTED; its unfinished
 tasks read CANCELLED. The next writer (`operations.reap_dead_runs`) records the same.
 
+A run on a Kubeflow Pipelines cluster (runner "kubeflow") is different: its "engine" is the
+process that followed it, and the run goes on on the cluster when that process stops. It reads
+RUNNING with `NOT_FOLLOWED` as its message, its tasks as last seen, until a process follows it
+again (`_remote/reattach.py`) and records how it really ended; nothing reaps it.
+
 Limit: the check is of this machine's processes, so a root shared with another machine (a
 network folder) must not be read while that machine runs it.
 """
@@ -17,14 +22,17 @@ from pathlib import Path
 
 from kfp_notebook._model.states import RunState, TaskState
 from kfp_notebook._procs import same_process_alive
+from kfp_notebook._runners import REMOTE_RUNNER
 from kfp_notebook._store import unwritten
 from kfp_notebook._store.records import RunRecord, TaskRecord, TaskSummary
 
 __all__ = [
     "ENGINE_GONE",
+    "NOT_FOLLOWED",
     "TASK_INTERRUPTED",
     "as_seen",
     "engine_gone",
+    "not_followed",
     "summaries_as_seen",
     "tasks_as_seen",
 ]
@@ -32,16 +40,32 @@ __all__ = [
 _OPEN = (TaskState.RUNNING, TaskState.PENDING)
 ENGINE_GONE = "the process running this run ended before the run finished"
 TASK_INTERRUPTED = "interrupted: the engine process died"
+NOT_FOLLOWED = (
+    "not followed: the process that followed this run stopped; the run goes on on its cluster."
+    " `kfp-notebook show RUN --token T`, `%kfp show RUN` or get_run(RUN) follows it again"
+)
 
 
-def engine_gone(record: RunRecord) -> bool:
+def _owner_gone(record: RunRecord) -> bool:
     if record.status is not RunState.RUNNING or record.owner_pid is None:
         return False
     return not same_process_alive(record.owner_pid, record.owner_start)
 
 
+def engine_gone(record: RunRecord) -> bool:
+    """Recorded RUNNING, executed here, and the process running it is gone."""
+    return record.runner != REMOTE_RUNNER and _owner_gone(record)
+
+
+def not_followed(record: RunRecord) -> bool:
+    """Recorded RUNNING on a cluster, and no process follows it any more."""
+    return record.runner == REMOTE_RUNNER and _owner_gone(record)
+
+
 def as_seen(root: Path, record: RunRecord) -> RunRecord:
-    """`record`, or how it ended when its engine is gone."""
+    """`record`, or how it ended when its engine is gone (not followed, for a cluster's run)."""
+    if not_followed(record):
+        return replace(record, message=NOT_FOLLOWED)
     if not engine_gone(record):
         return record
     kept = unwritten.kept_one(root, record.run_id)

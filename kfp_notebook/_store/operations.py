@@ -13,6 +13,7 @@ import kfp_notebook._store.index as _index
 from kfp_notebook._errors import RunStillRunningError
 from kfp_notebook._model.states import RunState, TaskState
 from kfp_notebook._procs import process_start_ticks, same_process_alive, stop_process_group
+from kfp_notebook._runners import REMOTE_RUNNER
 from kfp_notebook._store import layout
 from kfp_notebook._store.liveness import ENGINE_GONE, TASK_INTERRUPTED, engine_gone
 
@@ -82,10 +83,11 @@ def _still_ours(pgid: int, leader_start: int | None) -> bool:
 
 
 def reap_dead_runs(db: sqlite3.Connection) -> list[str]:
-    """Mark runs whose engine process is gone INTERRUPTED and stop their leftover tasks."""
+    """Mark runs whose engine process is gone INTERRUPTED and stop their leftover tasks. A run
+    on a cluster goes on there when its follower stops: it is left RUNNING (`liveness.py`)."""
     rows = db.execute(
-        "SELECT run_id, owner_pid, owner_start FROM runs WHERE status=?",
-        (RunState.RUNNING.value,),
+        "SELECT run_id, owner_pid, owner_start FROM runs WHERE status=? AND runner IS NOT ?",
+        (RunState.RUNNING.value, REMOTE_RUNNER),
     ).fetchall()
     dead = [r[0] for r in rows if not same_process_alive(r[1] or 0, r[2])]
     for run_id in dead:
