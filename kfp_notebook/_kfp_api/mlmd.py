@@ -24,6 +24,7 @@ from kfp_notebook._mlmd.answer import answer
 from kfp_notebook._mlmd.fill import PIPELINE_RUN, fill_run
 from kfp_notebook._mlmd.grpcweb import GrpcError, split_frames, trailers
 from kfp_notebook._mlmd.grpcweb import frame as grpc_frame
+from kfp_notebook._mlmd.schema import SchemaError
 from kfp_notebook._mlmd.service import SERVICE, ByTypeAndName, InContext
 from kfp_notebook._mlmd.sqlstore import SqliteMetadata
 from kfp_notebook._store.reader import StoreReader
@@ -104,11 +105,14 @@ class _GrpcWeb:
             self.finish(f"expected a gRPC-Web request ({_TYPES[0]}+proto), not {kind!r}")
             return
         mirror = self.settings["kfp_mlmd"]
-        if not isinstance(mirror, MetadataMirror):  # a factory: open the store on first use
-            mirror = self.settings["kfp_mlmd"] = mirror()
         body = self.request.body or b""
-        loop = IOLoop.current()
-        out = await loop.run_in_executor(None, _respond, mirror, method, body, text)
+        try:
+            if not isinstance(mirror, MetadataMirror):  # a factory: open the store on first use
+                mirror = self.settings["kfp_mlmd"] = mirror()
+        except SchemaError as exc:  # FAILED_PRECONDITION, as MLMD answers a schema it can't use
+            out = trailers(9, str(exc))
+        else:
+            out = await IOLoop.current().run_in_executor(None, _respond, mirror, method, body, text)
         self.set_header("Content-Type", _TYPES[1] if text else _TYPES[0] + "+proto")
         self.finish(base64.b64encode(out) if text else out)
 
