@@ -96,6 +96,10 @@ def _refusals(url: str) -> None:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 415
     assert client.artifacts_by_id([10**6]) == []
+    alias = MetadataClient(
+        url + "/ml_metadata/", TOKEN
+    )  # the form: a trailing /ml_metadata
+    assert alias.base_url == url + "/ml_metadata" and alias.artifacts_by_id([1])
 
 
 def _text_call(url: str, message: bytes) -> Listed:

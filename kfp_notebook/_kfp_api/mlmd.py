@@ -1,7 +1,10 @@
-"""ML Metadata beside KFP's API: what a real deployment offers at its UI's `/ml_metadata`
-(envoy's gRPC-Web proxy of MetadataStoreService), answered by `kfp-notebook serve` from an MLMD
-SQLite store `<root>/.kfp-mlmd.sqlite` in MLMD's own schema (the real ml-metadata library can
-open it).
+"""ML Metadata beside KFP's API, as a real deployment offers it: its UI proxies `/ml_metadata.*`
+to MLMD's envoy (kubeflow/pipelines frontend/server/app.ts; the Istio route matches the prefix
+`/ml_metadata` too), which speaks gRPC-Web, so MetadataStoreService's methods answer at
+`<host>/ml_metadata.MetadataStoreService/<Method>`. `kfp-notebook serve` answers there (and at
+`/ml_metadata/ml_metadata.MetadataStoreService/<Method>`, the form issue 19 first named) from an
+MLMD SQLite store `<root>/.kfp-mlmd.sqlite` in MLMD's own schema (the real ml-metadata library
+can open it).
 
 The store is filled from the run records (`_store`), as KFP's driver and launcher fill MLMD on a
 cluster (`_mlmd/fill.py`), lazily: when a request names a run (GetContextByTypeAndName of a
@@ -30,7 +33,7 @@ from kfp_notebook._mlmd.sqlstore import SqliteMetadata
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import RunRecord, TaskRecord
 
-__all__ = ["MLMD_FILE", "MetadataMirror", "executor_pod", "mlmd_route"]
+__all__ = ["MLMD_FILE", "MetadataMirror", "executor_pod", "mlmd_routes"]
 
 MLMD_FILE = ".kfp-mlmd.sqlite"
 
@@ -95,7 +98,7 @@ _TYPES = ("application/grpc-web", "application/grpc-web-text")
 
 
 class _GrpcWeb:
-    """POST <prefix>/ml_metadata/ml_metadata.MetadataStoreService/<Method>, unary calls only."""
+    """POST <prefix>/ml_metadata.MetadataStoreService/<Method>, unary calls only."""
 
     async def post(self: Any, method: str) -> None:
         kind = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
@@ -128,8 +131,9 @@ def _respond(mirror: MetadataMirror, method: str, body: bytes, text: bool) -> by
         return trailers(3, f"malformed request: {exc}")
 
 
-def mlmd_route(prefix: str, base: type) -> tuple[str, type]:
-    """The gRPC-Web route on `base` (whose prepare() authenticates); the app's settings need
+def mlmd_routes(prefix: str, base: type) -> list[tuple[str, type]]:
+    """The gRPC-Web routes on `base` (whose prepare() authenticates); the app's settings need
     `kfp_mlmd`: a MetadataMirror, or a callable making one."""
-    path = prefix + f"/ml_metadata/{SERVICE.replace('.', '[.]')}/([A-Za-z]+)"
-    return (path, type("MlmdGrpcWebHandler", (_GrpcWeb, base), {}))
+    handler = type("MlmdGrpcWebHandler", (_GrpcWeb, base), {})
+    service = SERVICE.replace(".", "[.]")
+    return [(prefix + f"{at}/{service}/([A-Za-z]+)", handler) for at in ("", "/ml_metadata")]

@@ -4,7 +4,8 @@ Safe by default: it binds 127.0.0.1; every request needs the token (printed at s
 Jupyter's, or given with --token) as `Authorization: Bearer T`, which is what
 `kfp.Client(existing_token=T)` sends; a non-loopback bind needs an explicit --token; no CORS
 headers are sent, so browsers on other origins cannot read answers. Beside the REST API, ML
-Metadata's gRPC-Web at `/ml_metadata` as a deployment's UI proxies it (`_kfp_api/mlmd.py`)."""
+Metadata's gRPC-Web at `/ml_metadata.MetadataStoreService/<Method>`, as a deployment's UI proxies
+it (`_kfp_api/mlmd.py`)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from tornado import httpserver, web
 from kfp_notebook._detached import RunnerSettings
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._kfp_api.handlers import KfpApi, routes
-from kfp_notebook._kfp_api.mlmd import MetadataMirror, mlmd_route
+from kfp_notebook._kfp_api.mlmd import MetadataMirror, mlmd_routes
 from kfp_notebook._kfp_api.ui import page_route
 from kfp_notebook._kfp_api.validate import MAX_FILE_LENGTH
 from kfp_notebook._runners import DEFAULT_RUNNER
@@ -55,7 +56,7 @@ class TokenHandler(web.RequestHandler):
 
 
 def make_app(api: KfpApi, token: str) -> web.Application:
-    handlers = [*routes("", TokenHandler), mlmd_route("", TokenHandler), page_route("")]
+    handlers = [*routes("", TokenHandler), *mlmd_routes("", TokenHandler), page_route("")]
     mlmd = lambda: MetadataMirror(api.root, api.runs.store)  # noqa: E731 (opened on first use)
     return web.Application(
         handlers, kfp_api=api, kfp_api_token=token, kfp_mlmd=mlmd, xsrf_cookies=False

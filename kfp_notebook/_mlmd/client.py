@@ -6,11 +6,13 @@ FileDescriptorProto (google.protobuf's descriptor_pb2) would need metadata_store
 descriptor shipped or generated, and its imports (struct.proto, any.proto, descriptor.proto
 extensions), for five calls. A wire codec for the handful of messages (wire.py, messages.py,
 service.py) is smaller and has no build step. gRPC-Web (not native gRPC) because it is plain
-HTTP/1.1: the KFP UI proxies it at `/ml_metadata` (so one URL and one token reach it from a
-laptop), and `kfp-notebook serve` offers the same route. A native gRPC path (grpcio, to
-`metadata-grpc-service:8080` inside a cluster) is left out: grpcio is not a dependency.
+HTTP/1.1: the KFP UI proxies `/ml_metadata.*` to MLMD's envoy (frontend/server/app.ts), so the
+host and token `kfp.Client` uses reach it from a laptop, as
+`<host>/ml_metadata.MetadataStoreService/<Method>`; `kfp-notebook serve` answers the same path.
+A native gRPC path (grpcio, to `metadata-grpc-service:8080` inside a cluster) is left out:
+grpcio is not a dependency, nor installed here.
 
-    client = MetadataClient("https://kfp.example.com/ml_metadata", token)
+    client = MetadataClient("https://kfp.example.com", token)  # kfp.Client's host
     run = client.context_by_type_and_name("system.PipelineRun", run_id)
 """
 
@@ -28,7 +30,8 @@ _MAX_PAGES = 10_000
 
 class MetadataClient:
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 30.0) -> None:
-        """`base_url` is where the service's methods sit: `<kfp ui or serve>/ml_metadata`."""
+        """`base_url` is kfp.Client's host: the KFP UI (or serve); the service's methods sit at
+        `<base_url>/ml_metadata.MetadataStoreService/<Method>`."""
         self.base_url, self.timeout = base_url.rstrip("/"), timeout
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 

@@ -3,8 +3,9 @@
 `grpc-status: N` / `grpc-message: text` lines. `application/grpc-web-text` is the same, base64
 (what a browser client may send). A trailers-only error carries grpc-status in the HTTP headers.
 
-`call` posts one unary call with urllib (no dependency beyond the standard library): the KFP
-UI's `/ml_metadata` proxy (envoy) on a real deployment, or `kfp-notebook serve` here.
+`call` posts one unary call with urllib (no dependency beyond the standard library): to the KFP
+UI, which proxies `/ml_metadata.*` to MLMD's envoy on a real deployment, or to `kfp-notebook
+serve` here.
 """
 
 from __future__ import annotations

@@ -27,9 +27,10 @@ _HIDDEN = {"store_session_info"}  # KFP's own bookkeeping on every artifact
 
 
 def metadata_url(base_url: str) -> str:
-    """The KFP UI's (or serve's) gRPC-Web proxy of MetadataStoreService."""
+    """Where MetadataStoreService's methods sit for kfp.Client's host: the host itself (the KFP
+    UI proxies `/ml_metadata.MetadataStoreService/...`; a trailing `/ml_metadata` is dropped)."""
     base = base_url.rstrip("/")
-    return base if base.endswith("/ml_metadata") else base + "/ml_metadata"
+    return base[: -len("/ml_metadata")] if base.endswith("/ml_metadata") else base
 
 
 def plain(v: Value) -> Any:
