@@ -94,6 +94,13 @@ def test_answers_page_by_id_and_refuse_what_they_do_not_serve(tmp_path):
     with pytest.raises(GrpcError) as err:
         answer(md, "PutExecution", b"")
     assert err.value.status == 12
+    big = Listed.decode("GetExecutionsByContext", answer(md, "GetExecutionsByContext",
+                        InContext(ctx.id, 1000).encode()))  # fmt: skip
+    assert len(big.executions) == 6 and not big.next_page_token  # bounded at 100, not refused
+    options = b"\x12\x0c" + b"\x08\x05" + b"\x22\x08name = 1"  # options: size 5, filter_query
+    with pytest.raises(GrpcError) as err:
+        answer(md, "GetExecutionsByContext", bytes([8, ctx.id]) + options)
+    assert err.value.status == 12 and "filter_query" in err.value.message
     with pytest.raises(GrpcError) as err:
         answer(md, "GetArtifactsByID", b"\x0a\x05ab")  # a truncated field
     assert err.value.status == 3

@@ -3,8 +3,10 @@ the response message (or a GrpcError) out, answered from an MLMD SQLite store. s
 (kfp_notebook/_kfp_api/mlmd.py) frames it.
 
 Paging follows ListOperationOptions as far as a client sees it: without options every record in
-one response; with them `max_result_size` records (MLMD caps it at 100) and a next_page_token,
-ordered by id ascending. The token is ours (opaque, as MLMD's is): the last id sent.
+one response; with them `max_result_size` records (at most 100, as MLMD bounds it) and a
+next_page_token, ordered by id ascending. The token is ours (opaque, as MLMD's is): the last id
+sent. A `filter_query`, or an order other than id ascending, is refused (UNIMPLEMENTED) rather
+than ignored: a follower sends neither.
 """
 
 from __future__ import annotations
@@ -54,16 +56,19 @@ def _answer(md: SqliteMetadata, method: str, request: bytes) -> Listed:
 
 
 def _page(records: list[N], q: InContext) -> tuple[list[N], str]:
+    if q.unserved:
+        raise GrpcError(UNIMPLEMENTED, f"kfp-notebook's MLMD does not apply {q.unserved}")
     if q.page_size is None:
         return records, ""
-    if q.page_size <= 0 or q.page_size > _MAX_PAGE:
-        raise GrpcError(INVALID_ARGUMENT, f"max_result_size must be within 1..{_MAX_PAGE}")
+    if q.page_size <= 0:
+        raise GrpcError(INVALID_ARGUMENT, "max_result_size must be positive")
+    size = min(q.page_size, _MAX_PAGE)  # MLMD's upper bound, applied silently as it does
     after = 0
     if q.page_token:
         if not q.page_token.startswith("after:") or not q.page_token[6:].isdigit():
             raise GrpcError(INVALID_ARGUMENT, f"invalid next_page_token {q.page_token!r}")
         after = int(q.page_token[6:])
     rest = [r for r in records if (r.id or 0) > after]
-    page = rest[: q.page_size]
-    more = len(rest) > q.page_size
+    page = rest[:size]
+    more = len(rest) > size
     return page, f"after:{page[-1].id}" if more and page else ""

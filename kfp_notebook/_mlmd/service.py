@@ -7,7 +7,8 @@ Field numbers: ml_metadata/proto/metadata_store_service.proto of ml-metadata 1.1
     GetArtifactsByContext    context_id 1, options 2                    -> artifacts 1, token 2
     GetArtifactsByID         artifact_ids 1                             -> artifacts 1
     GetEventsByExecutionIDs  execution_ids 1                            -> events 1
-    ListOperationOptions     max_result_size 1 (default 20), next_page_token 3
+    ListOperationOptions     max_result_size 1 (default 20), order_by_field 2 (field 1,
+                             is_asc 2), next_page_token 3, filter_query 4
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ class InContext:
     context_id: int
     page_size: int | None = None
     page_token: str = ""
+    # what the options ask that serve does not do: a filter_query (4), or an order_by_field (2)
+    # other than MLMD's default, id ascending (field 1 = ID 3, is_asc 2 = true)
+    unserved: str = ""
 
     def encode(self) -> bytes:
         out = enc_varint(1, self.context_id)
@@ -75,7 +79,11 @@ class InContext:
         if not options:
             return cls(f.int64(1, 0) or 0)
         o = options[-1]
-        return cls(f.int64(1, 0) or 0, o.int64(1, 20), o.text(3, "") or "")
+        unserved = "filter_query" if o.text(4) else ""
+        for order in o.messages(2):
+            if order.int64(1, 3) not in (0, 3) or not order.int64(2, 1):
+                unserved = "order_by_field other than id ascending"
+        return cls(f.int64(1, 0) or 0, o.int64(1, 20), o.text(3, "") or "", unserved)
 
 
 @dataclass
