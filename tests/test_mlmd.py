@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kfp_notebook._kfp_api.mlmd import executor_pod
+from kfp_notebook._kfp_api.tasks import log_task_for, task_details
 from kfp_notebook._mlmd.answer import answer
 from kfp_notebook._mlmd.fill import fill_run
 from kfp_notebook._mlmd.grpcweb import GrpcError, frame, split_frames, trailers
@@ -136,6 +137,9 @@ def test_our_store_is_read_by_the_real_ml_metadata_library(tmp_path, real_python
     assert train["type"] == "system.ContainerExecution" and train["last_known_state"] == "COMPLETE"
     custom = train["custom_properties"]
     assert custom["pod_name"]["string_value"] == executor_pod(RUN, TASKS, TASKS[1])
+    details = {d["pod_name"]: d["display_name"] for d in task_details(RUN, TASKS)}
+    assert details[custom["pod_name"]["string_value"]] == "executor(1)"  # its second attempt
+    assert log_task_for(RUN, TASKS, custom["pod_name"]["string_value"]) == TASKS[1]
     assert custom["display_name"] == {"string_value": "train"}
     assert custom["parent_dag_id"] == {"int_value": root["id"]}
     assert custom["inputs"] == {"struct_value": {"lr": 0.1}}

@@ -37,14 +37,20 @@ def train(
 
 
 @dsl.component
-def report(metrics: dsl.Input[dsl.Metrics]) -> float:
+def report(metrics: dsl.Input[dsl.Metrics], marker: str) -> float:
+    import os
+    import time
+
+    deadline = time.time() + 120
+    while not os.path.exists(marker) and time.time() < deadline:  # held while the test reads
+        time.sleep(0.1)
     return float(metrics.metadata["accuracy"])
 
 
 @dsl.pipeline(name="metrics-demo")
-def metrics_demo(rate: float = 0.1):
+def metrics_demo(marker: str, rate: float = 0.1):
     trained = train(rate=rate)
-    report(metrics=trained.outputs["metrics"])
+    report(metrics=trained.outputs["metrics"], marker=marker)
 
 
 def test_a_store_the_real_library_wrote_is_read_through_serve(tmp_path, real_python):
@@ -120,7 +126,13 @@ def test_a_run_serve_executed_has_its_pod_names_and_metrics_in_mlmd(tmp_path, re
     root = tmp_path / "outputs"
     with serving(root) as url:
         client = kfp.Client(host=url, existing_token=TOKEN)
-        run = client.create_run_from_pipeline_func(metrics_demo, arguments={"rate": 0.5})
+        marker = tmp_path / "go-on"
+        arguments = {"rate": 0.5, "marker": str(marker)}
+        run = client.create_run_from_pipeline_func(metrics_demo, arguments=arguments)
+        while_running = _until_report_runs(url, run.run_id)
+        assert while_running["train"]["state"] == "COMPLETE"
+        assert while_running["train"]["artifacts"]  # its Metrics, before the run has ended
+        marker.touch()
         done = client.wait_for_run_completion(run.run_id, timeout=180, sleep_duration=1)
         assert done.state == "SUCCEEDED", done.error
         started = time.monotonic()
@@ -131,7 +143,7 @@ def test_a_run_serve_executed_has_its_pod_names_and_metrics_in_mlmd(tmp_path, re
             assert task_metadata(url, run.run_id, TOKEN) == tasks
         again = (time.monotonic() - started) / 10
         log = _get(f"{url}/apis/v1alpha1/runs/{run.run_id}/nodes/{tasks['train']['pod_name']}/log")
-    print(f"task_metadata over HTTP: first {first * 1000:.0f} ms (fills the run), then "
+    print(f"task_metadata over HTTP: first after the run ended {first * 1000:.0f} ms (re-fills it), then "
           f"{again * 1000:.1f} ms (4 calls each)")  # fmt: skip
     assert set(tasks) == {"train", "report"}
     assert "training at 0.5" in log
@@ -147,7 +159,12 @@ def test_a_run_serve_executed_has_its_pod_names_and_metrics_in_mlmd(tmp_path, re
     assert by_name["scores"]["type"] == "system.ClassificationMetrics"
     assert matrix == {"struct": {"annotationSpecs": [{"displayName": "a"}, {"displayName": "b"}],
                                  "rows": [{"row": [3.0, 1.0]}, {"row": [0.0, 4.0]}]}}  # fmt: skip
-    assert tasks["report"]["pod_name"] != tasks["train"]["pod_name"]
+    assert (
+        tasks["report"]["pod_name"]
+        == while_running["report"]["pod_name"]
+        != tasks["train"]["pod_name"]
+    )
+    assert tasks["report"]["state"] == "COMPLETE"
     # the store serve wrote is one the real library opens, with the consumer's INPUT event
     got = run_real(real_python, "mlmd_real_read.py", "dump", str(root / MLMD_FILE))
     executions = got["by_context"][run.run_id]["executions"]
@@ -155,6 +172,17 @@ def test_a_run_serve_executed_has_its_pod_names_and_metrics_in_mlmd(tmp_path, re
     events = {(e["execution_id"], e["type"], e["path"]["steps"][0]["key"]) for e in got["events"]}
     assert (ids["report"], "INPUT", "metrics") in events
     assert (ids["train"], "OUTPUT", "metrics") in events
+
+
+def _until_report_runs(url: str, run_id: str) -> dict:
+    """task_metadata while the run runs, once its `report` task is RUNNING."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        tasks = task_metadata(url, run_id, TOKEN)
+        if tasks.get("report", {}).get("state") == "RUNNING":
+            return tasks
+        time.sleep(0.2)
+    raise AssertionError(f"report never ran: {tasks}")
 
 
 def _get(url: str) -> str:
