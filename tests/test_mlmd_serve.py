@@ -143,8 +143,8 @@ def test_a_run_serve_executed_has_its_pod_names_and_metrics_in_mlmd(tmp_path, re
             assert task_metadata(url, run.run_id, TOKEN) == tasks
         again = (time.monotonic() - started) / 10
         log = _get(f"{url}/apis/v1alpha1/runs/{run.run_id}/nodes/{tasks['train']['pod_name']}/log")
-    print(f"task_metadata over HTTP: first after the run ended {first * 1000:.0f} ms (re-fills it), then "
-          f"{again * 1000:.1f} ms (4 calls each)")  # fmt: skip
+    print(f"task_metadata over HTTP: {first * 1000:.0f} ms once the run ended (re-fills it),"
+          f" then {again * 1000:.1f} ms (4 calls each)")  # fmt: skip
     assert set(tasks) == {"train", "report"}
     assert "training at 0.5" in log
     assert tasks["train"]["state"] == "COMPLETE"
