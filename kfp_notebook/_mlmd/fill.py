@@ -74,8 +74,19 @@ def fill_run(
     pod_of: Callable[[TaskRecord], str],
     pipeline_root: str = "",
 ) -> int:
-    """Write (or bring up to date) `run` in `md`; `pod_of(task)` names a container task's
-    executor pod. Returns the run context's id."""
+    """Write (or bring up to date) `run` in `md`, in one transaction; `pod_of(task)` names a
+    container task's executor pod. Returns the run context's id."""
+    with md.batch():
+        return _fill(md, run, tasks, pod_of, pipeline_root)
+
+
+def _fill(
+    md: SqliteMetadata,
+    run: RunRecord,
+    tasks: list[TaskRecord],
+    pod_of: Callable[[TaskRecord], str],
+    pipeline_root: str,
+) -> int:
     pipe = md.put_context(PIPELINE, Context(name=run.pipeline_name))
     props = {"namespace": s(""), "resource_name": s("run-resource"),
              "pipeline_root": s(f"{pipeline_root.rstrip('/')}/{run.run_id}"),

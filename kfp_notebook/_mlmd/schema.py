@@ -104,15 +104,21 @@ def open_store(path: Path) -> sqlite3.Connection:
 
 
 class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on an error); inside an open one, nothing: the
+    outer transaction holds it all."""
+
     def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
+        self.db, self.owner = db, False
 
     def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.owner = True
         return self.db
 
     def __exit__(self, kind: object, *rest: object) -> None:
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        if self.owner:
+            self.db.execute("COMMIT" if kind is None else "ROLLBACK")
 
 
 transaction = _transaction

@@ -10,9 +10,11 @@ Writes are upserts keyed by `external_id` (executions and artifacts) or by (type
 from __future__ import annotations
 
 import base64
+import contextlib
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -72,6 +74,12 @@ class SqliteMetadata:
         self.db = open_store(path)
         self.db.row_factory = sqlite3.Row
         self.lock = threading.RLock()
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Every write inside as one transaction (one fsync for a whole run, not one a row)."""
+        with self.lock, transaction(self.db):
+            yield
 
     def close(self) -> None:
         with self.lock:
