@@ -9,6 +9,7 @@ import pytest
 
 from kfp_notebook._kfp_api.mlmd import executor_pod
 from kfp_notebook._kfp_api.tasks import log_task_for, task_details
+from kfp_notebook._mlmd import reader
 from kfp_notebook._mlmd.answer import answer
 from kfp_notebook._mlmd.fill import fill_run
 from kfp_notebook._mlmd.grpcweb import GrpcError, frame, split_frames, trailers
@@ -108,6 +109,22 @@ def test_answers_page_by_id_and_refuse_what_they_do_not_serve(tmp_path):
     nothing = ByTypeAndName("system.PipelineRun", "no").encode()
     missing = answer(md, "GetContextByTypeAndName", nothing)
     assert missing == b""  # found nothing: an empty response, as MLMD answers
+
+
+@pytest.mark.unit
+def test_task_metadata_keys_loop_members_by_iteration(tmp_path, monkeypatch):
+    md = _filled(tmp_path / "m.sqlite")  # the store answers what the client would ask it
+    monkeypatch.setattr(reader, "MetadataClient", lambda *args: md)
+    tasks = reader.task_metadata("http://kfp.example", RUN.run_id, "t")
+    assert set(tasks) == {"prepare", "train", "for-loop-1", "for-loop-1[0]", "square[0]"}
+    assert tasks["train"]["pod_name"] == executor_pod(RUN, TASKS, TASKS[1])
+    assert tasks["for-loop-1"]["pod_name"] is None  # a DAG has no pod
+    [metrics] = tasks["train"]["artifacts"]
+    assert metrics["metadata"] == {"accuracy": 0.9, "best": 1, "display_name": "m"}
+    assert (metrics["name"], metrics["type"], metrics["uri"]) == (
+        "metrics", "system.Metrics", METRICS.uri)  # fmt: skip
+    assert reader.task_metadata("http://kfp.example", "no-such-run") == {}
+    assert reader.metadata_url("https://h/pipeline/ml_metadata/") == "https://h/pipeline"
 
 
 @pytest.mark.unit

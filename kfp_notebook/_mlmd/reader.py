@@ -8,7 +8,8 @@ ROC points live only there; the REST API's task_details carry no pod name).
                               "metadata": {"accuracy": 0.9, "display_name": "metrics"}}]}}
 
 A task inside a loop is keyed with its iteration indexes, outermost first: `train[0]`,
-`train[1][2]`. The run's root DAG is left out.
+`train[1][2]`; the loop's DAG by its name, each iteration's DAG by the loop's name and its index
+(`for-loop-1[0]`). The run's root DAG is left out.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def _key(e: Execution, by_id: dict[int | None, Execution]) -> str:
     while current is not None and current.id not in seen:
         seen.add(current.id)
         index = current.custom_properties.get("iteration_index")
-        if index is not None and current is not e and index.kind == "int":
+        if index is not None and index.kind == "int":  # an iteration's own index counts too
             indexes.append(int(index.value))
         parent = current.custom_properties.get("parent_dag_id")
         current = by_id.get(int(parent.value)) if parent is not None else None
