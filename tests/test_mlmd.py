@@ -20,8 +20,9 @@ from kfp_notebook._model.states import RunState, TaskKind, TaskState
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
 from tests.support.mlmd_venv import mlmd_python, run_real
 
+OUTPUTS = {"parameters": {"best": 0.9}, "artifacts": {}}
 RUN = RunRecord("metrics-demo-1", "metrics-demo", RunState.SUCCEEDED, 1000.0, 1010.0,
-                {"n": 2}, {}, "", {"SUCCEEDED": 6})  # fmt: skip
+                {"n": 2}, OUTPUTS, "", {"SUCCEEDED": 6})  # fmt: skip
 METRICS = ArtifactRecord(
     "train",
     "metrics",
@@ -150,6 +151,7 @@ def test_our_store_is_read_by_the_real_ml_metadata_library(tmp_path, real_python
     root = by_task[""]
     assert root["type"] == "system.DAGExecution" and root["name"] == "run/metrics-demo-1"
     assert root["custom_properties"]["inputs"] == {"struct_value": {"n": 2}}
+    assert root["custom_properties"]["outputs"] == {"struct_value": {"best": 0.9}}
     train = by_task["train"]
     assert train["type"] == "system.ContainerExecution" and train["last_known_state"] == "COMPLETE"
     custom = train["custom_properties"]

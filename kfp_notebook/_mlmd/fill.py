@@ -103,8 +103,11 @@ def _fill(
 
     root_props = {"display_name": s(""), "task_name": s(""),
                   "inputs": Value("struct", run.arguments)}  # fmt: skip
-    if run.outputs:
-        root_props["outputs"] = Value("struct", run.outputs)
+    # the run's outputs are {"parameters": ..., "artifacts": ...}; the root DAG's `outputs`
+    # holds the parameters, as a DAG execution's does
+    params = run.outputs.get("parameters", run.outputs) if isinstance(run.outputs, dict) else {}
+    if params:
+        root_props["outputs"] = Value("struct", params)
     root = Execution(name=f"run/{run.run_id}", last_known_state=_RUN_STATE[run.status],
                      custom_properties=root_props)  # fmt: skip
     ids: dict[str | None, int] = {None: put_exec(root, DAG, f"{run.run_id}/(root)")}
@@ -114,6 +117,8 @@ def _fill(
         if t.task_id.startswith("(") or t.status is TaskState.PENDING:
             continue
         children.setdefault(t.parent_id if t.parent_id in known else None, []).append(t)
+    for members in children.values():  # ids in the order the tasks started, as drivers make them
+        members.sort(key=lambda t: t.started if t.started is not None else float("inf"))
     artifacts: dict[str, int] = {}  # uri -> id
     pending = list(children.get(None, []))
     written: list[tuple[TaskRecord, int]] = []
