@@ -16,6 +16,7 @@ pod in the task details this API sends (`tasks.py`), which the v1alpha1 log rout
 from __future__ import annotations
 
 import base64
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -56,14 +57,16 @@ class MetadataMirror:
         self._lock = threading.Lock()
 
     def sync(self, run_id: str) -> None:
-        run = self.reader.get_run(run_id)
-        if run is None:
-            return
-        tasks = self.reader.get_tasks(run_id)
-        seen = (run.status, run.finished, run.outputs and sorted(run.outputs), *(
-            (t.task_id, t.status, t.attempts, len(t.artifacts)) for t in tasks
-        ))  # fmt: skip
+        """Write the run again if its records changed since (read under the lock: a slower
+        request never writes an older state over a newer one)."""
         with self._lock:
+            run = self.reader.get_run(run_id)
+            if run is None:
+                return
+            tasks = self.reader.get_tasks(run_id)
+            seen = (run.status, run.finished, json.dumps(run.outputs, sort_keys=True), *(
+                (t.task_id, t.status, t.attempts, len(t.artifacts)) for t in tasks
+            ))  # fmt: skip
             if self._seen.get(run_id) == seen:
                 return
             fill_run(self.md, run, tasks, lambda t: executor_pod(run, tasks, t), str(self.root))
