@@ -13,10 +13,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from kfp_notebook._mlmd.wire import Fields, WireError, decode, enc_bytes, enc_double, enc_msg
+from kfp_notebook._mlmd.wire import Fields, decode, enc_bytes, enc_double, enc_msg
 from kfp_notebook._mlmd.wire import enc_varint as enc_int
 
-__all__ = ["Artifact", "Context", "Event", "Execution", "Value", "decode_struct", "encode_struct"]
+__all__ = [
+    "Artifact",
+    "Context",
+    "Event",
+    "Execution",
+    "Node",
+    "Value",
+    "decode_struct",
+    "encode_struct",
+]
 
 Kind = Literal["int", "double", "string", "struct", "proto", "bool"]
 _VALUE_FIELDS: dict[Kind, int] = {
@@ -251,11 +260,3 @@ class Event:
                 elif step.has(1):
                     path.append(step.int64(1) or 0)
         return cls(f.int64(1), f.int64(2), path, f.int64(4), f.int64(5))
-
-
-def check(data: bytes) -> None:
-    """Raise WireError unless `data` parses as a message (for a request's validation)."""
-    decode(data)
-
-
-__all__ += ["Node", "WireError", "check"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-__all__ = ["SCHEMA_VERSION", "SchemaError", "open_store"]
+__all__ = ["SCHEMA_VERSION", "SchemaError", "open_store", "transaction"]
 
 SCHEMA_VERSION = 10
 ARTIFACT_TYPE, EXECUTION_TYPE, CONTEXT_TYPE = 1, 0, 2  # Type.type_kind
@@ -90,7 +90,7 @@ def open_store(path: Path) -> sqlite3.Connection:
     if have:
         db.close()
         raise SchemaError(f"{path} holds tables but is not an MLMD store")
-    with _transaction(db):
+    with transaction(db):
         for table, columns in _TABLES.items():
             db.execute(f"CREATE TABLE `{table}` ({columns})")
         for name, (table, column) in _INDEXES.items():
@@ -103,7 +103,7 @@ def open_store(path: Path) -> sqlite3.Connection:
     return db
 
 
-class _transaction:
+class transaction:
     """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on an error); inside an open one, nothing: the
     outer transaction holds it all."""
 
@@ -119,7 +119,3 @@ class _transaction:
     def __exit__(self, kind: object, *rest: object) -> None:
         if self.owner:
             self.db.execute("COMMIT" if kind is None else "ROLLBACK")
-
-
-transaction = _transaction
-__all__ += ["transaction"]
