@@ -1,7 +1,8 @@
 """MLMD's records (Value, Artifact, Execution, Context, Event) as dataclasses, with their
-protobuf encoding. Field numbers are those of ml_metadata/proto/metadata_store.proto in
-ml-metadata 1.17 (google/ml-metadata at the 1.17.0 development head; unchanged since 1.14 for
-these messages); `google.protobuf.Struct` as in struct.proto.
+protobuf encoding. Field numbers are those of ml_metadata/proto/metadata_store.proto of
+ml-metadata 1.17 (google/ml-metadata b37bfad, version 1.17.0.dev; checked against the generated
+classes of ml-metadata 1.17.1 from PyPI by tests/test_mlmd.py); `google.protobuf.Struct` as in
+struct.proto.
 
 A `Value` holds the Python form of its oneof: int, float, str, bool, a JSON-like value for
 `struct_value`, or the raw bytes of a `google.protobuf.Any` for `proto_value`.

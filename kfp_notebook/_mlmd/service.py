@@ -1,6 +1,7 @@
 """The MetadataStoreService calls a follower needs, as request and response codecs used by both
 sides (our client encodes requests and decodes responses; serve's endpoint the other way round).
-Field numbers: ml_metadata/proto/metadata_store_service.proto of ml-metadata 1.17.
+Field numbers: ml_metadata/proto/metadata_store_service.proto of ml-metadata 1.17 (google/
+ml-metadata b37bfad; checked against ml-metadata 1.17.1's generated classes by the tests).
 
     GetContextByTypeAndName  type_name 1, context_name 2, type_version 3 -> context 1
     GetExecutionsByContext   context_id 1, options 2                    -> executions 1, token 2
