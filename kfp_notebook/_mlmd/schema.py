@@ -1,6 +1,7 @@
-"""An MLMD SQLite store in MLMD's own schema, version 10 (what ml-metadata 1.14 to 1.17 write and
-read: checked by opening a fresh store with ml-metadata 1.17.1 and reading its MLMDEnv and
-tables), so that the real library (`MetadataStore(sqlite config)`) opens what we write.
+"""An MLMD SQLite store in MLMD's own schema, version 10 (ml_metadata/util/
+metadata_source_query_config.cc since ml-metadata 1.13, so also the ml_metadata_store_server
+1.14.0 that KFP's manifests deploy; the tables and columns checked against a fresh store made by
+ml-metadata 1.17.1), so that the real library (`MetadataStore(sqlite config)`) opens it.
 
 `open_store` makes the tables and the library's nine simple types (mlmd.Dataset ... mlmd.Deploy,
 as the library inserts them) in a new file, or opens one already there (written by us or by the
