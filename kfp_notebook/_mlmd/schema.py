@@ -1,5 +1,5 @@
 """An MLMD SQLite store in MLMD's own schema, version 10 (ml_metadata/util/
-metadata_source_query_config.cc since ml-metadata 1.13, so also the ml_metadata_store_server
+metadata_source_query_config.cc since ml-metadata 1.11, so also the ml_metadata_store_server
 1.14.0 that KFP's manifests deploy; the tables and columns checked against a fresh store made by
 ml-metadata 1.17.1), so that the real library (`MetadataStore(sqlite config)`) opens it.
 
