@@ -107,6 +107,12 @@ def test_answers_page_by_id_and_refuse_what_they_do_not_serve(tmp_path):
     with pytest.raises(GrpcError) as err:
         answer(md, "GetArtifactsByID", b"\x0a\x05ab")  # a truncated field
     assert err.value.status == 3
+    many = list(range(1, 100_001))  # more than one SQL statement's variables
+    found = Listed.decode("GetArtifactsByID", answer(md, "GetArtifactsByID", ByIds(many).encode()))
+    assert [a.id for a in found.artifacts] == [a.id for a in md.artifacts_by_id([1, 2, 2])]
+    assert len(found.artifacts) == 2
+    events = answer(md, "GetEventsByExecutionIDs", ByIds(many).encode())
+    assert len(Listed.decode("GetEventsByExecutionIDs", events).events) == 3
     nothing = ByTypeAndName("system.PipelineRun", "no").encode()
     missing = answer(md, "GetContextByTypeAndName", nothing)
     assert missing == b""  # found nothing: an empty response, as MLMD answers

@@ -66,6 +66,12 @@ def _value(row: sqlite3.Row) -> Value:
     return Value("int", int(row["int_value"] or 0))
 
 
+def _parts(ids: list[int], size: int = 500) -> list[tuple[int, ...]]:
+    """Distinct ids in groups small enough for one SQL statement's variables."""
+    unique = sorted(set(ids))
+    return [tuple(unique[i : i + size]) for i in range(0, len(unique), size)]
+
+
 class SqliteMetadata:
     """One store file; safe to share between threads (one connection behind a lock)."""
 
@@ -127,17 +133,22 @@ class SqliteMetadata:
         return self._nodes(Artifact, where, (context_id,))
 
     def artifacts_by_id(self, ids: list[int]) -> list[Artifact]:
-        marks = ", ".join("?" * len(ids))
-        return self._nodes(Artifact, f"n.id IN ({marks})", tuple(ids)) if ids else []
+        out: list[Artifact] = []
+        for part in _parts(ids):
+            out += self._nodes(Artifact, f"n.id IN ({', '.join('?' * len(part))})", part)
+        return sorted(out, key=lambda a: a.id or 0)
 
     def events_by_execution_ids(self, ids: list[int]) -> list[Event]:
-        if not ids:
-            return []
-        marks = ", ".join("?" * len(ids))
         with self.lock:
-            rows = self.db.execute(
-                f"SELECT * FROM Event WHERE execution_id IN ({marks}) ORDER BY id", tuple(ids)
-            ).fetchall()
+            rows = [
+                row
+                for part in _parts(ids)
+                for row in self.db.execute(
+                    f"SELECT * FROM Event WHERE execution_id IN ({', '.join('?' * len(part))})",
+                    part,
+                ).fetchall()
+            ]
+            rows.sort(key=lambda r: int(r["id"]))
             out = []
             for r in rows:
                 steps = self.db.execute(
