@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,8 @@ def _respond(mirror: MetadataMirror, method: str, body: bytes, text: bool) -> by
         return trailers(exc.status, exc.message)
     except ValueError as exc:  # base64 or a malformed message met while syncing the request
         return trailers(3, f"malformed request: {exc}")
+    except sqlite3.Error as exc:  # the store file damaged or locked past the busy timeout
+        return trailers(13, f"the MLMD store could not be read: {exc}")
 
 
 def mlmd_routes(prefix: str, base: type) -> list[tuple[str, type]]:
