@@ -3,7 +3,9 @@
 Safe by default: it binds 127.0.0.1; every request needs the token (printed at start, like
 Jupyter's, or given with --token) as `Authorization: Bearer T`, which is what
 `kfp.Client(existing_token=T)` sends; a non-loopback bind needs an explicit --token; no CORS
-headers are sent, so browsers on other origins cannot read answers."""
+headers are sent, so browsers on other origins cannot read answers. Beside the REST API, ML
+Metadata's gRPC-Web at `/ml_metadata.MetadataStoreService/<Method>`, as a deployment's UI proxies
+it (`_kfp_api/mlmd.py`)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from tornado import httpserver, web
 from kfp_notebook._detached import RunnerSettings
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._kfp_api.handlers import KfpApi, routes
+from kfp_notebook._kfp_api.mlmd import MetadataMirror, mlmd_routes
 from kfp_notebook._kfp_api.ui import page_route
 from kfp_notebook._kfp_api.validate import MAX_FILE_LENGTH
 from kfp_notebook._runners import DEFAULT_RUNNER
@@ -53,8 +56,11 @@ class TokenHandler(web.RequestHandler):
 
 
 def make_app(api: KfpApi, token: str) -> web.Application:
-    handlers = [*routes("", TokenHandler), page_route("")]
-    return web.Application(handlers, kfp_api=api, kfp_api_token=token, xsrf_cookies=False)
+    handlers = [*routes("", TokenHandler), *mlmd_routes("", TokenHandler), page_route("")]
+    mlmd = lambda: MetadataMirror(api.root, api.runs.store)  # noqa: E731 (opened on first use)
+    return web.Application(
+        handlers, kfp_api=api, kfp_api_token=token, kfp_mlmd=mlmd, xsrf_cookies=False
+    )
 
 
 def _loopback(host: str) -> bool:
