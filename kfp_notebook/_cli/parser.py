@@ -240,3 +240,9 @@ def _bridge_options(sub: argparse._SubParsersAction, run: argparse.ArgumentParse
         help=f"how the served runs execute their tasks: {runner_help()}",
     )
     serve.add_argument("--no-venv", action="store_true", help="tasks in this interpreter")
+    serve.add_argument(
+        "--backend-shape",
+        action="store_true",
+        help="task details exactly as KFP's backend sends them (no pod names, no outputs: "
+        "clients find those in ML Metadata), to test a client as against a cluster",
+    )

@@ -101,7 +101,7 @@ def serve(args: argparse.Namespace) -> int:
 
     return serve(
         args.pipeline_root, args.port, args.bind, args.token, args.runner, args.workers,
-        use_venv=not args.no_venv,
+        use_venv=not args.no_venv, backend_shape=args.backend_shape,
     )  # fmt: skip
 
 

@@ -47,8 +47,10 @@ def run_json(
     record: RunRecord | None,
     tasks: list[TaskRecord] | None,
     canceling: bool = False,
+    extras: bool = True,
 ) -> dict[str, Any]:
-    """A `Run` message; `tasks` None leaves out run_details (the list call sends them too)."""
+    """A `Run` message; `tasks` None leaves out run_details (the list call sends them too);
+    `extras=False`: task details exactly as the backend's (`tasks.task_details`)."""
     state = run_state(entry, record, canceling)
     message = entry.get("error") or (record.message if record else "")
     out: dict[str, Any] = {
@@ -81,7 +83,7 @@ def run_json(
         out["run_details"] = {
             "pipeline_context_id": "0",
             "pipeline_run_context_id": "0",
-            "task_details": task_details(record, tasks),
+            "task_details": task_details(record, tasks, extras),
         }
     return out
 

@@ -33,10 +33,12 @@ class KfpApi:
     runs: RunService
 
     @classmethod
-    def open(cls, root: Path, settings: RunnerSettings) -> KfpApi:
+    def open(cls, root: Path, settings: RunnerSettings, extras: bool = True) -> KfpApi:
+        """`extras=False`: task details exactly as the backend's (no pod names, no outputs)."""
         root = root.expanduser().resolve()
         registry = Registry(root)
-        return cls(root, registry, Catalog(registry), RunService(root, registry, settings))
+        runs = RunService(root, registry, settings, extras=extras)
+        return cls(root, registry, Catalog(registry), runs)
 
 
 _GRPC = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 413: 8, 500: 13}

@@ -40,10 +40,12 @@ class RunService:
         registry: Registry,
         settings: RunnerSettings,
         starter: DetachedStarter | None = None,
+        extras: bool = True,
     ) -> None:
         """Runs start as detached `kfp-notebook run` processes with `settings`; a retry runs
-        with the settings its run recorded."""
+        with the settings its run recorded. `extras=False`: task details as the backend's."""
         self.root, self.registry, self.settings = root, registry, settings
+        self.extras = extras
         self.starter = starter or DetachedStarter()
         self.store = StoreReader(root)
         self._specs: dict[str, dict[str, Any]] = {}
@@ -61,7 +63,7 @@ class RunService:
         record = self.store.get_run(run_id)
         tasks = self.store.get_tasks(run_id) if record is not None and details else None
         canceling = self.store.cancel_requested(run_id)
-        out = run_json(entry, record, tasks if details else None, canceling)
+        out = run_json(entry, record, tasks if details else None, canceling, self.extras)
         out.update(self._kept_fields(run_id))
         if not entry["pipeline_version_id"]:  # created from an inline spec: the backend echoes it
             out["pipeline_spec"] = self._spec(run_id)

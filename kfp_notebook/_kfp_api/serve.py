@@ -80,6 +80,7 @@ def serve(
     runner: str = DEFAULT_RUNNER,
     workers: int | None = None,
     use_venv: bool = True,
+    backend_shape: bool = False,
 ) -> int:
     if not _loopback(bind) and not token:
         raise KfpNotebookError(
@@ -89,7 +90,7 @@ def serve(
     token = token or secrets.token_hex(24)
     bucket = parse_object_root(pipeline_root)  # runs there, recorded in its local part
     settings = RunnerSettings(runner, workers, use_venv, bucket.uri if bucket else None)
-    api = KfpApi.open(resolve_root(pipeline_root), settings)
+    api = KfpApi.open(resolve_root(pipeline_root), settings, extras=not backend_shape)
     sockets = _bind(bind, port)
     actual = sockets[0].getsockname()[1]
     url = f"http://{bind if ':' not in bind else f'[{bind}]'}:{actual}"

@@ -12,9 +12,12 @@ compiler makes (backend/src/v2/compiler/argocompiler/dag.go, container.go): per 
 `iteration-iterations` group with one `iteration-iterations(i:i)` node per iteration, which holds
 `iteration-item-driver` and `iteration-item`, the iteration's DAG.
 
-One difference: the backend leaves `pod_name` empty; here every node carries its node id as
-`pod_name` (Argo's v1 pod naming, where pod name and node id are the same), so a client can link
-`child_tasks` to their nodes and read a pod's log from `/apis/v1alpha1/.../nodes/{pod}/log`.
+Two extras, left out with `extras=False` (`serve --backend-shape`), which answers exactly as the
+backend does, so a client must find pod names and artifacts in ML Metadata as on a cluster: the
+backend leaves `pod_name` empty; here every node carries its node id as `pod_name` (Argo's v1
+pod naming, where pod name and node id are the same), so a client can link `child_tasks` to
+their nodes and read a pod's log from `/apis/v1alpha1/.../nodes/{pod}/log`; and the backend's
+`outputs` are empty for v2 runs, here a task's node lists its artifacts (`outputs()`).
 """
 
 from __future__ import annotations
@@ -67,8 +70,8 @@ def node_id(workflow: str, key: str) -> str:
 
 
 class _Builder:
-    def __init__(self, run: RunRecord, tasks: list[TaskRecord]) -> None:
-        self.run, self.wf = run, workflow_name(run)
+    def __init__(self, run: RunRecord, tasks: list[TaskRecord], extras: bool = True) -> None:
+        self.run, self.wf, self.extras = run, workflow_name(run), extras
         self.children: dict[str | None, list[TaskRecord]] = {}
         for t in tasks:
             self.children.setdefault(t.parent_id, []).append(t)
@@ -94,7 +97,7 @@ class _Builder:
             "end_time": rfc3339(end),
             "state": state,
             "execution_id": "0",
-            "pod_name": nid,
+            "pod_name": nid if self.extras else "",
             "child_tasks": [{"pod_name": c} for c in children] or None,
         }
         if message:
@@ -120,7 +123,7 @@ class _Builder:
             return [self.node(key, t.name, state, t.started, t.finished, inner, t.message)]
         inner = [self.executor(t, key)] if t.kind.is_leaf else self.members(t.task_id, key)
         own = self.node(key, t.name, state, t.started, t.finished, inner, t.message)
-        if t.artifacts:
+        if t.artifacts and self.extras:
             self.out[-1]["outputs"] = outputs(t)
         return [self.driver(key, t.name, t), own]
 
@@ -178,15 +181,18 @@ def outputs(t: TaskRecord) -> dict[str, Any]:
     return out
 
 
-def task_details(run: RunRecord, tasks: list[TaskRecord]) -> list[dict[str, Any]]:
-    """The run's Argo-shaped task details (empty before the run has recorded any task)."""
+def task_details(
+    run: RunRecord, tasks: list[TaskRecord], extras: bool = True
+) -> list[dict[str, Any]]:
+    """The run's Argo-shaped task details (empty before the run has recorded any task);
+    `extras=False`: without the pod names and outputs the backend does not send."""
     known = {t.task_id for t in tasks}
     visible = [t for t in tasks if not t.task_id.startswith("(")]  # e.g. "(setup)"
     # a task whose parent is not recorded hangs under root
     visible = [t if t.parent_id in known or t.parent_id is None else _reparent(t) for t in visible]
     if not visible:
         return []
-    b = _Builder(run, visible)
+    b = _Builder(run, visible, extras)
     state = "SUCCEEDED" if run.status.value == "SUCCEEDED" else "RUNNING"
     if run.status.terminal and run.status.value != "SUCCEEDED":
         state = "FAILED"

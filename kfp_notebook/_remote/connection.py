@@ -246,6 +246,13 @@ class Connection:
         except Exception:  # a pod without a log yet, a log archived elsewhere: try later
             return None
 
+    def bearer_token(self) -> str | None:
+        """The token kfp.Client sends: the one given, or the one it found itself (a Kubeflow
+        Notebook's service-account token), for the other routes of the deployment (MLMD)."""
+        config = self.client._run_api.api_client.configuration
+        found = (getattr(config, "api_key", None) or {}).get("authorization")
+        return self.runner.existing_token or (str(found) if found else None)
+
     def ui_link(self, run_id: str) -> str:
         return f"{self.client._get_url_prefix()}/#/runs/details/{run_id}"
 

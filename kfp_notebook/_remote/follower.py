@@ -5,9 +5,11 @@ follow it unchanged.
 Polls `GET /apis/v2beta1/runs/{id}` (every `poll_interval` while something changes, backing off
 to `max_poll_interval` while nothing does), maps its task details to KFP tasks
 (`_remote/mapping.py`), emits what changed, reads running tasks' pod logs from the v1alpha1
-endpoint and emits only the lines not seen yet. CANCELED ends the run like SUCCEEDED and FAILED
-(kfp.Client.wait_for_run_completion forgets it). A cancel asked here, or through the store by
-another process, terminates the run on the cluster.
+endpoint and emits only the lines not seen yet. What the task details lack on a real backend
+(pod names, a task's artifacts and their metadata) comes from ML Metadata
+(`_remote/metadata.py`), read only while a task needs it; without MLMD, the task details alone.
+CANCELED ends the run like SUCCEEDED and FAILED (kfp.Client.wait_for_run_completion forgets it).
+A cancel asked here, or through the store by another process, terminates the run on the cluster.
 
 A follower that takes over from one that stopped (`_remote/reattach.py`) starts from what the
 store holds: `Seen` (the tasks' last states, the log lines each task has), so nothing recorded
@@ -33,6 +35,7 @@ from kfp_notebook._model.events import (
 from kfp_notebook._model.states import RunState, TaskState
 from kfp_notebook._remote.connection import Connection, KubeflowRunner
 from kfp_notebook._remote.mapping import RUN_STATES, RemoteTask, artifact_entries, map_tasks
+from kfp_notebook._remote.metadata import MetadataSource, plain_metadata
 from kfp_notebook._store.reader import StoreReader
 
 __all__ = ["RemoteLiveRun", "Seen", "follow"]
@@ -82,6 +85,8 @@ class _Follower:
         self.task_lines = dict(seen.lines)  # task id -> lines recorded before this follower
         self.lines: dict[str, int] = {}  # pod -> log lines emitted
         self.cancel_sent = False
+        self.metadata = MetadataSource(connection.endpoint, connection.bearer_token(),
+                                       live.remote_id)  # fmt: skip
 
     def run(self) -> None:
         interval, failures = self.runner.poll_interval, 0
@@ -128,9 +133,18 @@ class _Follower:
         spec = data.get("pipeline_spec") or self.spec
         spec = spec.get("pipeline_spec", spec)
         changed = False
-        for task in map_tasks(details, spec):
+        tasks = map_tasks(details, spec)
+        if any(self._needs_metadata(t) for t in tasks):
+            self.metadata.refresh()
+        for task in tasks:
             changed |= self._task(task)
         return changed
+
+    def _needs_metadata(self, t: RemoteTask) -> bool:
+        """A task that runs without a known pod, or that ends now (its artifacts)."""
+        if self.states.get(t.task_id, TaskState.PENDING).terminal or not t.kind.is_leaf:
+            return False
+        return t.state.terminal or (t.pod is None and t.state is not TaskState.PENDING)
 
     def _task(self, t: RemoteTask) -> bool:
         run_id, before = self.live.run_id, self.states.get(t.task_id)
@@ -144,7 +158,13 @@ class _Follower:
             self.bus.emit(TaskStarted(run_id, t.task_id, attempts, {}, time=started))
         changed |= self._logs(t)
         if t.state.terminal and not before.terminal:
-            for name, produced in (t.artifacts or {}).items():
+            from_metadata = self.metadata.artifacts(t.task_id)
+            for art in from_metadata:  # the deployment's own record of them
+                self.bus.emit(ArtifactProduced(
+                    run_id, t.task_id, art["name"], art["uri"] or self.live.ui_url,
+                    art["type"] or "system.Artifact", plain_metadata(art["metadata"]),
+                ))  # fmt: skip
+            for name, produced in (t.artifacts or {}).items() if not from_metadata else ():
                 self._artifact(t, name, produced)
             finished = t.finished or time.time()
             self.bus.emit(
@@ -155,18 +175,19 @@ class _Follower:
         return changed
 
     def _logs(self, t: RemoteTask) -> bool:
-        if t.pod is None or self.states.get(t.task_id, TaskState.PENDING).terminal:
+        pod = t.pod or self.metadata.pod(t.task_id)
+        if pod is None or self.states.get(t.task_id, TaskState.PENDING).terminal:
             return False
         if t.state is TaskState.PENDING:
             return False
-        text = self.conn.log(self.live.remote_id, t.pod)
+        text = self.conn.log(self.live.remote_id, pod)
         if not text:
             return False
         lines = text.splitlines()
-        if t.pod not in self.lines:
-            self.lines[t.pod] = self.task_lines.pop(t.task_id, 0)
-        new = lines[self.lines[t.pod] :]
-        self.lines[t.pod] = len(lines)
+        if pod not in self.lines:
+            self.lines[pod] = self.task_lines.pop(t.task_id, 0)
+        new = lines[self.lines[pod] :]
+        self.lines[pod] = len(lines)
         for line in new:
             self.bus.emit(LogLine(self.live.run_id, t.task_id, line))
         return bool(new)

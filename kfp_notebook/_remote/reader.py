@@ -3,7 +3,10 @@ one reader behind `kfp-notebook runs/show/logs --endpoint` and `get_run`/`list_r
 
 A cluster run reads as the records a local run yields (`RunRecord`, `TaskRecord`), its tasks
 mapped as the follower maps them (`_remote/mapping.py`), so every printer and JSON shape of the
-local commands serves it unchanged; where it is, in a `RemoteRecord`. Nothing is written here."""
+local commands serves it unchanged; where it is, in a `RemoteRecord`. One run (`get`) also
+reads the deployment's ML Metadata for what the task details lack on a real backend: the pod
+of each task (its log) and the artifacts with their metadata (`_remote/metadata.py`). Nothing is
+written here."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from kfp_notebook._remote.mapping import (
     run_state,
     timestamp,
 )
+from kfp_notebook._remote.metadata import MetadataSource, plain_metadata
 from kfp_notebook._runners import REMOTE_RUNNER
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
 from kfp_notebook._store.remote import RemoteRecord
@@ -68,7 +72,10 @@ class ClusterReader:
         return [r for r in runs if wanted is None or r.record.status is wanted][:limit]
 
     def get(self, run_id: str) -> ClusterRun:
-        return self.cluster_run(self.conn.get_run(run_id))
+        """One run, with what ML Metadata adds where the deployment offers it."""
+        source = MetadataSource(self.conn.endpoint, self.conn.bearer_token(), run_id)
+        source.refresh()
+        return self.cluster_run(self.conn.get_run(run_id), source)
 
     def log(self, run: ClusterRun, task: str | None) -> list[str]:
         """A task's log lines (by id or by a name only one task has); without a task, every
@@ -93,14 +100,16 @@ class ClusterReader:
         return [] if text is None else text.splitlines()
 
     # ------------------------------------------------------------------ the mapping
-    def cluster_run(self, data: dict[str, Any]) -> ClusterRun:
+    def cluster_run(
+        self, data: dict[str, Any], metadata: MetadataSource | None = None
+    ) -> ClusterRun:
         run_id = str(data.get("run_id") or "")
         ui = self.conn.ui_link(run_id)
         spec = data.get("pipeline_spec") or {}
         spec = spec.get("pipeline_spec", spec)
         details = (data.get("run_details") or {}).get("task_details") or []
         mapped = map_tasks(details, spec) if spec else []
-        tasks = [_task_record(run_id, t, ui) for t in mapped]
+        tasks = [_task_record(run_id, t, ui, metadata) for t in mapped]
         counts: dict[str, int] = {}
         for t in tasks:
             if t.kind.is_leaf:
@@ -127,6 +136,8 @@ class ClusterReader:
             run_id, self.conn.endpoint, run_id, ui, self.runner.namespace or "", experiment
         )
         pods = {t.task_id: t.pod for t in mapped if t.pod}
+        if metadata is not None:
+            pods = {t.task_id: pod for t in mapped if (pod := t.pod or metadata.pod(t.task_id))}
         return ClusterRun(record, tasks, remote, state, name, pods)
 
     def _experiment(self, experiment_id: str) -> str:
@@ -138,8 +149,17 @@ class ClusterReader:
         return self._experiments[experiment_id]
 
 
-def _task_record(run_id: str, t: RemoteTask, ui: str) -> TaskRecord:
+def _task_record(run_id: str, t: RemoteTask, ui: str, source: MetadataSource | None) -> TaskRecord:
     artifacts = [
+        ArtifactRecord(
+            t.task_id,
+            a["name"],
+            a["uri"] or ui,
+            a["type"] or "system.Artifact",
+            plain_metadata(a["metadata"]),
+        )
+        for a in (source.artifacts(t.task_id) if source is not None and t.kind.is_leaf else [])
+    ] or [
         ArtifactRecord(t.task_id, name, uri, title, metadata)
         for name, produced in (t.artifacts or {}).items()
         for uri, title, metadata in artifact_entries(produced, ui)

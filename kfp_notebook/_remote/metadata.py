@@ -1,0 +1,86 @@
+"""What the follower reads from a deployment's ML Metadata (`_mlmd/reader.py`): per task, the pod
+that ran it (the REST API's task details carry no pod name, so without it no log) and the
+artifacts it wrote with their metadata (Metrics values and confusion matrices live only there).
+
+MLMD sits at kfp.Client's host when that is the KFP UI (which proxies
+`/ml_metadata.MetadataStoreService/...` to its envoy); an API server reached directly
+(`svc/ml-pipeline:8888`) has none. A failed read is tried again after `retry_after` seconds,
+and meanwhile the follower goes on with the task details alone, as before.
+
+Keys: MLMD names a task by its KFP task name and the iteration indexes of the loops holding it
+(`train[0]`); the follower by its path (`for-loop-2[0]/train`). `metadata_key` turns one into the
+other."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from kfp_notebook._mlmd.grpcweb import GrpcError
+from kfp_notebook._mlmd.reader import task_metadata
+
+__all__ = ["MetadataSource", "metadata_key", "plain_metadata"]
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def metadata_key(task_id: str) -> str:
+    """`for-loop-2[0]/train` -> `train[0]`; `condition-1/eval` -> `eval`; `for-loop-2[1]`."""
+    last = task_id.rsplit("/", 1)[-1]
+    name = _INDEX.sub("", last)
+    return name + "".join(f"[{i}]" for i in _INDEX.findall(task_id))
+
+
+def plain_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Artifact metadata as the SDK wrote it: KFP's launcher keeps lists and objects in MLMD as
+    structs wrapped in `{"list": [...]}` / `{"struct": {...}}`."""
+    return {k: _unwrap(v) for k, v in metadata.items() if k != "display_name"}
+
+
+def _unwrap(value: Any) -> Any:
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("list", "struct"):
+        return _unwrap(next(iter(value.values())))
+    if isinstance(value, dict):
+        return {k: _unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap(v) for v in value]
+    return value
+
+
+class MetadataSource:
+    """The MLMD view of one run, read on demand, at most once per `min_interval` seconds."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        token: str | None,
+        remote_id: str,
+        retry_after: float = 30.0,
+        min_interval: float = 0.5,
+    ) -> None:
+        self.endpoint, self.token, self.remote_id = endpoint, token, remote_id
+        self.retry_after, self.min_interval = retry_after, min_interval
+        self.tasks: dict[str, dict[str, Any]] = {}
+        self.error = ""  # the last failure, for the docs' "which source" question
+        self._next = 0.0
+
+    def refresh(self) -> dict[str, dict[str, Any]]:
+        """The latest view (the previous one while a retry waits)."""
+        now = time.monotonic()
+        if now < self._next:
+            return self.tasks
+        try:
+            self.tasks = task_metadata(self.endpoint, self.remote_id, self.token, timeout=10.0)
+            self.error, self._next = "", now + self.min_interval
+        except (GrpcError, OSError, ValueError) as exc:
+            self.error, self._next = str(exc), now + self.retry_after
+        return self.tasks
+
+    def pod(self, task_id: str) -> str | None:
+        entry = self.tasks.get(metadata_key(task_id)) or {}
+        return entry.get("pod_name") or None
+
+    def artifacts(self, task_id: str) -> list[dict[str, Any]]:
+        entry = self.tasks.get(metadata_key(task_id)) or {}
+        return list(entry.get("artifacts") or [])

