@@ -110,6 +110,9 @@ def test_a_remote_run_is_followed_with_the_same_events_into_the_store(tmp_path, 
         "shout": TaskState.SUCCEEDED,
         "shout-2": TaskState.SUCCEEDED,
     }
+    # the graph's edges and components, from the run's spec (task details carry neither)
+    assert run.tasks["shout-2"].dependencies == ["shout"] and run.tasks["shout"].dependencies == []
+    assert run.tasks["shout-2"].component == "comp-shout-2"
     assert "line 2 of abc" in run.logs("shout")
     assert "line 0 of ABC" in run.logs("shout-2")
     kinds = [type(e) for e in events]
@@ -138,8 +141,11 @@ def test_loops_and_conditions_map_to_the_task_ids_of_a_local_run(tmp_path, conne
     sessions.append(local)
     here = local.run(shapes)
     assert remote.status is RunState.SUCCEEDED, remote.error
-    want = {t: (r.kind, r.status) for t, r in here.tasks.items() if not t.startswith("(")}
-    got = {t: (r.kind, r.status) for t, r in remote.tasks.items()}
+    def shape(r):
+        return r.kind, r.status, r.component, r.dependencies
+
+    want = {t: shape(r) for t, r in here.tasks.items() if not t.startswith("(")}
+    got = {t: shape(r) for t, r in remote.tasks.items()}
     assert got == want
 
 

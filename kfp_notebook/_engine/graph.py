@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from kfp_notebook._engine.nodes import node_kind
 from kfp_notebook._model.states import TaskKind
 from kfp_notebook._spec.ir import PipelineIR
-from kfp_notebook._spec.types import ComponentSpec, TaskSpec
+from kfp_notebook._spec.types import ComponentSpec, TaskSpec, upstream_names
 
 __all__ = ["GraphNode", "PipelineGraph", "pipeline_graph"]
 
@@ -35,17 +35,6 @@ class PipelineGraph:
         return [n for n in self.nodes if n.parent_id == parent_id]
 
 
-def _producers(task: TaskSpec) -> set[str]:
-    found = set(task.get("dependentTasks", []))
-    inputs = task.get("inputs", {})
-    for kind, key in (("parameters", "taskOutputParameter"), ("artifacts", "taskOutputArtifact")):
-        for spec in inputs.get(kind, {}).values():
-            producer = spec.get(key, {}).get("producerTask")
-            if producer:
-                found.add(producer)
-    return found
-
-
 def _note(task: TaskSpec, kind: TaskKind) -> str:
     if kind is TaskKind.LOOP:
         items = task.get("parameterIterator", task.get("artifactIterator", {})).get("items", {})
@@ -67,7 +56,7 @@ def pipeline_graph(ir: PipelineIR) -> PipelineGraph:
             task_id = prefix + name
             note, ref = _note(task, kind), task["componentRef"]["name"]
             graph.nodes.append(GraphNode(task_id, name, kind, parent, note, ref))
-            for upstream in sorted(_producers(task)):
+            for upstream in sorted(upstream_names(task)):
                 if upstream in tasks:
                     graph.edges.append((prefix + upstream, task_id))
             if "dag" in child:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kfp_notebook._model.states import TaskKind, TaskState
-from kfp_notebook._spec.types import ComponentSpec, ExecutorSpec, IRDict, TaskSpec
+from kfp_notebook._spec.types import ComponentSpec, ExecutorSpec, IRDict, TaskSpec, upstream_names
 
 __all__ = ["Frame", "Node", "node_kind"]
 
@@ -56,13 +56,7 @@ class Node:
     @property
     def upstream(self) -> list[str]:
         """Names of the tasks of the same DAG this one waits for."""
-        names = dict.fromkeys(self.task.get("dependentTasks", []))
-        for kind in ("parameters", "artifacts"):
-            for spec in self.task.get("inputs", {}).get(kind, {}).values():
-                for key in ("taskOutputParameter", "taskOutputArtifact", "taskFinalStatus"):
-                    if key in spec:
-                        names[spec[key]["producerTask"]] = None
-        return list(names)
+        return upstream_names(self.task)
 
     @property
     def is_leaf(self) -> bool:

@@ -149,7 +149,9 @@ class _Follower:
     def _task(self, t: RemoteTask) -> bool:
         run_id, before = self.live.run_id, self.states.get(t.task_id)
         if before is None:
-            self.bus.emit(TaskCreated(run_id, t.task_id, t.name, t.parent_id, t.kind, t.name))
+            self.bus.emit(TaskCreated(
+                run_id, t.task_id, t.name, t.parent_id, t.kind, t.component, t.dependencies
+            ))  # fmt: skip
             before = self.states[t.task_id] = TaskState.PENDING
         changed = before is not t.state and not before.terminal
         attempts = max(t.attempts, 1)

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from kfp_notebook._model.states import RunState, TaskKind, TaskState
+from kfp_notebook._remote.spec_walk import spec_links, spec_tasks
 
 __all__ = [
     "RUN_STATES",
@@ -28,6 +29,7 @@ __all__ = [
     "artifact_entries",
     "map_tasks",
     "run_state",
+    "spec_links",
     "spec_tasks",
     "timestamp",
 ]
@@ -68,33 +70,8 @@ class RemoteTask:
     pod: str | None = None  # the executor pod whose log is this task's log
     message: str = ""
     artifacts: dict[str, Any] = field(default_factory=dict)
-
-
-def spec_tasks(spec: dict[str, Any]) -> dict[str, tuple[str | None, TaskKind]]:
-    """Task name -> (name of the group task holding it, kind), from a PipelineSpec."""
-    components = spec.get("components", {})
-    out: dict[str, tuple[str | None, TaskKind]] = {}
-
-    def walk(dag: dict[str, Any], parent: str | None) -> None:
-        for name, task in dag.get("tasks", {}).items():
-            component = components.get(task.get("componentRef", {}).get("name", ""), {})
-            inner = component.get("dag")
-            if "parameterIterator" in task or "artifactIterator" in task:
-                kind = TaskKind.LOOP
-            elif inner is None:
-                kind = TaskKind.IMPORTER if "importer" in name else TaskKind.CONTAINER
-            elif name.startswith("condition-"):
-                kind = TaskKind.CONDITION
-            elif name.startswith("exit-handler-"):
-                kind = TaskKind.EXIT_HANDLER
-            else:
-                kind = TaskKind.DAG
-            out[name] = (parent, kind)
-            if inner is not None:
-                walk(inner, name)
-
-    walk(spec.get("root", {}).get("dag", {}), None)
-    return out
+    component: str = ""  # the componentRef's name (comp-train), as a local run records it
+    dependencies: tuple[str, ...] = ()  # names of the tasks of its DAG it waits for (edges)
 
 
 def timestamp(value: Any) -> float | None:
@@ -119,6 +96,7 @@ class _Mapper:
     def __init__(self, details: list[dict[str, Any]], spec: dict[str, Any]) -> None:
         self.nodes = details
         self.spec = spec_tasks(spec)
+        self.links = spec_links(spec)
         keys = {self._key(n): i for i, n in enumerate(details) if self._key(n)}
         self.parent: dict[int, int] = {}
         for i, node in enumerate(details):
@@ -209,10 +187,15 @@ class _Mapper:
                 parent_id = _flat_parent(tid, role)
             error = node.get("error") or {}
             state = TASK_STATE.get(node.get("state") or "", TaskState.PENDING)
+            # an iteration is of its loop's component and waits for nothing inside the loop
+            loop = tid.rsplit("[", 1)[0].rsplit("/", 1)[-1]
+            component, upstream = self.links.get(name if role == "task" else loop, ("", ()))
+            upstream = upstream if role == "task" else ()
             self.tasks[i] = RemoteTask(
                 tid, name, parent_id, kind, state,
                 timestamp(node.get("start_time")), timestamp(node.get("end_time")),
                 message=str(error.get("message") or ""), artifacts=node.get("outputs") or {},
+                component=component or name, dependencies=upstream,
             )  # fmt: skip
         if self.linked:
             self._fold_executors()

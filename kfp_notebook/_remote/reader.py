@@ -166,7 +166,7 @@ def _task_record(run_id: str, t: RemoteTask, ui: str, source: MetadataSource | N
     ]
     return TaskRecord(
         run_id=run_id, task_id=t.task_id, name=t.name, parent_id=t.parent_id, kind=t.kind,
-        component=t.name, dependencies=[], status=t.state, started=t.started,
+        component=t.component, dependencies=list(t.dependencies), status=t.state, started=t.started,
         finished=t.finished if t.state.terminal else None, attempts=t.attempts, inputs={},
         outputs={}, message=t.message, cache_key=None, artifacts=artifacts,
     )  # fmt: skip

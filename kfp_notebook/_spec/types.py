@@ -16,6 +16,7 @@ __all__ = [
     "ImporterSpec",
     "PipelineSpec",
     "TaskSpec",
+    "upstream_names",
 ]
 
 IRDict = dict[str, Any]  # any other IR message, as parsed JSON
@@ -73,3 +74,15 @@ class PipelineSpec(TypedDict, total=False):
     deploymentSpec: IRDict
     schemaVersion: str
     sdkVersion: str
+
+
+def upstream_names(task: TaskSpec) -> list[str]:
+    """Names of the tasks of the same DAG a task waits for: its `dependentTasks` and the
+    producers of its inputs (outputs, and a final status), in that order, each once."""
+    names = dict.fromkeys(task.get("dependentTasks", []))
+    for kind in ("parameters", "artifacts"):
+        for spec in task.get("inputs", {}).get(kind, {}).values():
+            for key in ("taskOutputParameter", "taskOutputArtifact", "taskFinalStatus"):
+                if key in spec:
+                    names[spec[key]["producerTask"]] = None
+    return list(names)
