@@ -145,3 +145,32 @@ def test_task_ids_and_metadata_as_ml_metadata_keeps_them() -> None:
     assert plain_metadata(wrapped) == {
         "confusionMatrix": {"rows": [{"row": [1, 2]}]}, "accuracy": 0.5,
     }  # fmt: skip
+
+
+def test_a_cluster_run_compares_beside_a_local_one(cluster, made_elsewhere, tmp_path) -> None:
+    """One table: a run made here and a run made on the cluster by someone else (its metrics
+    from the cluster's ML Metadata), from the API and from the CLI."""
+    import kfp_notebook
+    from kfp_notebook import Session
+
+    url, _ = cluster
+    local = Session(pipeline_root=tmp_path / "here", raise_on_error=False)
+    try:
+        mine = local.run(shaped, {"rows": 2})
+        assert mine.status is RunState.SUCCEEDED, mine.error
+    finally:
+        local.close()
+    theirs = kfp_notebook.get_run(made_elsewhere, endpoint=url, token=TOKEN)
+    data = kfp_notebook.compare([mine.run_id, theirs], pipeline_root=tmp_path / "here").data
+    metrics = {m["name"]: m["values"] for m in data["metrics"]}
+    assert metrics == {"accuracy": [0.75, 0.75], "rows": [2.0, 4.0]}, data["metrics"]
+    assert [r["root"] for r in data["runs"]] == [str((tmp_path / "here").resolve()), url]
+    assert data["parameters"][0]["values"] == [2, 4] and not data["changed_components"]
+
+    out = subprocess.run(
+        [*CLI, "compare", mine.run_id, made_elsewhere, "--pipeline-root", str(tmp_path / "here"),
+         "--endpoint", url, "--token", TOKEN, "--json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["metrics"] == data["metrics"]

@@ -1,5 +1,6 @@
 """`kfp_notebook.compare(...)`: recorded runs side by side, from run ids, `Run` handles or an
-experiment's latest runs."""
+experiment's latest runs; runs read from a KFP cluster (`RemoteRun`, from
+`get_run(ID, endpoint=URL)`) compare in the same table as local ones."""
 
 from __future__ import annotations
 
@@ -7,10 +8,17 @@ import os
 from collections.abc import Sequence
 
 import kfp_notebook._api.session as _sessions
+from kfp_notebook._api.remote import RemoteRun, compared
 from kfp_notebook._api.run import Run
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._views.compare.comparison import Comparison
-from kfp_notebook._views.compare.model import ComparisonError, compare_runs, select_runs
+from kfp_notebook._views.compare.model import (
+    ComparisonError,
+    compare_loaded,
+    compare_runs,
+    load_run,
+    select_runs,
+)
 from kfp_notebook._views.compare.trend import trend
 
 __all__ = ["compare"]
@@ -29,7 +37,7 @@ def _reader(runs: Sequence[str | Run], pipeline_root: str | os.PathLike[str] | N
 
 
 def compare(
-    runs: Sequence[str | Run] | str | Run = (),
+    runs: Sequence[str | Run | RemoteRun] | str | Run | RemoteRun = (),
     *,
     experiment: str | None = None,
     last: int | None = None,
@@ -40,8 +48,17 @@ def compare(
     oldest first; N defaults to 10). Runs are read from `pipeline_root`, else the runs' own
     root, else the session's. `trend_metric` adds that metric over the whole experiment.
     The result displays inline in a notebook; see `.to_pandas()`, `.to_html(path)`."""
-    items = [runs] if isinstance(runs, str | Run) else list(runs)
-    reader = _reader(items, pipeline_root)
+    items = [runs] if isinstance(runs, str | Run | RemoteRun) else list(runs)
+    if any(isinstance(r, RemoteRun) for r in items):
+        if experiment is not None or trend_metric is not None:
+            raise ComparisonError("an experiment's runs are compared from one pipeline root")
+        here = [r for r in items if not isinstance(r, RemoteRun)]
+        local = _reader(here, pipeline_root)
+        loaded = [compared(r.refresh()) if isinstance(r, RemoteRun)
+                  else load_run(local, r.run_id if isinstance(r, Run) else str(r))
+                  for r in items]  # fmt: skip
+        return Comparison(compare_loaded(loaded), None)
+    reader = _reader([r for r in items if not isinstance(r, RemoteRun)], pipeline_root)
     ids = [r.run_id if isinstance(r, Run) else str(r) for r in items]
     chosen = select_runs(reader, ids, experiment, last)
     if trend_metric is not None and experiment is None:

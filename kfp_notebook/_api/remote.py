@@ -14,12 +14,14 @@ from kfp_notebook._remote.connection import KubeflowRunner
 from kfp_notebook._remote.follower import RemoteLiveRun
 from kfp_notebook._remote.reader import ClusterReader, ClusterRun
 from kfp_notebook._remote.reattach import follow_again, recorded_remote, runner_for
-from kfp_notebook._store.records import RunRecord, TaskRecord
+from kfp_notebook._store.records import RunRecord, TaskRecord, TaskSummary
+from kfp_notebook._views.compare.digests import spec_digests
+from kfp_notebook._views.compare.model import ComparedRun
 
 if TYPE_CHECKING:
     from kfp_notebook._api.session import Session
 
-__all__ = ["RemoteRun", "cluster_reader", "follow_recorded"]
+__all__ = ["RemoteRun", "cluster_reader", "compared", "follow_recorded"]
 
 
 def cluster_reader(endpoint: str, token: str | None, namespace: str | None) -> ClusterReader:
@@ -81,6 +83,25 @@ class RemoteRun:
                 raise TimeoutError(f"run {self.run_id} still running after {timeout}s")
             time.sleep(poll)
         return self
+
+
+def compared(run: ClusterRun) -> ComparedRun:
+    """A cluster run as a comparison reads it, beside local ones (its metrics from MLMD)."""
+    leaves = [
+        TaskSummary(
+            t.task_id,
+            t.name,
+            t.kind,
+            t.component,
+            t.status,
+            t.started,
+            t.finished,
+            list(t.artifacts),
+        )
+        for t in run.tasks
+        if t.kind.is_leaf
+    ]
+    return ComparedRun(run.record, run.remote.endpoint, leaves, spec_digests(run.spec))
 
 
 def follow_recorded(

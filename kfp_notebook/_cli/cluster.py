@@ -16,7 +16,7 @@ from typing import Any
 from kfp_notebook._cli.printing import print_run, print_runs
 from kfp_notebook._store.reader import StoreReader
 
-__all__ = ["cancel", "follow_again", "logs", "recorded_remote", "runs", "show"]
+__all__ = ["cancel", "compared_runs", "follow_again", "logs", "recorded_remote", "runs", "show"]
 
 _LOG_POLL = 2.0  # seconds between reads of a followed log
 
@@ -147,3 +147,23 @@ def follow_again(store: StoreReader, args: argparse.Namespace) -> int:
         return 0
     finally:
         writer.close()
+
+
+def compared_runs(store: StoreReader, args: argparse.Namespace) -> Any:
+    """`compare A B --endpoint URL`: each run recorded here is read here, the others from the
+    cluster (their metrics from its ML Metadata), side by side in one comparison."""
+    from kfp_notebook._api.remote import compared
+    from kfp_notebook._views.compare.model import ComparisonError, compare_loaded, load_run
+
+    ids = list(dict.fromkeys(args.runs))
+    if not 2 <= len(ids) <= 10:
+        raise ComparisonError(f"compare takes 2 to 10 different runs (got {len(ids)})")
+    reader = None
+    loaded = []
+    for run_id in ids:
+        if store.get_run(run_id) is not None:
+            loaded.append(load_run(store, run_id))
+            continue
+        reader = reader or _reader(args)
+        loaded.append(compared(reader.get(run_id)))
+    return compare_loaded(loaded)

@@ -156,12 +156,15 @@ def parser() -> argparse.ArgumentParser:
     )
     gc.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
     _bridge_options(sub, run)
-    _cluster_reading(runs, show, logs)
+    _cluster_reading(runs, show, logs, compare)
     return parser
 
 
 def _cluster_reading(
-    runs: argparse.ArgumentParser, show: argparse.ArgumentParser, logs: argparse.ArgumentParser
+    runs: argparse.ArgumentParser,
+    show: argparse.ArgumentParser,
+    logs: argparse.ArgumentParser,
+    compare: argparse.ArgumentParser,
 ) -> None:
     """`--endpoint URL` on the reading commands: a cluster's runs, whoever started them; and
     `--token` for `show` to follow again a recorded cluster run that nobody follows."""
@@ -169,6 +172,7 @@ def _cluster_reading(
         (runs, "list that KFP cluster's runs"),
         (show, "show that KFP cluster's run RUN"),
         (logs, "read the log from that KFP cluster"),
+        (compare, "runs not recorded here are read from that KFP cluster"),
     )
     for command, what in reading:
         group = command.add_argument_group("on a Kubeflow Pipelines cluster")

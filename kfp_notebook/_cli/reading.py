@@ -8,6 +8,7 @@ import io
 import json
 import sys
 from functools import partial
+from typing import Any
 
 from kfp_notebook._cli import cluster
 from kfp_notebook._cli.printing import print_run, print_runs
@@ -121,13 +122,18 @@ def cancel(args: argparse.Namespace) -> int:
 
 def compare(args: argparse.Namespace) -> int:
     from kfp_notebook._views.compare.model import ComparisonError, compare_runs, select_runs
-    from kfp_notebook._views.compare.tables import to_csv
-    from kfp_notebook._views.compare.text import comparison_text, trend_text
+    from kfp_notebook._views.compare.text import trend_text
     from kfp_notebook._views.compare.trend import trend
 
     if args.json and args.csv:
         raise ComparisonError("choose one of --json and --csv")
     store = StoreReader(args.pipeline_root)
+    if args.endpoint:
+        if args.trend or args.experiment:
+            raise ComparisonError("--endpoint compares runs by id: leave out --experiment/--trend")
+        data = cluster.compared_runs(store, args)
+        _print_comparison(data, args)
+        return 0
     if args.trend:
         if not args.experiment or args.runs:
             raise ComparisonError("--trend METRIC follows one experiment: --experiment E")
@@ -135,10 +141,17 @@ def compare(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(shown, indent=1) + "\n" if args.json else trend_text(shown))
         return 0
     data = compare_runs(store, select_runs(store, args.runs, args.experiment, args.last))
+    _print_comparison(data, args)
+    return 0
+
+
+def _print_comparison(data: Any, args: argparse.Namespace) -> None:
+    from kfp_notebook._views.compare.tables import to_csv
+    from kfp_notebook._views.compare.text import comparison_text
+
     if args.json:
         print(json.dumps(data, indent=1, allow_nan=False))
     elif args.csv:
         sys.stdout.write(to_csv(data))
     else:
         sys.stdout.write(comparison_text(data))
-    return 0

@@ -41,6 +41,7 @@ class ClusterRun:
     state: str  # the cluster's own RuntimeState (PENDING, CANCELING, ... included)
     display_name: str = ""
     pods: dict[str, str] = field(default_factory=dict)  # task id -> the pod holding its log
+    spec: dict[str, Any] = field(default_factory=dict)  # the PipelineSpec it runs
 
     def remote_json(self) -> dict[str, Any]:
         r = self.remote
@@ -138,7 +139,7 @@ class ClusterReader:
         pods = {t.task_id: t.pod for t in mapped if t.pod}
         if metadata is not None:
             pods = {t.task_id: pod for t in mapped if (pod := t.pod or metadata.pod(t.task_id))}
-        return ClusterRun(record, tasks, remote, state, name, pods)
+        return ClusterRun(record, tasks, remote, state, name, pods, spec)
 
     def _experiment(self, experiment_id: str) -> str:
         if not experiment_id:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["component_digests"]
+__all__ = ["component_digests", "spec_digests"]
 
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -42,11 +42,14 @@ def _digests(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, str], ...]
             spec = next(yaml.load_all(f, Loader=_SafeLoader), None)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return ()
-    if not isinstance(spec, dict):
-        return ()
+    return tuple(spec_digests(spec).items()) if isinstance(spec, dict) else ()
+
+
+def spec_digests(spec: dict[str, Any]) -> dict[str, str]:
+    """Component name -> digest, of a PipelineSpec already parsed (a cluster run's, say)."""
     components = spec.get("components") or {}
     executors = (spec.get("deploymentSpec") or {}).get("executors") or {}
-    out = []
+    out: dict[str, str] = {}
     for name, component in components.items():
         label = component.get("executorLabel") if isinstance(component, dict) else None
         executor = executors.get(label) if label else None
@@ -56,5 +59,5 @@ def _digests(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, str], ...]
         if isinstance(what, dict) and "image" in what:
             what = {k: what.get(k) for k in ("image", "command", "args")}
         text = json.dumps(what, sort_keys=True, default=str)
-        out.append((str(name), hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]))
-    return tuple(out)
+        out[str(name)] = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return out

@@ -10,6 +10,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,10 @@ from kfp_notebook._views.shape import PreviewJSON, run_json
 
 __all__ = [
     "MAX_RUNS",
+    "ComparedRun",
     "ComparisonError",
     "Resolve",
+    "compare_loaded",
     "compare_runs",
     "local_path",
     "run_metrics",
@@ -53,6 +56,17 @@ Resolve = Callable[[str], "Path | None"]
 
 class ComparisonError(KfpNotebookError):
     """A comparison asked for the wrong runs: too few, too many, unknown, or a missing metric."""
+
+
+@dataclass(frozen=True)
+class ComparedRun:
+    """What a comparison reads of one run, wherever it is recorded: here (`compare_runs` loads
+    it from a store) or on a KFP cluster (`_api/remote.py` loads it from there)."""
+
+    record: RunRecord
+    root: str  # where it is: a pipeline root, or a cluster's endpoint
+    tasks: list[TaskSummary]  # its leaf tasks
+    digests: dict[str, str]  # component name -> digest of what its executor runs
 
 
 def local_path(uri: str) -> Path | None:
@@ -98,16 +112,30 @@ def compare_runs(
     """Runs side by side: parameters, metrics, classification metrics, Markdown and HTML,
     tasks (status, duration, cached, code changed), aligned by task id across runs."""
     ids = select_runs(reader, run_ids)
-    records = [_record(reader, run_id) for run_id in ids]
-    tasks = [_by_id(reader.leaf_summaries(run_id)) for run_id in ids]
-    digests = [component_digests(reader.spec_path(run_id), resolve) for run_id in ids]
+    return compare_loaded([load_run(reader, run_id, resolve) for run_id in ids], resolve)
+
+
+def load_run(reader: StoreReader, run_id: str, resolve: Resolve = local_path) -> ComparedRun:
+    """A run of `reader`'s root, as a comparison reads it (ComparisonError if there is none)."""
+    digests = component_digests(reader.spec_path(run_id), resolve)
+    record = _record(reader, run_id)
+    return ComparedRun(record, str(reader.root), reader.leaf_summaries(run_id), digests)
+
+
+def compare_loaded(runs: Sequence[ComparedRun], resolve: Resolve = local_path) -> ComparisonJSON:
+    """`compare_runs` of runs already loaded, from one root or several (a cluster's among them)."""
+    if not 2 <= len(runs) <= MAX_RUNS:
+        raise ComparisonError(f"compare takes 2 to {MAX_RUNS} different runs (got {len(runs)})")
+    records = [r.record for r in runs]
+    tasks = [_by_id(r.tasks) for r in runs]
+    digests = [r.digests for r in runs]
     changed = sorted(
         name
         for name in {n for d in digests for n in d}
         if len({d[name] for d in digests if name in d}) > 1
     )
     comparison: ComparisonJSON = {
-        "runs": [run_json(r, reader.root) for r in records],
+        "runs": [run_json(r.record, r.root) for r in runs],
         "same_pipeline": len({r.pipeline_name for r in records}) == 1,
         "parameters": _parameters(records),
         "metrics": _metrics(tasks),
