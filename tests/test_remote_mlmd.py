@@ -57,7 +57,7 @@ def made_elsewhere(cluster, tmp_path_factory):
     package = tmp_path_factory.mktemp("pkg") / "shaped.yaml"
     compiler.Compiler().compile(shaped, str(package))
     client = kfp.Client(host=url, existing_token=TOKEN)
-    run = client.create_run_from_pipeline_package(str(package), {"rows": 4})
+    run = client.create_run_from_pipeline_package(str(package), {"rows": 4}, pipeline_root=ROOT)
     assert client.wait_for_run_completion(run.run_id, timeout=180).state == "SUCCEEDED"
     return run.run_id
 

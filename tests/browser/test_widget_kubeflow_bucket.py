@@ -1,7 +1,8 @@
 """A cluster run on an object store, followed live in real JupyterLab and Chromium: `serve` (KFP's
 REST API, as a cluster serves it) runs with its pipeline root on a real S3 server (SeaweedFS
-`weed mini`, KFP's default `minio://mlpipeline/v2/artifacts`); the notebook follows the run with
-the Kubeflow runner; the task's log lines stream into the widget while it runs, and its CSV
+`weed mini`, KFP's default `minio://mlpipeline/v2/artifacts`) and task details in the backend's
+exact shape (`--backend-shape`: logs and artifacts need ML Metadata); the notebook follows the
+run with the Kubeflow runner; the task's log lines stream into the widget while it runs, and its CSV
 Dataset, which lives only in the bucket, previews as a table."""
 
 import pytest
@@ -41,7 +42,10 @@ def test_a_cluster_run_on_a_bucket_streams_logs_and_previews(
     with s3_environment(tmp_path / "s3") as s3:
         for key, value in s3.env.items():  # serve's runs upload with these
             monkeypatch.setenv(key, value)
-        with serving(tmp_path / "cluster" / "outputs", "--pipeline-root", ROOT) as url:
+        # task details as the backend's: the pod (for the log) and the artifacts come from
+        # serve's ML Metadata, as from a deployment's
+        shaped = ("--pipeline-root", ROOT, "--backend-shape")
+        with serving(tmp_path / "cluster" / "outputs", *shaped) as url:
             # the kernel reads the bucket as a user's notebook would: the AWS variables
             init = f"import os\nos.environ.update({s3.env!r})\n%load_ext kfp_notebook\n"
             init += f"%kfp init --runner kubeflow --endpoint {url} --token {TOKEN}"
