@@ -79,6 +79,30 @@ def test_kfp_client_runs_a_pipeline_through_jupyter(lab):
     ) == 1
 
 
+def test_ml_metadata_answers_beside_the_api_with_the_jupyter_token(lab):
+    """As on a deployment, MLMD answers at the API's host: the task's pod (whose log the API
+    serves) and its output artifact, read with the Jupyter token (POSTs authorized as reads)."""
+    from kfp_notebook._mlmd.reader import task_metadata
+
+    client = kfp.Client(host=lab["url"], existing_token=JUPYTER_TOKEN)
+    package = lab["tmp"] / "greeter.yaml"
+    compiler.Compiler().compile(greeter, str(package))
+    run = client.create_run_from_pipeline_package(str(package), arguments={"name": "md"})
+    assert client.wait_for_run_completion(run.run_id, timeout=120, sleep_duration=1).state == (
+        "SUCCEEDED"
+    )
+    greet = task_metadata(lab["url"], run.run_id, JUPYTER_TOKEN)["greet"]
+    assert greet["state"] == "COMPLETE" and greet["pod_name"], greet
+    request = urllib.request.Request(
+        f"{lab['url']}/apis/v1alpha1/runs/{run.run_id}/nodes/{greet['pod_name']}/log",
+        headers={"Authorization": f"Bearer {JUPYTER_TOKEN}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert "hello md" in response.read().decode()
+    with pytest.raises(Exception, match="403|401"):  # and not without the token
+        task_metadata(lab["url"], run.run_id, "nope")
+
+
 def test_without_the_jupyter_token_it_is_refused(lab):
     for headers in ({}, {"Authorization": "Bearer nope"}):
         request = urllib.request.Request(lab["url"] + "/apis/v2beta1/runs", headers=headers)
