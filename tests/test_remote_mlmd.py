@@ -9,6 +9,7 @@ The real kfp.Client creates the run, as the KFP UI or a colleague would."""
 import json
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import kfp
@@ -174,3 +175,31 @@ def test_a_cluster_run_compares_beside_a_local_one(cluster, made_elsewhere, tmp_
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["metrics"] == data["metrics"]
+
+
+def test_the_ui_hosts_pod_log_route_and_the_fallback_to_it(cluster, made_elsewhere) -> None:
+    """`/k8s/pod/logs?podname=` answers as the KFP UI's server does (text, 400 without a pod,
+    404 "pod not found"); a log the API server's node route cannot give comes from there."""
+    from kfp_notebook._mlmd.reader import task_metadata
+    from kfp_notebook._remote.connection import Connection
+
+    url, _ = cluster
+    pod = task_metadata(url, made_elsewhere, TOKEN)["train"]["pod_name"]
+
+    def get(query: str) -> tuple[int, str, str]:
+        request = urllib.request.Request(f"{url}/k8s/pod/logs{query}",
+                                         headers={"Authorization": f"Bearer {TOKEN}"})  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=30) as r:
+                return r.status, r.headers["Content-Type"], r.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers["Content-Type"], exc.read().decode()
+
+    status, kind, text = get(f"?podname={pod}")
+    assert status == 200 and kind.startswith("text/plain") and "epoch 2 of train" in text
+    assert get("")[0::2] == (400, "podname argument is required")
+    assert get("?podname=shaped-zzzzz-123")[0::2] == (404, "pod not found")
+    conn = Connection(KubeflowRunner(endpoint=url, existing_token=TOKEN))
+    # a run id the node route does not know: the UI host's route finds the pod by its name
+    assert "epoch 0 of train" in (conn.log("not-" + made_elsewhere, pod) or "")
+    assert pod in conn._ui_pods

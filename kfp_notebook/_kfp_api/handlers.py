@@ -175,6 +175,32 @@ class _LogStream:
         self.finish()
 
 
+class _PodLogs:
+    """The KFP UI host's `GET /k8s/pod/logs?podname=P[&podnamespace=N]`, as its server answers
+    (frontend/server/handlers/pod-logs.ts): the pod's log as text/plain, an attachment; 400
+    without `podname`, 404 "pod not found"; errors as plain text, not the API's JSON."""
+
+    async def get(self: Any) -> None:
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Content-Disposition", "attachment")
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        pod = self.get_argument("podname", "")
+        if not pod:
+            self.set_status(400)
+            self.finish("podname argument is required")
+            return
+        try:
+            path = await IOLoop.current().run_in_executor(None, self.api.runs.pod_log, pod)
+        except RequestError as exc:
+            self.set_status(exc.status)
+            self.finish(exc.message)
+            return
+        for block in chunks(path) if path is not None else ():
+            self.write(block)
+            await self.flush()
+        self.finish()
+
+
 def routes(prefix: str, base: type) -> list[tuple[str, type]]:
     """URL patterns under `prefix` (empty for `serve`, `<base_url>kfp-notebook/kfp` in Jupyter)."""
     v2 = prefix + "/apis/v2beta1"
@@ -217,4 +243,5 @@ def routes(prefix: str, base: type) -> list[tuple[str, type]]:
     ]
     log = prefix + f"/apis/v1alpha1/runs/{ident}/nodes/{ident}/log"
     out.append((log, type("KfpApiLogHandler", (_LogStream, _Api, base), {})))
+    out.append((prefix + "/k8s/pod/logs", type("KfpUiPodLogHandler", (_PodLogs, _Api, base), {})))
     return out

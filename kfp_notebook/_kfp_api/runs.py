@@ -227,6 +227,22 @@ class RunService:
         path = self.store.log_path(run_id, task.task_id)
         return path if path.exists() else None
 
+    def pod_log(self, pod: str) -> Path | None:
+        """The KFP UI host's `/k8s/pod/logs?podname=POD`: a pod by its name alone. Pods here
+        are named by their node ids, `<workflow>-<number>`, the workflow after its run
+        (`<pipeline>-<the run id's first 5>`, tasks.py), so only those runs are searched."""
+        workflow = pod.rsplit("-", 1)[0]
+        for entry in self.registry.all("runs"):
+            if not entry["run_id"].startswith(workflow[-5:]):
+                continue
+            record = self.store.get_run(entry["run_id"])
+            tasks = self.store.get_tasks(entry["run_id"]) if record is not None else []
+            task = log_task_for(record, tasks, pod) if record is not None else None
+            if task is not None:
+                path = self.store.log_path(record.run_id, task.task_id) if record else None
+                return path if path is not None and path.exists() else None
+        raise RequestError(404, "pod not found")
+
     @staticmethod
     def dumps(obj: Any) -> str:
         return json.dumps(obj)
