@@ -99,7 +99,7 @@ def test_ml_metadata_answers_beside_the_api_with_the_jupyter_token(lab):
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         assert "hello md" in response.read().decode()
-    with pytest.raises(Exception, match="403|401"):  # and not without the token
+    with pytest.raises(Exception, match=r"403|401"):  # and not without the token
         task_metadata(lab["url"], run.run_id, "nope")
 
 

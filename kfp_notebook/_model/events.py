@@ -23,6 +23,7 @@ __all__ = [
     "LogProgress",
     "RunFinished",
     "RunStarted",
+    "RunUnfollowed",
     "TaskCreated",
     "TaskFinished",
     "TaskStarted",
@@ -128,6 +129,17 @@ class RunFinished:
     time: float = field(default_factory=_now)
 
 
+@dataclass(frozen=True)
+class RunUnfollowed:
+    """This process stopped following a run on a cluster (it could not be reached); the run
+    goes on there and is not over: the record reads RUNNING, not followed, until a process
+    follows it again. Ends what this process shows of the run, as RunFinished does."""
+
+    run_id: str
+    message: str
+    time: float = field(default_factory=_now)
+
+
 Event = (
     RunStarted
     | TaskCreated
@@ -137,6 +149,7 @@ Event = (
     | ArtifactProduced
     | TaskFinished
     | RunFinished
+    | RunUnfollowed
 )
 Listener = Callable[[Event], None]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from kfp_notebook._api.run import Run
 from kfp_notebook._api.session import Session, _current
-from kfp_notebook._model.events import Event, RunFinished
+from kfp_notebook._model.events import Event, RunFinished, RunUnfollowed
 from kfp_notebook._notebook.widget import RunWidget
 from kfp_notebook._spec.ir import load_pipeline
 from kfp_notebook._views.run_view import RunView
@@ -71,7 +71,7 @@ def run_with_widget(
 
 def _unsubscribe_when_done(run_id: str, unsubscribe: Any) -> Any:
     def listener(event: Event) -> None:
-        if isinstance(event, RunFinished) and event.run_id == run_id:
+        if isinstance(event, RunFinished | RunUnfollowed) and event.run_id == run_id:
             unsubscribe()
 
     return listener

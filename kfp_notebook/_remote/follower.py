@@ -28,6 +28,7 @@ from kfp_notebook._model.events import (
     EventBus,
     LogLine,
     RunFinished,
+    RunUnfollowed,
     TaskCreated,
     TaskFinished,
     TaskStarted,
@@ -36,6 +37,7 @@ from kfp_notebook._model.states import RunState, TaskState
 from kfp_notebook._remote.connection import Connection, KubeflowRunner
 from kfp_notebook._remote.mapping import RUN_STATES, RemoteTask, artifact_entries, map_tasks
 from kfp_notebook._remote.metadata import MetadataSource, plain_metadata
+from kfp_notebook._store.liveness import NOT_FOLLOWED
 from kfp_notebook._store.reader import StoreReader
 
 __all__ = ["RemoteLiveRun", "Seen", "follow"]
@@ -98,8 +100,9 @@ class _Follower:
                     failures = 0
                 except RemoteError as exc:
                     failures += 1
-                    if failures >= _GIVE_UP_AFTER:
-                        self._end(RunState.FAILED, f"stopped following: {exc}")
+                    if failures >= _GIVE_UP_AFTER:  # the run may well go on: not an end
+                        self.bus.emit(RunUnfollowed(self.live.run_id, f"{NOT_FOLLOWED} ({exc})"))
+                        self.live.done.set()
                         return
                     data = None
                 if data is not None:

@@ -20,6 +20,7 @@ from kfp_notebook._model.events import (
     LogLine,
     RunFinished,
     RunStarted,
+    RunUnfollowed,
     TaskCreated,
     TaskFinished,
     TaskStarted,
@@ -128,6 +129,13 @@ class RunStore(StoreReader):
             self._on_run_started(event)
         elif isinstance(event, RunFinished):
             self._on_run_finished(event)
+        elif isinstance(event, RunUnfollowed):
+            with self._tx() as db:  # no owner: readers see it not followed; a follower claims it
+                db.execute(
+                    "UPDATE runs SET owner_pid=0, owner_start=0, message=? WHERE run_id=?"
+                    " AND status=?", (event.message, event.run_id, RunState.RUNNING.value),
+                )  # fmt: skip
+            self._logfiles.run_line(event.run_id, f"=== run {event.run_id} not followed ===")
 
     def _on_run_started(self, event: RunStarted) -> None:
         self.run_dir(event.run_id).mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ from kfp_notebook._model.events import (
     LogLine,
     RunFinished,
     RunStarted,
+    RunUnfollowed,
     TaskCreated,
     TaskFinished,
     TaskStarted,
@@ -171,6 +172,8 @@ class TerminalPrinter:
             self._print(f"{verb} {event.pipeline_name} as run {event.run_id}")
         elif isinstance(event, RunFinished):
             self._on_run_finished(event)
+        elif isinstance(event, RunUnfollowed):
+            self._print(self._paint(f"… run {event.run_id} {event.message}", "33"))
 
     def _on_finished(self, event: TaskFinished) -> None:
         if self._kinds.get(event.task_id) not in LEAF_KINDS:

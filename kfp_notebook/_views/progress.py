@@ -18,6 +18,7 @@ from kfp_notebook._model.events import (
     LogProgress,
     RunFinished,
     RunStarted,
+    RunUnfollowed,
     TaskCreated,
     TaskFinished,
     TaskStarted,
@@ -62,7 +63,7 @@ class ProgressLine:
                 self._running.discard(event.task_id)
                 self._done += 1
                 self._failed += event.state is TaskState.FAILED
-            elif isinstance(event, RunFinished):
+            elif isinstance(event, RunFinished | RunUnfollowed):
                 self._running.clear()
                 self._bars.clear()
 

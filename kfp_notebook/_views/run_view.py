@@ -18,6 +18,7 @@ from kfp_notebook._model.events import (
     LogProgress,
     RunFinished,
     RunStarted,
+    RunUnfollowed,
     TaskCreated,
     TaskFinished,
     TaskStarted,
@@ -116,6 +117,9 @@ class RunView:
                 if task["started"] is not None:
                     task["duration"] = event.time - task["started"]
             self.progress.pop(event.task_id, None)
+        elif isinstance(event, RunUnfollowed):
+            run["message"] = event.message
+            self.progress.clear()
         elif isinstance(event, RunFinished):
             run.update({"status": event.state, "finished": event.time, "message": event.message})
             run.update(
