@@ -7,6 +7,8 @@ and a join, run in a notebook with the live widget and from the CLI, alternating
   sampled in the page);
 - the widget's output holds under 2,500 DOM elements, also with the timeline shown (the loop's
   task one band);
+- saved with widget state (as JupyterLab saves it: the front end's models), the notebook keeps
+  the last run's widget with its whole task list in its final state, once;
 - screenshots: the loop node mid-run, then the loop opened and one iteration's task selected.
 
 The figures are printed (`pytest -s`) and written to test-artifacts/widget-at-scale.json.
@@ -126,6 +128,30 @@ def _run_cell(page: Any, before: str) -> tuple[float, str]:
     return float(seconds), line
 
 
+def _saved(page: Any, path: Path, run_id: str) -> dict[str, int]:
+    """Saves the notebook; its size and the run widget's saved state's, which holds the run's
+    whole task list in its final state (the notebook also keeps the earlier runs' widgets)."""
+    before = path.stat().st_mtime_ns
+    page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+    deadline = time.monotonic() + 60
+    while path.stat().st_mtime_ns == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    saved = json.loads(path.read_text())
+    models = saved["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    [widget] = [
+        m for m in models.values()
+        if m["model_name"] == "AnyModel" and m["state"].get("run", {}).get("run_id") == run_id
+    ]  # fmt: skip
+    ticks = [t for t in widget["state"]["tasks"] if t["kind"] == "container"]
+    assert len(ticks) == ITERATIONS + 1 and {t["status"] for t in ticks} == {"SUCCEEDED"}
+    runs = sum(m["model_name"] == "AnyModel" for m in models.values())
+    return {
+        "saved_notebook_bytes": path.stat().st_size,
+        "saved_run_widgets": runs,
+        "saved_run_widget_bytes": len(json.dumps(widget)),
+    }
+
+
 def test_thousand_iterations_live_widget(jupyterlab, page, screenshot) -> None:
     lab = jupyterlab.root_dir
     yaml = lab / "thousand.yaml"
@@ -178,6 +204,7 @@ def test_thousand_iterations_live_widget(jupyterlab, page, screenshot) -> None:
         print(f"rep {rep}: CLI {cli_times[-1]:.2f} s, cell {cell_times[-1]:.2f} s, "
               f"longest frame {frames[-1]['max']:.0f} ms, {elements[-1]}")  # fmt: skip
 
+    saved = _saved(page, lab / "scale.ipynb", line.split()[3])
     cli, cell = statistics.median(cli_times), statistics.median(cell_times)
     longest = max(f["max"] for f in [first, *frames])
     figures = {
@@ -191,6 +218,7 @@ def test_thousand_iterations_live_widget(jupyterlab, page, screenshot) -> None:
         "first_view_longest_frame_ms": first["max"],
         "first_view_frames_over_50ms": first["long"],
         "elements": elements,
+        **saved,
     }
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     (ROOT / "test-artifacts" / "widget-at-scale.json").write_text(json.dumps(figures, indent=1))
