@@ -73,6 +73,11 @@ def test_show_rebuilds_the_same_state_from_the_store(session) -> None:
     }
     assert any("line 49" in line for line in replay.logs["chatty"])
     assert Path(replay.outputs("table")["artifacts"][0]["uri"]).exists()
+    # a run still going, followed after `%kfp show`: its next changes are told as a live one's
+    view = RunView.from_store(session.store, run.run_id)
+    stamp = view.snapshot()["stamp"]
+    view(TaskStarted(run.run_id, "table", 2, {}))
+    assert [t["task_id"] for t in view.changes_since(stamp)["tasks"]] == ["table"]
 
 
 @dsl.component(base_image=IMAGE)

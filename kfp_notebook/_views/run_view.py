@@ -158,6 +158,7 @@ class RunView:
         view.run = run_json(record, store.root)
         for t in store.get_tasks(run_id):
             view.tasks[t.task_id] = task_json(t, store.root)
+            view._created[t.task_id] = len(view._created)  # a run still going changes them
             if t.kind.is_leaf:
                 view._read_log_tail(log_path(store.root, run_id, t.task_id), t.task_id)
         return view
