@@ -8,7 +8,11 @@ kernel's times are measured inside it, around the run. Medians of --reps rounds,
 the CLI's median of the same bench run.
 (2) One task printing 100,000 (and 400,000) log lines with the live widget: the kernel's
 resident memory growth, which stays bounded (the widget keeps the last 1,000 lines per task).
+(3) The saved notebook: a fresh kernel (nbclient) runs a ParallelFor of --saved tasks with the
+live widget, and the notebook is written with the widget state nbclient kept (as JupyterLab
+does with "Save Widget State Automatically"): its size, and the run widget's state's.
 Usage: python bench/widget.py [--tasks 200 1000] [--reps 3] [--no-browser] [--no-memory]
+       [--saved 1000 | --saved 0]
 """
 
 import argparse
@@ -88,6 +92,15 @@ class Kernel:
         self.context.__enter__()
         self.run_code(SETUP.format(root=str(root), workers=WORKERS))
 
+    def saved_sizes(self) -> tuple[int, int]:
+        """The notebook's size written with the widget state it kept, and the largest widget
+        state's (the run widget's), in bytes."""
+        self.client.set_widgets_metadata()
+        states = self.notebook.metadata.get("widgets", {})
+        found = states.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+        largest = max((len(json.dumps(w)) for w in found.values()), default=0)
+        return len(nbformat.writes(self.notebook).encode()), largest
+
     def run_code(self, code: str) -> Any:
         cell = nbformat.v4.new_code_cell(code)
         self.notebook.cells.append(cell)
@@ -165,12 +178,24 @@ def _cli(yaml: Path, root: Path) -> float:
     return time.perf_counter() - start
 
 
+def _saved_sizes(count: int, tmp: Path) -> tuple[int, int]:
+    yaml = tmp / f"saved-{count}.yaml"
+    compiler.Compiler().compile(loop_and_join(count), str(yaml))
+    kernel = Kernel(tmp / "saved")
+    try:
+        kernel.timed("kfp_notebook.run", yaml)
+        return kernel.saved_sizes()
+    finally:
+        kernel.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tasks", type=int, nargs="+", default=[200, 1000])
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--saved", type=int, default=1000, help="tasks of (3); 0: skip it")
     args = parser.parse_args()
     browser = not args.no_browser and CHROMIUM.exists()
 
@@ -198,6 +223,7 @@ def main() -> None:
                 add(count, "plain", kernel.timed("plain_run", yaml))
                 if lab:
                     add(count, "browser", lab.timed(yaml))
+        saved = _saved_sizes(args.saved, tmp) if args.saved else None
         memory = None
         if not args.no_memory:
             chat = tmp / "chatty.yaml"
@@ -225,6 +251,9 @@ def main() -> None:
             median = statistics.median(runs)
             spread = ", ".join(f"{t:.2f}" for t in runs)
             print(f"    {label:40} {median:6.2f} s  {median / cli:5.2f}x CLI  ({spread})")
+    if saved:
+        print(f"\nsaved notebook with widget state, one run of {args.saved} tasks (nbclient):")
+        print(f"  notebook {saved[0]:>11,} B   run widget's state {saved[1]:>11,} B")
     if memory:
         print("\nkernel resident memory growth with the live widget:")
         for lines, grown in memory.items():

@@ -1,5 +1,6 @@
 """The run widget's model, fed by real runs: batching, bounded logs, replay, previews, cancel."""
 
+import json
 import time
 from pathlib import Path
 
@@ -7,7 +8,10 @@ from kfp import dsl
 from kfp.dsl import Dataset, Output
 
 from kfp_notebook import RunState
+from kfp_notebook._model.events import LogLine, RunFinished, RunStarted, TaskCreated, TaskStarted
 from kfp_notebook._notebook.display import show_run, start_with_widget
+from kfp_notebook._notebook.widget import RunWidget
+from kfp_notebook._notebook.widget_batches import FULL_SECONDS, TaskBatches
 from kfp_notebook._views.run_view import LOG_LINES_PER_TASK, RunView
 
 IMAGE = "python:3.11"
@@ -41,8 +45,11 @@ def _wait(predicate, timeout: float = 30.0) -> None:
 
 def test_live_widget_batches_bounded_logs_and_previews(session) -> None:
     run, widget = start_with_widget(talk_then_table, {}, session)
+    sent = _capture(widget)
     run.wait()
     _wait(lambda: widget.run.get("status") == "SUCCEEDED")
+    # the whole list in its final state, after every batch of changes
+    assert all(m["batch"] < widget.batch for m in sent if m["kind"] == "tasks")
     statuses = {t["task_id"]: t["status"] for t in widget.tasks}
     assert statuses == {"chatty": "SUCCEEDED", "table": "SUCCEEDED"}
     assert widget.run["task_counts"] == {"SUCCEEDED": 2}
@@ -66,6 +73,11 @@ def test_show_rebuilds_the_same_state_from_the_store(session) -> None:
     }
     assert any("line 49" in line for line in replay.logs["chatty"])
     assert Path(replay.outputs("table")["artifacts"][0]["uri"]).exists()
+    # a run still going, followed after `%kfp show`: its next changes are told as a live one's
+    view = RunView.from_store(session.store, run.run_id)
+    stamp = view.snapshot()["stamp"]
+    view(TaskStarted(run.run_id, "table", 2, {}))
+    assert [t["task_id"] for t in view.changes_since(stamp)["tasks"]] == ["table"]
 
 
 @dsl.component(base_image=IMAGE)
@@ -86,8 +98,6 @@ def test_the_cancel_button_cancels_the_run(session) -> None:
 
 
 def test_view_ignores_other_runs_and_bounds_memory() -> None:
-    from kfp_notebook._model.events import LogLine, TaskCreated
-
     view = RunView("mine", max_log_lines=10)
     view(TaskCreated("other", "t", "t", None, "container", "c"))
     view(TaskCreated("mine", "t", "t", None, "container", "c"))
@@ -136,3 +146,80 @@ def test_saved_state_is_slim_and_messages_carry_logs_and_outputs(session) -> Non
     widget._message(widget, {"action": "esm"}, [])
     source = sent[-1]["source"]  # the standalone bundle: one file, the layout engine included
     assert "kfpnb" in source and len(source) > 1_000_000 and "./chunks/" not in source
+
+
+def _ticks(count: int) -> RunView:
+    view = RunView("r")
+    view(RunStarted("r", "ticks", "", {}))
+    for i in range(count):
+        view(TaskCreated("r", f"t{i}", f"t{i}", None, "container", "c"))
+    return view
+
+
+def test_view_tells_what_changed_since_a_stamp_in_the_order_of_creation() -> None:
+    view = _ticks(5)
+    stamp = view.snapshot()["stamp"]
+    view(TaskStarted("r", "t3", 1, {}))
+    view(TaskStarted("r", "t1", 1, {}))
+    view(LogLine("r", "t3", "hi"))
+    view(TaskStarted("r", "nope", 1, {}))  # no such task: nothing changed
+    changes = view.changes_since(stamp)
+    assert [t["task_id"] for t in changes["tasks"]] == ["t1", "t3"]
+    assert changes["log_counts"] == {"t3": 1}
+    again = view.changes_since(changes["stamp"])
+    assert again["tasks"] == [] and again["log_counts"] == {}
+
+
+def test_a_batch_after_one_task_changed_carries_that_task_alone() -> None:
+    view = _ticks(1000)
+    widget = RunWidget(view, live=False)
+    sent = _capture(widget)
+    assert len(widget.tasks) == 1000 and widget.batch == 0  # the first state: the whole list
+    view(TaskStarted("r", "t7", 1, {}))
+    widget.flush()
+    [message] = sent
+    assert message["kind"] == "tasks" and message["batch"] == 1
+    assert [(t["task_id"], t["status"]) for t in message["tasks"]] == [("t7", "RUNNING")]
+    assert message["tasks"][0]["inputs"] == {}  # slim, as the whole list
+    assert len(json.dumps(message)) < 1_000  # the whole list is about 350 KB
+    assert widget.batch == 0 and widget.tasks[7]["status"] == "PENDING"  # not synced again
+    view(LogLine("r", "t7", "hi"))
+    widget.flush()
+    assert sent[-1]["kind"] == "logs" and sent[-2] == {
+        "kind": "tasks", "batch": 2, "tasks": [], "log_counts": {"t7": 1},
+    }  # fmt: skip
+    before = len(sent)
+    widget.flush()  # nothing changed: nothing sent
+    assert len(sent) == before
+    widget.close()
+
+
+def test_the_whole_list_goes_now_and_then_when_most_changed_and_at_the_end() -> None:
+    """What a view drawn late starts from (the synced traits): behind by at most the time
+    between two whole lists, and the final state once the run has ended."""
+    view = _ticks(1000)
+    widget = RunWidget(view, live=False)
+    now = [0.0]
+    widget._batches = TaskBatches(clock=lambda: now[0])
+    sent = _capture(widget)
+    view(TaskStarted("r", "t1", 1, {}))
+    widget.flush()
+    assert widget.get_state()["tasks"][1]["status"] == "PENDING"  # a late view: t1 not yet
+    now[0] = FULL_SECONDS
+    view(TaskStarted("r", "t2", 1, {}))
+    widget.flush()
+    state = widget.get_state()
+    assert state["batch"] == 2 and [t["status"] for t in state["tasks"][:3]] == [
+        "PENDING", "RUNNING", "RUNNING",
+    ]  # fmt: skip
+    assert [m["batch"] for m in sent if m["kind"] == "tasks"] == [1]
+    for i in range(600):  # most of the list: sent whole, however recent the last whole list
+        view(TaskStarted("r", f"t{i}", 1, {}))
+    widget.flush()
+    assert widget.batch == 3 and [m["kind"] for m in sent] == ["tasks"]
+    view(TaskStarted("r", "t999", 1, {}))
+    view(RunFinished("r", RunState.SUCCEEDED))
+    widget.flush()
+    assert widget.batch == 4 and widget.run["status"] == "SUCCEEDED"
+    assert widget.tasks[999]["status"] == "RUNNING" and len(widget.tasks) == 1000
+    widget.close()

@@ -8,7 +8,9 @@ loader), `{"action": "logs", "task_ids": [...]}`, `{"action": "outputs", "task_i
 `{"action": "spin", "task_id": T}` (a task of an ended run spun alone: `widget_spin.py`).
 To the front end: a `KernelMessage` (`_views/envelopes.py`, typed in TypeScript from it); a
 `progress` message whenever the lines being rewritten (progress bars) change: every task with
-one, each shown after the task's log tail until its next logged line.
+one, each shown after the task's log tail until its next logged line; per batch of updates, a
+`tasks` message with the tasks changed since the batch before, and now and then the whole list
+in the `tasks` trait instead (`widget_batches.py`).
 
 Displayed, the widget is two outputs: the widget itself, and under it the run's static summary
 (`_views/run_html.py`: status, tasks, states, durations) with the line that re-displays it. A
@@ -32,6 +34,7 @@ import ipywidgets
 import traitlets
 
 from kfp_notebook._api.source_map import map_frames
+from kfp_notebook._notebook.widget_batches import TaskBatches, TasksMessage
 from kfp_notebook._notebook.widget_code import bundle_source, esm
 from kfp_notebook._notebook.widget_spin import WidgetSpinner
 from kfp_notebook._views.envelopes import KernelMessage, WidgetTraits
@@ -43,7 +46,7 @@ from kfp_notebook._views.widget_bundle import STYLE
 __all__ = ["RunWidget"]
 
 FLUSH_SECONDS = 0.1  # between two batches of updates; longer for large runs (_interval)
-_FLUSH_SECONDS_PER_TASK = 0.001  # a batch carries every task: 400 tasks, one batch per 0.4 s
+_FLUSH_SECONDS_PER_TASK = 0.001  # the front end redraws every task: 400, one batch per 0.4 s
 _FLUSH_SECONDS_MAX = 1.0
 
 
@@ -74,6 +77,7 @@ class RunWidget(anywidget.AnyWidget):
     run = traitlets.Dict().tag(sync=True)
     tasks: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     log_counts = traitlets.Dict().tag(sync=True)
+    batch = traitlets.Int(0).tag(sync=True)  # the batch whose whole list `tasks` holds
     selected = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
@@ -86,8 +90,11 @@ class RunWidget(anywidget.AnyWidget):
     ) -> None:
         kwargs.setdefault("layout", _shared_layout())
         # The first state rides on the message that opens the widget: no second message.
-        super().__init__(**kwargs, **self._synced(view))
+        synced, self._stamp = self._synced(view)
+        super().__init__(**kwargs, **synced)
         self.view = view
+        self._batches = TaskBatches()
+        self._flush_lock = threading.Lock()
         self._on_cancel = on_cancel
         # the "Spin" action of a task, with the session whose store records the run
         self._spinner = WidgetSpinner(session, view.run_id, self._say) if session else None
@@ -151,22 +158,45 @@ class RunWidget(anywidget.AnyWidget):
         return self.view.outputs_of(task_id) if task_id else None
 
     @staticmethod
-    def _synced(view: RunView) -> WidgetTraits:
-        """The synced traits' values for the view's current state."""
+    def _synced(view: RunView) -> tuple[WidgetTraits, int]:
+        """The synced traits' values for the view's current state, and the view's stamp."""
         state = view.snapshot()
-        return {
+        traits: WidgetTraits = {
             "run": state["run"],
             "tasks": [slim_task(t) for t in state["tasks"]],
             "log_counts": state["log_counts"],
         }
+        return traits, state["stamp"]
 
     def flush(self) -> None:
-        """Send the view's current state in one batch, and the log lines logged since."""
-        synced = self._synced(self.view)
-        with self.hold_sync():
-            self.run = dict(synced["run"])
-            self.tasks = [dict(t) for t in synced["tasks"]]
-            self.log_counts = synced["log_counts"]
+        """Send what changed since the last batch in one batch, and the log lines logged since:
+        the tasks changed in a `tasks` message, or the whole list (`widget_batches.py`), always
+        once the run has ended (what a saved notebook keeps). The pump's thread and the cell
+        that waits for the run both flush: one at a time."""
+        with self._flush_lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        changes = self.view.changes_since(self._stamp)
+        ended = changes["run"].get("status") not in (None, "RUNNING")  # a delta never ends it
+        if self._batches.next(len(changes["tasks"]), len(self.tasks), final=ended):
+            synced, self._stamp = self._synced(self.view)
+            with self.hold_sync():
+                self.run = dict(synced["run"])
+                self.tasks = [dict(t) for t in synced["tasks"]]
+                self.log_counts = synced["log_counts"]
+                self.batch = self._batches.batch
+        else:
+            self._stamp = changes["stamp"]
+            self.run = changes["run"]
+            if changes["tasks"] or changes["log_counts"]:
+                message: TasksMessage = {
+                    "kind": "tasks",
+                    "batch": self._batches.batch,
+                    "tasks": [slim_task(t) for t in changes["tasks"]],
+                    "log_counts": changes["log_counts"],
+                }
+                self.send(message)
         self._send_logs()
 
     def _send_logs(self) -> None:
@@ -185,13 +215,13 @@ class RunWidget(anywidget.AnyWidget):
                 self.flush()
                 self._stop.wait(self._interval())  # at most one batch per interval
             if self.view.run.get("status") not in (None, "RUNNING"):
-                self.flush()
+                self.flush()  # the whole list: what a saved notebook keeps
                 self.update_summary()
                 return
 
     def _interval(self) -> float:
-        """Seconds until the next batch: each batch sends every task's state, so a large run
-        is batched less often, keeping the widget's share of the kernel's time about flat."""
+        """Seconds until the next batch: a batch carries only the tasks changed, but the front
+        end redraws every task on each, so a large run is batched less often."""
         seconds = len(self.tasks) * _FLUSH_SECONDS_PER_TASK
         return min(_FLUSH_SECONDS_MAX, max(FLUSH_SECONDS, seconds))
 

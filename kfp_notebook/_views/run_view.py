@@ -46,10 +46,13 @@ from kfp_notebook._views.shape import (
 __all__ = ["LOG_LINES_PER_TASK", "LogTail", "RunView", "slim_task"]
 
 LOG_LINES_PER_TASK = 1000  # the widget keeps the newest lines; the full log stays on disk
+_TASK_EVENTS = (TaskCreated, TaskStarted, ArtifactProduced, TaskFinished)  # change a task
 
 
 class RunView:
-    """Thread-safe state of one run; `changed` is set by every update, cleared by `snapshot`."""
+    """Thread-safe state of one run; `changed` is set by every update, cleared by `snapshot` and
+    `changes_since`. Every change of a task or of a log count is stamped (one counter), so a
+    reader asks for what changed after the stamp it last saw, at a cost of what changed."""
 
     def __init__(self, run_id: str, max_log_lines: int = LOG_LINES_PER_TASK) -> None:
         self.run_id = run_id
@@ -65,6 +68,10 @@ class RunView:
         self.progress: dict[str, str] = {}  # a line a progress bar rewrites, per task, for now
         self.changed = threading.Event()
         self._lock = threading.Lock()
+        self._stamp = 0
+        self._task_stamps: dict[str, int] = {}  # task id -> stamp of its last change, oldest first
+        self._count_stamps: dict[str, int] = {}  # the same for log counts
+        self._created: dict[str, int] = {}  # task id -> its place in the order of creation
 
     # ------------------------------------------------------------------ live
     def __call__(self, event: Event) -> None:
@@ -72,7 +79,14 @@ class RunView:
             return
         with self._lock:
             self._apply(event)
+            if isinstance(event, _TASK_EVENTS) and event.task_id in self.tasks:
+                self._touch(self._task_stamps, event.task_id)
         self.changed.set()
+
+    def _touch(self, stamps: dict[str, int], key: str) -> None:
+        self._stamp += 1
+        stamps.pop(key, None)  # to the end: the newest change last
+        stamps[key] = self._stamp
 
     def _apply(self, event: Event) -> None:
         run = self.run
@@ -89,6 +103,7 @@ class RunView:
             run.update({"arguments": json_safe(event.arguments), "duration": None})
         elif isinstance(event, TaskCreated):
             self.tasks[event.task_id] = _pending_task(event)
+            self._created.setdefault(event.task_id, len(self._created))
         elif isinstance(event, TaskStarted):
             task = self.tasks.get(event.task_id)
             if task is not None:
@@ -134,6 +149,7 @@ class RunView:
             tail = self.logs[task_id] = collections.deque(maxlen=self.max_log_lines)
         tail.append(text)
         self.log_counts[task_id] = self.log_counts.get(task_id, 0) + 1
+        self._touch(self._count_stamps, task_id)
 
     # ------------------------------------------------------------------ replay
     @classmethod
@@ -146,6 +162,7 @@ class RunView:
         view.run = run_json(record, store.root)
         for t in store.get_tasks(run_id):
             view.tasks[t.task_id] = task_json(t, store.root)
+            view._created[t.task_id] = len(view._created)  # a run still going changes them
             if t.kind.is_leaf:
                 view._read_log_tail(log_path(store.root, run_id, t.task_id), t.task_id)
         return view
@@ -163,13 +180,27 @@ class RunView:
 
     # ------------------------------------------------------------------ output
     def snapshot(self) -> dict[str, Any]:
-        """Copies of the current state for the widget's traits."""
+        """Copies of the current state for the widget's traits, and the stamp it is at."""
         self.changed.clear()
         with self._lock:
             return {
                 "run": dict(self.run),
                 "tasks": [dict(t) for t in self.tasks.values()],
                 "log_counts": dict(self.log_counts),
+                "stamp": self._stamp,
+            }
+
+    def changes_since(self, stamp: int) -> dict[str, Any]:
+        """What changed after `stamp`: the run, copies of the tasks changed (in the order they
+        were created), their log counts, and the stamp to ask with next."""
+        self.changed.clear()
+        with self._lock:
+            changed = sorted(_newer(self._task_stamps, stamp), key=self._created.__getitem__)
+            return {
+                "run": dict(self.run),
+                "tasks": [dict(self.tasks[t]) for t in changed],
+                "log_counts": {t: self.log_counts[t] for t in _newer(self._count_stamps, stamp)},
+                "stamp": self._stamp,
             }
 
     def log_tails(self, task_ids: Iterable[str] | None = None) -> dict[str, LogTail]:
@@ -216,6 +247,16 @@ class RunView:
             outputs=task["outputs"],
             artifacts=artifacts,
         )
+
+
+def _newer(stamps: dict[str, int], stamp: int) -> list[str]:
+    """The keys stamped after `stamp` (the dict holds them oldest first), newest first."""
+    found = []
+    for key, at in reversed(stamps.items()):
+        if at <= stamp:
+            break
+        found.append(key)
+    return found
 
 
 def _preview(art: ArtifactJSON, max_bytes: int) -> PreviewJSON:

@@ -4,9 +4,12 @@ and a join, run in a notebook with the live widget and from the CLI, alternating
 - the cell's time (measured in the kernel around `kfp_notebook.run`) stays within a bound of
   the CLI's time for the same pipeline (medians of REPS runs each; see BOUND);
 - no frame of the page is longer than 200 ms while the cell runs (requestAnimationFrame deltas
-  sampled in the page);
+  sampled in the page); what the page received over its websockets meanwhile (the kernel's
+  batches: bytes in all, the largest message) is printed;
 - the widget's output holds under 2,500 DOM elements, also with the timeline shown (the loop's
   task one band);
+- saved with widget state (as JupyterLab saves it: the front end's models), the notebook keeps
+  the last run's widget with its whole task list in its final state, once;
 - screenshots: the loop node mid-run, then the loop opened and one iteration's task selected.
 
 The figures are printed (`pytest -s`) and written to test-artifacts/widget-at-scale.json.
@@ -126,6 +129,51 @@ def _run_cell(page: Any, before: str) -> tuple[float, str]:
     return float(seconds), line
 
 
+class Received:
+    """What the page receives over its websockets (the kernel's messages among them)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def watch(self, socket: Any) -> None:
+        socket.on("framereceived", self._frame)
+
+    def _frame(self, payload: Any) -> None:
+        self.bytes += len(payload)
+        self.largest = max(self.largest, len(payload))
+        self.messages += 1
+
+    def reset(self) -> None:
+        self.bytes, self.largest, self.messages = 0, 0, 0
+
+    def figures(self) -> dict[str, int]:
+        return {"bytes": self.bytes, "largest": self.largest, "messages": self.messages}
+
+
+def _saved(page: Any, path: Path, run_id: str) -> dict[str, int]:
+    """Saves the notebook; its size and the run widget's saved state's, which holds the run's
+    whole task list in its final state (the notebook also keeps the earlier runs' widgets)."""
+    before = path.stat().st_mtime_ns
+    page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+    deadline = time.monotonic() + 60
+    while path.stat().st_mtime_ns == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    saved = json.loads(path.read_text())
+    models = saved["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    [widget] = [
+        m for m in models.values()
+        if m["model_name"] == "AnyModel" and m["state"].get("run", {}).get("run_id") == run_id
+    ]  # fmt: skip
+    ticks = [t for t in widget["state"]["tasks"] if t["kind"] == "container"]
+    assert len(ticks) == ITERATIONS + 1 and {t["status"] for t in ticks} == {"SUCCEEDED"}
+    runs = sum(m["model_name"] == "AnyModel" for m in models.values())
+    return {
+        "saved_notebook_bytes": path.stat().st_size,
+        "saved_run_widgets": runs,
+        "saved_run_widget_bytes": len(json.dumps(widget)),
+    }
+
+
 def test_thousand_iterations_live_widget(jupyterlab, page, screenshot) -> None:
     lab = jupyterlab.root_dir
     yaml = lab / "thousand.yaml"
@@ -136,6 +184,8 @@ def test_thousand_iterations_live_widget(jupyterlab, page, screenshot) -> None:
     )
     _cli_run(yaml, lab / "cli_outputs")  # builds the tasks' environment once for both
 
+    received = Received()
+    page.on("websocket", received.watch)
     jupyterlab.open(page, "scale.ipynb")
     # not awaited (a command's promise settles when its cell has run)
     page.evaluate(SAMPLER)
@@ -165,19 +215,22 @@ def test_thousand_iterations_live_widget(jupyterlab, page, screenshot) -> None:
     page.locator(".kfpnb-root .kfpnb-badge[data-status='SUCCEEDED']").wait_for(timeout=600_000)
     line = _cell_line(page, None)
 
-    cli_times, cell_times, frames, elements = [], [], [], []
+    cli_times, cell_times, frames, elements, sizes = [], [], [], [], []
     for rep in range(REPS):
         cli_times.append(_cli_run(yaml, lab / "cli_outputs"))
         page.evaluate(SAMPLER)
+        received.reset()
         seconds, line = _run_cell(page, line)
         cell_times.append(seconds)
         page.wait_for_timeout(300)  # the last batch drawn
         frames.append(page.evaluate(STOP_SAMPLER))
+        sizes.append(received.figures())
         page.locator(".kfpnb-root .kfpnb-badge[data-status='SUCCEEDED']").wait_for()
         elements.append(page.evaluate(OUTPUT_ELEMENTS))
         print(f"rep {rep}: CLI {cli_times[-1]:.2f} s, cell {cell_times[-1]:.2f} s, "
-              f"longest frame {frames[-1]['max']:.0f} ms, {elements[-1]}")  # fmt: skip
+              f"longest frame {frames[-1]['max']:.0f} ms, {elements[-1]}, {sizes[-1]}")  # fmt: skip
 
+    saved = _saved(page, lab / "scale.ipynb", line.split()[3])
     cli, cell = statistics.median(cli_times), statistics.median(cell_times)
     longest = max(f["max"] for f in [first, *frames])
     figures = {
@@ -188,9 +241,11 @@ def test_thousand_iterations_live_widget(jupyterlab, page, screenshot) -> None:
         "longest_frame_ms": [f["max"] for f in frames],
         "frames_over_50ms": [f["long"] for f in frames],
         "frames_sampled": [f["count"] for f in frames],
+        "received": sizes,
         "first_view_longest_frame_ms": first["max"],
         "first_view_frames_over_50ms": first["long"],
         "elements": elements,
+        **saved,
     }
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     (ROOT / "test-artifacts" / "widget-at-scale.json").write_text(json.dumps(figures, indent=1))

@@ -20,9 +20,11 @@ import { shownTask, type Model } from "./model";
 import { LogPanel, renderOutputs } from "./panels";
 import { progress } from "./progress";
 import { spinBox, spinnable, Spins } from "./spin";
+import { RunTasks } from "./tasks";
 import { Timeline } from "./timeline";
 
-const EVENTS = ["change:run", "change:tasks", "change:log_counts", "change:selected"];
+// once per state update however many traits it changes (a whole list: tasks, log_counts, batch)
+const EVENTS = ["change"];
 const ALL_TAILS = 50;
 
 function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
@@ -61,6 +63,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   };
   show("graph");
   const data = new RunData(model, () => refresh());
+  const runTasks = new RunTasks(model, () => refresh());
   const spins = new Spins(model);
   const onSpin = (msg: { kind?: string }) => {
     if (spins.receive(msg)) {
@@ -117,7 +120,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     badge.setAttribute("data-status", run.status);
     badge.style.background = statusColour(run.status).stroke;
     root.setAttribute("data-status", run.status);
-    const { done, total } = progress(model.get("tasks") ?? []);
+    const { done, total } = progress(runTasks.tasks());
     count.textContent = `${done} of ${total} tasks`;
     clock.textContent = run.created ? formatDuration(elapsed(run.created, now, now)) : "";
     if (run.status !== "RUNNING") {
@@ -131,7 +134,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   function refresh(): void {
     const now = paintHeader();
-    const tasks = model.get("tasks") ?? [];
+    const tasks = runTasks.tasks();
     const selected = model.get("selected") ?? "";
     const shown = shownTask(tasks, selected);
     if (view === "graph") {
@@ -141,7 +144,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         model.get("run").created || Math.min(now, ...tasks.map((t) => t.started ?? now));
       timeline.update(tasks, shown, origin, now);
     }
-    const counts = model.get("log_counts") ?? {};
+    const counts = runTasks.logCounts();
     const task = tasks.find((t) => t.task_id === shown);
     // all logs: the tasks that logged last (a 1,000-task run does not ask for 1,000 tails)
     data.wantLogs(task ? [task.task_id] : Object.keys(counts).slice(-ALL_TAILS), counts);
@@ -171,7 +174,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     }
   }, 500);
   function spinsGoing(): boolean {
-    const shown = shownTask(model.get("tasks") ?? [], model.get("selected") ?? "");
+    const shown = shownTask(runTasks.tasks(), model.get("selected") ?? "");
     return shown !== "" && spins.going(shown);
   }
   paintHeader();
@@ -180,6 +183,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     window.clearInterval(timer);
     graph.dispose();
     data.dispose();
+    runTasks.dispose();
     model.off("msg:custom", onSpin);
     for (const e of EVENTS) {
       model.off(e, refresh);

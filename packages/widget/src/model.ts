@@ -4,8 +4,11 @@ import { isLeafKind, type TaskJSON, type WidgetTraits } from "@kfp-notebook/shar
 
 export type { KernelMessage, LogTail } from "@kfp-notebook/shared";
 
-/** The synced traits: what the kernel sets, and the selected task's id ("" for none). */
-export type State = WidgetTraits & { selected: string };
+/**
+ * The synced traits: what the kernel sets, the number of the batch whose whole list `tasks`
+ * holds (changes come between in messages: tasks.ts), and the selected task's id ("" for none).
+ */
+export type State = WidgetTraits & { batch: number; selected: string };
 
 export interface Model {
   get<K extends keyof State>(name: K): State[K];

@@ -1,0 +1,120 @@
+// The run's tasks and log counts as a view shows them. The kernel syncs the whole list now and
+// then (the `tasks` and `log_counts` traits, which a saved notebook keeps, and `batch`, the
+// number of the batch they hold), and in between sends each batch's changes in a `tasks`
+// message: the tasks changed, whole, keyed by task id, and the log counts that moved. Changes
+// are laid over the list until a whole list of their batch or a later one replaces them, so a
+// view drawn late, or one that missed a message, shows the last whole list and then converges.
+import type { TaskJSON } from "@kfp-notebook/shared";
+
+import type { Model } from "./model";
+
+/** A batch of changes (`kfp_notebook/_notebook/widget_batches.py`, `TasksMessage`). */
+export interface TasksMessage {
+  kind: "tasks";
+  batch: number;
+  tasks: TaskJSON[];
+  log_counts: Record<string, number>;
+}
+
+interface Change<T> {
+  value: T;
+  batch: number;
+}
+
+/** The whole list with changes laid over it: a changed task in its place, new ones last. */
+export function mergeTasks(whole: TaskJSON[], changes: ReadonlyMap<string, TaskJSON>): TaskJSON[] {
+  if (!changes.size) {
+    return whole;
+  }
+  const merged = whole.map((t) => changes.get(t.task_id) ?? t);
+  const known = new Set(whole.map((t) => t.task_id));
+  for (const [taskId, task] of changes) {
+    if (!known.has(taskId)) {
+      merged.push(task);
+    }
+  }
+  return merged;
+}
+
+export class RunTasks {
+  private readonly tasksChanged = new Map<string, Change<TaskJSON>>();
+  private readonly countsChanged = new Map<string, Change<number>>();
+  private whole: { tasks: TaskJSON[] | undefined; counts: unknown; batch: number } | null = null;
+  private merged: { tasks: TaskJSON[]; counts: Record<string, number> } | null = null;
+  private readonly listener = (msg: { kind?: string }) => {
+    if (msg?.kind === "tasks") {
+      this.receive(msg as TasksMessage);
+      this.changed();
+    }
+  };
+
+  constructor(
+    private readonly model: Model,
+    private readonly changed: () => void,
+  ) {
+    model.on("msg:custom", this.listener);
+  }
+
+  dispose(): void {
+    this.model.off("msg:custom", this.listener);
+  }
+
+  /** Lays a batch's changes over the list (a change of a later batch is kept over it). */
+  receive(msg: TasksMessage): void {
+    if (msg.batch <= (this.model.get("batch") ?? 0)) {
+      return; // the whole list holds it already
+    }
+    const keep = <T>(held: Map<string, Change<T>>, key: string, value: T) => {
+      if ((held.get(key)?.batch ?? -1) <= msg.batch) {
+        held.set(key, { value, batch: msg.batch });
+      }
+    };
+    for (const task of msg.tasks) {
+      keep(this.tasksChanged, task.task_id, task);
+    }
+    for (const [taskId, count] of Object.entries(msg.log_counts)) {
+      keep(this.countsChanged, taskId, count);
+    }
+    this.merged = null;
+  }
+
+  /** The tasks, in the kernel's order (the same array until something changes). */
+  tasks(): TaskJSON[] {
+    return this.current().tasks;
+  }
+
+  /** Lines logged so far per task id. */
+  logCounts(): Record<string, number> {
+    return this.current().counts;
+  }
+
+  private current(): { tasks: TaskJSON[]; counts: Record<string, number> } {
+    const tasks = this.model.get("tasks");
+    const counts = this.model.get("log_counts");
+    const batch = this.model.get("batch") ?? 0; // a notebook saved before batches: 0
+    const whole = this.whole;
+    if (!whole || whole.tasks !== tasks || whole.counts !== counts || whole.batch !== batch) {
+      // a whole list: the changes it holds go (those of later batches stay)
+      this.whole = { tasks, counts, batch };
+      for (const held of [this.tasksChanged, this.countsChanged]) {
+        for (const [key, change] of held) {
+          if (change.batch <= batch) {
+            held.delete(key);
+          }
+        }
+      }
+      this.merged = null;
+    }
+    if (!this.merged) {
+      const laid = new Map([...this.tasksChanged].map(([id, c]) => [id, c.value]));
+      const countsLaid = Object.fromEntries(
+        [...this.countsChanged].map(([id, c]) => [id, c.value]),
+      );
+      this.merged = {
+        tasks: mergeTasks(tasks ?? [], laid),
+        counts: { ...(counts ?? {}), ...countsLaid },
+      };
+    }
+    return this.merged;
+  }
+}
