@@ -331,4 +331,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from scratch import use_scratch
+
+    use_scratch("kfpnb-bench-conformance-")
     sys.exit(main())

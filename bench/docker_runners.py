@@ -17,6 +17,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from scratch import use_scratch  # noqa: E402 (bench/ is on sys.path)
+
+use_scratch("kfpnb-bench-docker-")  # every temporary folder below is made in it, and removed
 SEED = Path(tempfile.mkdtemp(prefix="bench-docker-")) / "seed_pipeline.yaml"  # compiled here
 
 

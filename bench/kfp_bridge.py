@@ -78,4 +78,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from scratch import use_scratch
+
+    use_scratch("kfpnb-bench-kfp-bridge-")
     main()

@@ -57,4 +57,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    from scratch import use_scratch
+
+    use_scratch("kfpnb-bench-objstore-")
     sys.exit(main())

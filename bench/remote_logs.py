@@ -96,4 +96,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    from scratch import use_scratch
+
+    use_scratch("kfpnb-bench-remote-logs-")
     sys.exit(main())

@@ -29,6 +29,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "examples"))
 sys.path.insert(0, str(HERE))
 
+from scratch import use_scratch  # noqa: E402 (bench/ is on sys.path)
+
+use_scratch("kfpnb-bench-run-")  # every temporary folder below is made in it, and removed
 _HOME = tempfile.mkdtemp(prefix="bench-home-")
 # As on a user's machine, Python caches bytecode: with PYTHONDONTWRITEBYTECODE set (containers
 # often set it), every module changed since its last .pyc would be compiled again in every run

@@ -100,4 +100,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from scratch import use_scratch
+
+    use_scratch("kfpnb-bench-spin-")
     main()

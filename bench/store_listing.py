@@ -170,4 +170,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from scratch import use_scratch
+
+    use_scratch("kfpnb-bench-store-listing-")
     main()

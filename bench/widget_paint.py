@@ -221,4 +221,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from scratch import use_scratch
+
+    use_scratch("kfpnb-bench-widget-paint-")
     main()
