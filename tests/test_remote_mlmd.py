@@ -41,6 +41,16 @@ def shaped(rows: int = 4) -> None:
     train(rows=rows)
 
 
+@dsl.component(base_image="python:3.11")
+def count(rows: int) -> int:
+    return rows * 10
+
+
+@dsl.pipeline(name="counted")
+def counted(rows: int = 2) -> int:
+    return count(rows=rows).output
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory):
     """serve, answering as the backend does, with its root in a real S3 server's bucket."""
@@ -203,3 +213,20 @@ def test_the_ui_hosts_pod_log_route_and_the_fallback_to_it(cluster, made_elsewhe
     # a run id the node route does not know: the UI host's route finds the pod by its name
     assert "epoch 0 of train" in (conn.log("not-" + made_elsewhere, pod) or "")
     assert pod in conn._ui_pods
+
+
+def test_outputs_of_a_cluster_run_come_from_ml_metadata(cluster, tmp_path) -> None:
+    """A task's output parameters and the run's outputs (the root DAG's selectors over them),
+    which the backend's task details do not carry."""
+    from kfp_notebook import Session
+
+    url, _ = cluster
+    session = Session(KubeflowRunner(endpoint=url, existing_token=TOKEN),
+                      pipeline_root=tmp_path / "followed", raise_on_error=False)  # fmt: skip
+    try:
+        run = session.run(counted, {"rows": 3})
+        assert run.status is RunState.SUCCEEDED, run.error
+        assert run.tasks["count"].outputs == {"Output": 30}
+        assert run.output == 30
+    finally:
+        session.close()

@@ -41,7 +41,8 @@ def plain(v: Value) -> Any:
 def task_metadata(
     base_url: str, run_id: str, token: str | None = None, timeout: float = 30.0
 ) -> dict[str, dict[str, Any]]:
-    """{task key: {pod_name, state, execution_id, artifacts: [{name, uri, type, metadata}]}};
+    """{task key: {pod_name, state, execution_id, display_name, outputs (parameters),
+    artifacts: [{name, uri, type, metadata}]}};
     empty while the run has no MLMD context yet (its root driver has not run)."""
     client = MetadataClient(metadata_url(base_url), token, timeout)
     context = client.context_by_type_and_name(PIPELINE_RUN, run_id)
@@ -69,8 +70,15 @@ def task_metadata(
             "execution_id": e.id,
             "display_name": _text(e, "display_name"),
             "artifacts": outs,
+            "outputs": _outputs(e),
         }
     return out
+
+
+def _outputs(e: Execution) -> dict[str, Any]:
+    """The task's output parameters, as the launcher records them (a struct `outputs`)."""
+    v = e.custom_properties.get("outputs")
+    return dict(v.value) if v is not None and isinstance(v.value, dict) else {}
 
 
 def _text(e: Execution, key: str) -> str:

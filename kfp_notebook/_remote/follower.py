@@ -109,7 +109,8 @@ class _Follower:
                     changed = self._apply(data)
                     state = RUN_STATES.get(str(data.get("state")))
                     if state is not None:
-                        self._end(state, str((data.get("error") or {}).get("message") or ""))
+                        message = str((data.get("error") or {}).get("message") or "")
+                        self._end(state, message, self._outputs(data, state))
                         return
                     fast = changed or self.cancel_sent
                     interval = self.runner.poll_interval if fast else interval * 1.5
@@ -172,8 +173,11 @@ class _Follower:
             for name, produced in (t.artifacts or {}).items() if not from_metadata else ():
                 self._artifact(t, name, produced)
             finished = t.finished or time.time()
+            outputs = self.metadata.outputs(t.task_id)
             self.bus.emit(
-                TaskFinished(run_id, t.task_id, t.state, {}, t.message, attempts, time=finished)
+                TaskFinished(
+                    run_id, t.task_id, t.state, outputs, t.message, attempts, time=finished
+                )
             )
         if not before.terminal:
             self.states[t.task_id] = t.state
@@ -201,13 +205,21 @@ class _Follower:
         for uri, title, metadata in artifact_entries(produced, self.live.ui_url):
             self.bus.emit(ArtifactProduced(self.live.run_id, t.task_id, name, uri, title, metadata))
 
-    def _end(self, state: RunState, message: str) -> None:
+    def _outputs(self, data: dict[str, Any], state: RunState) -> dict[str, Any]:
+        """The run's outputs from ML Metadata (where the deployment offers it)."""
+        if state is not RunState.SUCCEEDED:
+            return {}
+        spec = data.get("pipeline_spec") or self.spec
+        self.metadata.refresh(wait=True)
+        return self.metadata.pipeline_outputs(spec.get("pipeline_spec", spec))
+
+    def _end(self, state: RunState, message: str, outputs: dict[str, Any] | None = None) -> None:
         for task_id, before in list(self.states.items()):
             if not before.terminal:
                 left = TaskState.CANCELLED if state is not RunState.SUCCEEDED else TaskState.SKIPPED
                 self.bus.emit(TaskFinished(self.live.run_id, task_id, left, {}, message))
                 self.states[task_id] = left
-        self.bus.emit(RunFinished(self.live.run_id, state, {}, message))
+        self.bus.emit(RunFinished(self.live.run_id, state, outputs or {}, message))
         self.live.done.set()
 
 

@@ -65,10 +65,11 @@ class MetadataSource:
         self.error = ""  # the last failure, for the docs' "which source" question
         self._next = 0.0
 
-    def refresh(self) -> dict[str, dict[str, Any]]:
-        """The latest view (the previous one while a retry waits)."""
+    def refresh(self, wait: bool = False) -> dict[str, dict[str, Any]]:
+        """The latest view (the previous one while a retry waits; `wait`: read now unless
+        the last read failed)."""
         now = time.monotonic()
-        if now < self._next:
+        if now < self._next and not (wait and not self.error):
             return self.tasks
         try:
             self.tasks = task_metadata(self.endpoint, self.remote_id, self.token, timeout=10.0)
@@ -84,3 +85,29 @@ class MetadataSource:
     def artifacts(self, task_id: str) -> list[dict[str, Any]]:
         entry = self.tasks.get(metadata_key(task_id)) or {}
         return list(entry.get("artifacts") or [])
+
+    def outputs(self, task_id: str) -> dict[str, Any]:
+        """The task's output parameters."""
+        entry = self.tasks.get(metadata_key(task_id)) or {}
+        return dict(entry.get("outputs") or {})
+
+    def pipeline_outputs(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """The run's outputs, {"parameters", "artifacts"} as a local run's, from the root DAG's
+        output selectors in `spec` and the producing top-level tasks' records."""
+        outputs = (spec.get("root") or {}).get("dag", {}).get("outputs") or {}
+        params: dict[str, Any] = {}
+        for name, sel in (outputs.get("parameters") or {}).items():
+            chosen = sel.get("valueFromParameter") or {}
+            found = self.outputs(chosen.get("producerSubtask", ""))
+            if chosen.get("outputParameterKey") in found:
+                params[name] = found[chosen["outputParameterKey"]]
+        artifacts: dict[str, Any] = {}
+        for name, sel in (outputs.get("artifacts") or {}).items():
+            for chosen in sel.get("artifactSelectors") or []:
+                arts = self.artifacts(chosen.get("producerSubtask", ""))
+                artifacts[name] = [
+                    {"name": a["name"], "uri": a["uri"], "type": {"schemaTitle": a["type"]},
+                     "metadata": plain_metadata(a["metadata"])}
+                    for a in arts if a["name"] == chosen.get("outputArtifactKey")
+                ]  # fmt: skip
+        return {"parameters": params, "artifacts": artifacts}
