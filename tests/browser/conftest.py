@@ -99,14 +99,16 @@ def _serve(root: Path, app: str) -> Iterator[Lab]:
                 log.flush()
                 pytest.fail(f"jupyter {app} did not start:\n{(root / log.name).read_text()}")
             time.sleep(0.3)
-    yield Lab(url, token, root)
-    os.killpg(server.pid, signal.SIGTERM)  # the server and the kernels it started
     try:
-        server.wait(15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-    log.close()
+        yield Lab(url, token, root)
+    finally:  # also when the generator is closed (bench/widget.py) rather than run to its end
+        os.killpg(server.pid, signal.SIGTERM)  # the server, which shuts its kernels down
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
 
 
 @pytest.fixture(scope="module")
