@@ -58,7 +58,7 @@ def compare(
                   else load_run(local, r.run_id if isinstance(r, Run) else str(r))
                   for r in items]  # fmt: skip
         return Comparison(compare_loaded(loaded), None)
-    reader = _reader([r for r in items if not isinstance(r, RemoteRun)], pipeline_root)
+    reader = _reader([r for r in items if isinstance(r, str | Run)], pipeline_root)
     ids = [r.run_id if isinstance(r, Run) else str(r) for r in items]
     chosen = select_runs(reader, ids, experiment, last)
     if trend_metric is not None and experiment is None:

@@ -39,8 +39,10 @@ class RemoteRun:
     def __repr__(self) -> str:
         return f"<RemoteRun {self.run_id} {self._last.record.status.value} at {self.endpoint}>"
 
-    def refresh(self) -> ClusterRun:
-        self._last = self._reader.get(self.run_id)
+    def refresh(self, metadata: bool = True) -> ClusterRun:
+        """The run as the cluster has it now (`metadata` False: its state alone, without the
+        ML Metadata reads that tasks' pods and artifacts need)."""
+        self._last = self._reader.get(self.run_id, metadata)
         return self._last
 
     @property
@@ -53,7 +55,7 @@ class RemoteRun:
 
     @property
     def record(self) -> RunRecord:
-        return self.refresh().record
+        return self.refresh(metadata=False).record
 
     @property
     def status(self) -> RunState:

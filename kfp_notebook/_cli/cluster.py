@@ -153,11 +153,16 @@ def compared_runs(store: StoreReader, args: argparse.Namespace) -> Any:
     """`compare A B --endpoint URL`: each run recorded here is read here, the others from the
     cluster (their metrics from its ML Metadata), side by side in one comparison."""
     from kfp_notebook._api.remote import compared
-    from kfp_notebook._views.compare.model import ComparisonError, compare_loaded, load_run
+    from kfp_notebook._views.compare.model import (
+        MAX_RUNS,
+        ComparisonError,
+        compare_loaded,
+        load_run,
+    )
 
     ids = list(dict.fromkeys(args.runs))
-    if not 2 <= len(ids) <= 10:
-        raise ComparisonError(f"compare takes 2 to 10 different runs (got {len(ids)})")
+    if not 2 <= len(ids) <= MAX_RUNS:  # before anything is read from the cluster
+        raise ComparisonError(f"compare takes 2 to {MAX_RUNS} different runs (got {len(ids)})")
     reader = None
     loaded = []
     for run_id in ids:

@@ -36,7 +36,7 @@ from kfp_notebook._model.events import (
 from kfp_notebook._model.states import RunState, TaskState
 from kfp_notebook._remote.connection import Connection, KubeflowRunner
 from kfp_notebook._remote.mapping import RUN_STATES, RemoteTask, artifact_entries, map_tasks
-from kfp_notebook._remote.metadata import MetadataSource, plain_metadata
+from kfp_notebook._remote.metadata import MetadataSource
 from kfp_notebook._store.liveness import NOT_FOLLOWED
 from kfp_notebook._store.reader import StoreReader
 
@@ -148,7 +148,10 @@ class _Follower:
         """A task that runs without a known pod, or that ends now (its artifacts)."""
         if self.states.get(t.task_id, TaskState.PENDING).terminal or not t.kind.is_leaf:
             return False
-        return t.state.terminal or (t.pod is None and t.state is not TaskState.PENDING)
+        if t.state.terminal:
+            return True
+        unknown = t.pod is None and self.metadata.pod(t.task_id) is None
+        return unknown and t.state is not TaskState.PENDING
 
     def _task(self, t: RemoteTask) -> bool:
         run_id, before = self.live.run_id, self.states.get(t.task_id)
@@ -164,12 +167,9 @@ class _Follower:
             self.bus.emit(TaskStarted(run_id, t.task_id, attempts, {}, time=started))
         changed |= self._logs(t)
         if t.state.terminal and not before.terminal:
-            from_metadata = self.metadata.artifacts(t.task_id)
-            for art in from_metadata:  # the deployment's own record of them
-                self.bus.emit(ArtifactProduced(
-                    run_id, t.task_id, art["name"], art["uri"] or self.live.ui_url,
-                    art["type"] or "system.Artifact", plain_metadata(art["metadata"]),
-                ))  # fmt: skip
+            from_metadata = self.metadata.entries(t.task_id, self.live.ui_url)
+            for name, uri, title, metadata in from_metadata:  # the deployment's own record
+                self.bus.emit(ArtifactProduced(run_id, t.task_id, name, uri, title, metadata))
             for name, produced in (t.artifacts or {}).items() if not from_metadata else ():
                 self._artifact(t, name, produced)
             finished = t.finished or time.time()

@@ -86,6 +86,15 @@ class MetadataSource:
         entry = self.tasks.get(metadata_key(task_id)) or {}
         return list(entry.get("artifacts") or [])
 
+    def entries(self, task_id: str, ui_url: str) -> list[tuple[str, str, str, dict[str, Any]]]:
+        """(name, uri, schema title, metadata) of each artifact the task wrote, as a local run
+        records them: a URI-less one links to the run in the KFP UI."""
+        return [
+            (a["name"], a["uri"] or ui_url, a["type"] or "system.Artifact",
+             plain_metadata(a["metadata"]))
+            for a in self.artifacts(task_id)
+        ]  # fmt: skip
+
     def outputs(self, task_id: str) -> dict[str, Any]:
         """The task's output parameters."""
         entry = self.tasks.get(metadata_key(task_id)) or {}
@@ -104,10 +113,9 @@ class MetadataSource:
         artifacts: dict[str, Any] = {}
         for name, sel in (outputs.get("artifacts") or {}).items():
             for chosen in sel.get("artifactSelectors") or []:
-                arts = self.artifacts(chosen.get("producerSubtask", ""))
+                arts = self.entries(chosen.get("producerSubtask", ""), "")
                 artifacts[name] = [
-                    {"name": a["name"], "uri": a["uri"], "type": {"schemaTitle": a["type"]},
-                     "metadata": plain_metadata(a["metadata"])}
-                    for a in arts if a["name"] == chosen.get("outputArtifactKey")
+                    {"name": key, "uri": uri, "type": {"schemaTitle": title}, "metadata": meta}
+                    for key, uri, title, meta in arts if key == chosen.get("outputArtifactKey")
                 ]  # fmt: skip
         return {"parameters": params, "artifacts": artifacts}

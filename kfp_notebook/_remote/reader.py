@@ -23,7 +23,7 @@ from kfp_notebook._remote.mapping import (
     run_state,
     timestamp,
 )
-from kfp_notebook._remote.metadata import MetadataSource, plain_metadata
+from kfp_notebook._remote.metadata import MetadataSource
 from kfp_notebook._runners import REMOTE_RUNNER
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
 from kfp_notebook._store.remote import RemoteRecord
@@ -72,8 +72,11 @@ class ClusterReader:
         runs = [self.cluster_run(data) for data in page]
         return [r for r in runs if wanted is None or r.record.status is wanted][:limit]
 
-    def get(self, run_id: str) -> ClusterRun:
-        """One run, with what ML Metadata adds where the deployment offers it."""
+    def get(self, run_id: str, metadata: bool = True) -> ClusterRun:
+        """One run, with what ML Metadata adds where the deployment offers it (`metadata`
+        False: the REST API's run alone, for its state)."""
+        if not metadata:
+            return self.cluster_run(self.conn.get_run(run_id))
         source = MetadataSource(self.conn.endpoint, self.conn.bearer_token(), run_id)
         source.refresh()
         return self.cluster_run(self.conn.get_run(run_id), source)
@@ -151,16 +154,8 @@ class ClusterReader:
 
 
 def _task_record(run_id: str, t: RemoteTask, ui: str, source: MetadataSource | None) -> TaskRecord:
-    artifacts = [
-        ArtifactRecord(
-            t.task_id,
-            a["name"],
-            a["uri"] or ui,
-            a["type"] or "system.Artifact",
-            plain_metadata(a["metadata"]),
-        )
-        for a in (source.artifacts(t.task_id) if source is not None and t.kind.is_leaf else [])
-    ] or [
+    recorded = source.entries(t.task_id, ui) if source is not None and t.kind.is_leaf else []
+    artifacts = [ArtifactRecord(t.task_id, *entry) for entry in recorded] or [
         ArtifactRecord(t.task_id, name, uri, title, metadata)
         for name, produced in (t.artifacts or {}).items()
         for uri, title, metadata in artifact_entries(produced, ui)
