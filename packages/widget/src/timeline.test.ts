@@ -166,6 +166,26 @@ describe("Timeline", () => {
     expect(picked).toEqual(["loop[2]/train", "prep"]);
   });
 
+  it("recounts a band whose loop grows while its row stays", () => {
+    const view = new Timeline(() => undefined);
+    view.update(
+      sweep(30, () => "RUNNING"),
+      "",
+      T0,
+      T0 + 40,
+    );
+    const row = view.el.querySelector("[data-band]");
+    view.update(
+      sweep(50, () => "SUCCEEDED"),
+      "",
+      T0,
+      T0 + 60,
+    );
+    expect(view.el.querySelector("[data-band]")).toBe(row);
+    expect(row?.querySelector(".kfpnb-tl-label")?.textContent).toBe("loop[*]/train ×50");
+    expect(row?.querySelector(".kfpnb-tl-time")?.textContent).toMatch(/^50 of 50 done/);
+  });
+
   it("says when there is no task yet", () => {
     const view = new Timeline(() => undefined);
     view.update([], "", T0, T0 + 1);

@@ -191,6 +191,7 @@ export function ticks(span: number, most = 6): number[] {
 
 interface Row {
   el: HTMLDivElement;
+  label: HTMLSpanElement;
   bar: HTMLDivElement;
   time: HTMLSpanElement;
 }
@@ -243,7 +244,7 @@ export class Timeline {
     const el = h("div", attrs, label,
       h("div", { class: "kfpnb-tl-track" }, bar), time); // prettier-ignore
     if (b.counts) el.setAttribute("data-band", "");
-    return { el, bar, time };
+    return { el, label, bar, time };
   }
 
   private paintAxis(span: number): void {
@@ -259,7 +260,8 @@ export class Timeline {
   }
 }
 
-function paint({ el, bar, time }: Row, b: Bar, span: number): void {
+function paint({ el, label, bar, time }: Row, b: Bar, span: number): void {
+  if (label.textContent !== b.label) label.textContent = b.label; // a band's count grows
   el.setAttribute("data-status", b.status);
   el.setAttribute("data-select", b.select);
   el.classList.toggle("selected", b.selected);
