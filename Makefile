@@ -60,6 +60,7 @@ test-fast: install-dev lint
 typescript:  ## regenerate the TypeScript copy of the JSON shape
 	$(PYTHON) -m kfp_notebook._views.typescript > packages/shared/src/model.generated.ts
 	$(PYTHON) tests/compare_fixtures.py > packages/shared/src/compare.fixtures.generated.json
+	$(PYTHON) tests/packed_fixtures.py > packages/shared/src/packed.fixtures.generated.json
 
 bench: install-dev
 	$(PYTHON) bench/run.py

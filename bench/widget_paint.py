@@ -1,9 +1,10 @@
 """The run widget's first paint in a real Chromium, for one or more builds of its front end.
 
 A finished 20-task run (a ParallelFor of squares that print, and a join) is recorded by the
-engine in this process; its widget state (`run`, `tasks`, `log_counts`, `selected`: what a
-notebook syncs) and its log tails (what the kernel sends when asked) go into a page served over
-HTTP from a temporary folder, beside a copy of each build's `widget.js`, `widget.css` and
+engine in this process; its widget state (`run`, `packed_tasks`, `batch`, `selected`: what a
+notebook syncs; and `tasks`, `log_counts` for builds before the list was packed) and its log
+tails (what the kernel sends when asked) go into a page served over HTTP from a temporary
+folder, beside a copy of each build's `widget.js`, `widget.css` and
 `chunks/`. The page stands in for anywidget: it creates the output element, imports `widget.js`
 as the loader does, calls `render` with a model that answers `{"action": "logs"}` at once, and
 notes, from the output's creation:
@@ -124,8 +125,10 @@ def _record_run(tmp: Path) -> dict[str, Any]:
         assert run.status is RunState.SUCCEEDED, run.error
         widget = show_run(run.run_id, session)
         state = widget.get_state()
-        state = {k: state[k] for k in ("run", "tasks", "log_counts", "selected")}
-        tails = widget.view.log_tails(list(state["log_counts"]))
+        state = {k: state[k] for k in ("run", "packed_tasks", "batch", "selected")}
+        # and the list as builds before `packed_tasks` read it, to compare with them
+        state.update(tasks=widget.tasks, log_counts=widget.log_counts)
+        tails = widget.view.log_tails(list(widget.log_counts))
         widget.close()
     finally:
         session.close()

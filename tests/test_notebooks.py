@@ -8,6 +8,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from kfp_notebook._views.packed_tasks import unpack_tasks
+
 ROOT = Path(__file__).resolve().parent.parent
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 STATE_MIME = "application/vnd.jupyter.widget-state+json"
@@ -54,7 +56,7 @@ def test_saved_widgets_stay_small(tmp_path: Path) -> None:
     assert len(runs) == 2  # the pipeline's run and the direct call's
     for model in runs:
         state = model["state"]
-        assert state["run"]["status"] == "SUCCEEDED" and state["tasks"]
+        assert state["run"]["status"] == "SUCCEEDED" and unpack_tasks(state["packed_tasks"])[0]
         assert len(json.dumps(model)) < MAX_SAVED_WIDGET, sorted(
             ((len(json.dumps(v)), k) for k, v in state.items()), reverse=True
         )[:4]

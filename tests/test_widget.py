@@ -12,6 +12,7 @@ from kfp_notebook._model.events import LogLine, RunFinished, RunStarted, TaskCre
 from kfp_notebook._notebook.display import show_run, start_with_widget
 from kfp_notebook._notebook.widget import RunWidget
 from kfp_notebook._notebook.widget_batches import FULL_SECONDS, TaskBatches
+from kfp_notebook._views.packed_tasks import unpack_tasks
 from kfp_notebook._views.run_view import LOG_LINES_PER_TASK, RunView
 
 IMAGE = "python:3.11"
@@ -129,9 +130,12 @@ def test_saved_state_is_slim_and_messages_carry_logs_and_outputs(session) -> Non
     run = session.run(talk_then_table, {"lines": 3000})
     widget = show_run(run.run_id, session)
     state = widget.get_state()
-    assert set(state) >= {"run", "tasks", "log_counts", "selected"}
+    assert set(state) >= {"run", "packed_tasks", "selected"} and "tasks" not in state
     assert "logs" not in state and "selected_outputs" not in state
-    assert all(t["artifacts"] == [] and t["inputs"] == {} for t in state["tasks"])
+    tasks, counts = unpack_tasks(state["packed_tasks"])
+    assert all(t["artifacts"] == [] and t["inputs"] == {} for t in tasks)
+    assert {t["task_id"] for t in tasks} == {"chatty", "table"}
+    assert counts["chatty"] >= LOG_LINES_PER_TASK  # a replayed view counts the tail it read
     assert len(state["_esm"]) < 5_000  # the loader, not the bundle (200 KB and 1.5 MB of elkjs)
     assert len(json.dumps(state, default=str)) < 20_000
 
@@ -181,7 +185,7 @@ def test_a_batch_after_one_task_changed_carries_that_task_alone() -> None:
     assert message["kind"] == "tasks" and message["batch"] == 1
     assert [(t["task_id"], t["status"]) for t in message["tasks"]] == [("t7", "RUNNING")]
     assert message["tasks"][0]["inputs"] == {}  # slim, as the whole list
-    assert len(json.dumps(message)) < 1_000  # the whole list is about 350 KB
+    assert len(json.dumps(message)) < 1_000  # the whole list is about 350 KB, 40 KB packed
     assert widget.batch == 0 and widget.tasks[7]["status"] == "PENDING"  # not synced again
     view(LogLine("r", "t7", "hi"))
     widget.flush()
@@ -204,12 +208,12 @@ def test_the_whole_list_goes_now_and_then_when_most_changed_and_at_the_end() -> 
     sent = _capture(widget)
     view(TaskStarted("r", "t1", 1, {}))
     widget.flush()
-    assert widget.get_state()["tasks"][1]["status"] == "PENDING"  # a late view: t1 not yet
+    synced = lambda: unpack_tasks(widget.get_state()["packed_tasks"])[0]  # noqa: E731
+    assert synced()[1]["status"] == "PENDING"  # a late view: t1 not yet
     now[0] = FULL_SECONDS
     view(TaskStarted("r", "t2", 1, {}))
     widget.flush()
-    state = widget.get_state()
-    assert state["batch"] == 2 and [t["status"] for t in state["tasks"][:3]] == [
+    assert widget.get_state()["batch"] == 2 and [t["status"] for t in synced()[:3]] == [
         "PENDING", "RUNNING", "RUNNING",
     ]  # fmt: skip
     assert [m["batch"] for m in sent if m["kind"] == "tasks"] == [1]
@@ -222,4 +226,5 @@ def test_the_whole_list_goes_now_and_then_when_most_changed_and_at_the_end() -> 
     widget.flush()
     assert widget.batch == 4 and widget.run["status"] == "SUCCEEDED"
     assert widget.tasks[999]["status"] == "RUNNING" and len(widget.tasks) == 1000
+    assert [t["status"] for t in synced()] == [t["status"] for t in widget.tasks]
     widget.close()

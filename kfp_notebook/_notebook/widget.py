@@ -1,5 +1,6 @@
 """The run widget: an anywidget whose synced traits hold what a saved notebook keeps of a run:
-its status and a slim task list (graph and states). Logs and outputs are not kept: live log
+its status and a slim task list (graph, states and log counts, packed: `_views/packed_tasks.py`;
+the list itself is `tasks` on the Python side). Logs and outputs are not kept: live log
 lines go out in messages, and the front end asks for a task's log tail and outputs when it
 shows them (or asks the server extension when the kernel is gone).
 
@@ -10,7 +11,7 @@ To the front end: a `KernelMessage` (`_views/envelopes.py`, typed in TypeScript 
 `progress` message whenever the lines being rewritten (progress bars) change: every task with
 one, each shown after the task's log tail until its next logged line; per batch of updates, a
 `tasks` message with the tasks changed since the batch before, and now and then the whole list
-in the `tasks` trait instead (`widget_batches.py`).
+in the `packed_tasks` trait instead (`widget_batches.py`).
 
 Displayed, the widget is two outputs: the widget itself, and under it the run's static summary
 (`_views/run_html.py`: status, tasks, states, durations) with the line that re-displays it. A
@@ -38,9 +39,10 @@ from kfp_notebook._notebook.widget_batches import TaskBatches, TasksMessage
 from kfp_notebook._notebook.widget_code import bundle_source, esm
 from kfp_notebook._notebook.widget_spin import WidgetSpinner
 from kfp_notebook._views.envelopes import KernelMessage, WidgetTraits
+from kfp_notebook._views.packed_tasks import pack_tasks
 from kfp_notebook._views.run_html import run_html, run_text
 from kfp_notebook._views.run_view import RunView, slim_task
-from kfp_notebook._views.shape import TaskOutputsJSON
+from kfp_notebook._views.shape import TaskJSON, TaskOutputsJSON
 from kfp_notebook._views.widget_bundle import STYLE
 
 __all__ = ["RunWidget"]
@@ -75,9 +77,8 @@ class RunWidget(anywidget.AnyWidget):
     _css = STYLE
 
     run = traitlets.Dict().tag(sync=True)
-    tasks: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
-    log_counts = traitlets.Dict().tag(sync=True)
-    batch = traitlets.Int(0).tag(sync=True)  # the batch whose whole list `tasks` holds
+    packed_tasks = traitlets.Unicode("").tag(sync=True)  # the whole list (packed_tasks.py)
+    batch = traitlets.Int(0).tag(sync=True)  # the batch whose whole list `packed_tasks` holds
     selected = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
@@ -90,8 +91,7 @@ class RunWidget(anywidget.AnyWidget):
     ) -> None:
         kwargs.setdefault("layout", _shared_layout())
         # The first state rides on the message that opens the widget: no second message.
-        synced, self._stamp = self._synced(view)
-        super().__init__(**kwargs, **synced)
+        super().__init__(**kwargs, **self._whole(view))
         self.view = view
         self._batches = TaskBatches()
         self._flush_lock = threading.Lock()
@@ -157,16 +157,14 @@ class RunWidget(anywidget.AnyWidget):
         """A task's outputs with artifact previews (None for no such task)."""
         return self.view.outputs_of(task_id) if task_id else None
 
-    @staticmethod
-    def _synced(view: RunView) -> tuple[WidgetTraits, int]:
-        """The synced traits' values for the view's current state, and the view's stamp."""
+    def _whole(self, view: RunView) -> WidgetTraits:
+        """The synced traits for the view's whole list now; keeps that list (slim) in `tasks`,
+        its log counts in `log_counts` and the view's stamp."""
         state = view.snapshot()
-        traits: WidgetTraits = {
-            "run": state["run"],
-            "tasks": [slim_task(t) for t in state["tasks"]],
-            "log_counts": state["log_counts"],
-        }
-        return traits, state["stamp"]
+        self.tasks: list[TaskJSON] = [slim_task(t) for t in state["tasks"]]
+        self.log_counts: dict[str, int] = dict(state["log_counts"])
+        self._stamp = state["stamp"]
+        return {"run": state["run"], "packed_tasks": pack_tasks(self.tasks, self.log_counts)}
 
     def flush(self) -> None:
         """Send what changed since the last batch in one batch, and the log lines logged since:
@@ -180,11 +178,10 @@ class RunWidget(anywidget.AnyWidget):
         changes = self.view.changes_since(self._stamp)
         ended = changes["run"].get("status") not in (None, "RUNNING")  # a delta never ends it
         if self._batches.next(len(changes["tasks"]), len(self.tasks), final=ended):
-            synced, self._stamp = self._synced(self.view)
+            synced = self._whole(self.view)
             with self.hold_sync():
                 self.run = dict(synced["run"])
-                self.tasks = [dict(t) for t in synced["tasks"]]
-                self.log_counts = synced["log_counts"]
+                self.packed_tasks = synced["packed_tasks"]
                 self.batch = self._batches.batch
         else:
             self._stamp = changes["stamp"]

@@ -3,12 +3,12 @@ or now and then the whole list.
 
 A batch of changes is a custom message (`TasksMessage`), not a synced trait: a saved notebook
 keeps every synced trait (nbclient and JupyterLab alike), and a trait would keep the last
-changes, which mean nothing without the list they change. The whole list is the `tasks` trait
-(with `log_counts`, and `batch`, the number of the batch it holds), which a saved notebook keeps
-once, in its final state, and which a view that was drawn late, or missed a message, starts from
-or converges to: a cell that waits for its run cannot answer a view's request for state, so the
-kernel sends the whole list by itself, every `full_seconds` (longer for more tasks), when a batch
-changes most of the tasks anyway, and at the end of the run."""
+changes, which mean nothing without the list they change. The whole list is the `packed_tasks`
+trait (the tasks and their log counts; `batch`, the number of the batch it holds), which a saved
+notebook keeps once, in its final state, and which a view that was drawn late, or missed a
+message, starts from or converges to: a cell that waits for its run cannot answer a view's
+request for state, so the kernel sends the whole list by itself, every `full_seconds` (longer
+for more tasks), when a batch changes most of the tasks anyway, and at the end of the run."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ FULL_SHARE = 0.5  # a batch that changes more than this share of the tasks goes 
 class TasksMessage(TypedDict):
     """A batch of changes: the tasks changed since the batch before (slim, whole, keyed by
     `task_id`: new tasks come last, in the order they were created) and the log counts that
-    moved. The front end lays them over the `tasks` and `log_counts` traits until a later
-    whole list (its `batch` trait at least this `batch`) replaces them."""
+    moved. The front end lays them over the whole list (`packed_tasks`) until a later whole
+    list (its `batch` trait at least this `batch`) replaces them."""
 
     kind: Literal["tasks"]
     batch: int

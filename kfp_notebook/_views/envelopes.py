@@ -109,11 +109,12 @@ class LogTailJSON(TypedDict):
 
 
 class WidgetTraits(TypedDict):
-    """The run widget's synced traits that a saved notebook keeps (besides `selected`)."""
+    """The run widget's synced traits that a saved notebook keeps (besides `batch`, the number
+    of the batch `packed_tasks` holds, and `selected`). A notebook saved before the list was
+    packed has `tasks` (slim TaskJSON) and `log_counts` (lines per task id) instead."""
 
     run: RunJSON
-    tasks: list[TaskJSON]  # slim: without inputs, outputs and artifacts
-    log_counts: dict[str, int]  # lines logged so far per task id
+    packed_tasks: str  # the slim tasks and their log counts: a PackedTasks (packed_tasks.py)
 
 
 class LogTail(TypedDict):

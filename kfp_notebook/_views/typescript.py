@@ -16,7 +16,7 @@ from typing_extensions import NotRequired, is_typeddict
 
 from kfp_notebook._model import failure, logfold
 from kfp_notebook._model.states import LEAF_KINDS, RunState, TaskKind, TaskState
-from kfp_notebook._views import envelopes, palette, shape, timeline
+from kfp_notebook._views import envelopes, packed_tasks, palette, shape, timeline
 from kfp_notebook._views.compare import shape as compare_shape
 
 __all__ = ["generate"]
@@ -44,7 +44,7 @@ def _ts(tp: Any) -> str:
     if origin is NotRequired:
         return _ts(args[0])
     if origin is Literal:
-        return " | ".join(f'"{a}"' for a in args)
+        return " | ".join(json.dumps(a) for a in args)
     if origin in (Union, types.UnionType):
         return " | ".join(_ts(a) for a in args)
     if origin is list:
@@ -72,7 +72,7 @@ def _interface(td: Any) -> str:
     return "\n".join(lines)
 
 
-_MODULES = (shape, compare_shape, envelopes, timeline)
+_MODULES = (shape, compare_shape, envelopes, timeline, packed_tasks)
 _UNIONS = (("PreviewJSON", shape.PreviewJSON), ("KernelMessage", envelopes.KernelMessage))
 
 

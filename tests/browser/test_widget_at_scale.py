@@ -27,6 +27,7 @@ from typing import Any
 
 from kfp import compiler, dsl
 
+from kfp_notebook._views.packed_tasks import unpack_tasks
 from tests.browser.conftest import ROOT
 from tests.browser.notebooks import write_notebook
 
@@ -164,7 +165,8 @@ def _saved(page: Any, path: Path, run_id: str) -> dict[str, int]:
         m for m in models.values()
         if m["model_name"] == "AnyModel" and m["state"].get("run", {}).get("run_id") == run_id
     ]  # fmt: skip
-    ticks = [t for t in widget["state"]["tasks"] if t["kind"] == "container"]
+    tasks, _ = unpack_tasks(widget["state"]["packed_tasks"])
+    ticks = [t for t in tasks if t["kind"] == "container"]
     assert len(ticks) == ITERATIONS + 1 and {t["status"] for t in ticks} == {"SUCCEEDED"}
     runs = sum(m["model_name"] == "AnyModel" for m in models.values())
     return {

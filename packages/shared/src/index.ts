@@ -11,3 +11,4 @@ export * from "./compare-model";
 export * from "./compare-charts";
 export * from "./compare";
 export * from "./iterations";
+export * from "./packed";

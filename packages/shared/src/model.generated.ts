@@ -330,8 +330,7 @@ export interface LogTailJSON {
 
 export interface WidgetTraits {
   run: RunJSON;
-  tasks: TaskJSON[];
-  log_counts: Record<string, number>;
+  packed_tasks: string;
 }
 
 export interface LogTail {
@@ -381,6 +380,28 @@ export interface TimelineRow {
   end: number | null;
   duration: number | null;
   cached: boolean;
+}
+
+export interface PackedTasks {
+  version: 1;
+  origin: number;
+  strings: string[];
+  id: string[];
+  parent: number[];
+  kind: number[];
+  component: number[];
+  status: number[];
+  started: (number | null)[];
+  finished: (number | null)[];
+  duration: (number | null)[];
+  attempts: number[];
+  logs: number[];
+  names: Record<string, string>;
+  dependencies: Record<string, (number | string)[]>;
+  messages: Record<string, string>;
+  cache_keys: Record<string, string>;
+  parent_ids: Record<string, string>;
+  other_logs: Record<string, number>;
 }
 
 export type PreviewJSON = TablePreview | ImagePreview | TextPreview | HtmlPreview | MetricsPreview | ClassificationPreview | FilesPreview | NotePreview;

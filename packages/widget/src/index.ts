@@ -23,7 +23,7 @@ import { spinBox, spinnable, Spins } from "./spin";
 import { RunTasks } from "./tasks";
 import { Timeline } from "./timeline";
 
-// once per state update however many traits it changes (a whole list: tasks, log_counts, batch)
+// once per state update however many traits it changes (a whole list: packed_tasks, batch)
 const EVENTS = ["change"];
 const ALL_TAILS = 50;
 

@@ -5,10 +5,16 @@ import { isLeafKind, type TaskJSON, type WidgetTraits } from "@kfp-notebook/shar
 export type { KernelMessage, LogTail } from "@kfp-notebook/shared";
 
 /**
- * The synced traits: what the kernel sets, the number of the batch whose whole list `tasks`
- * holds (changes come between in messages: tasks.ts), and the selected task's id ("" for none).
+ * The synced traits: what the kernel sets, the number of the batch whose whole list
+ * `packed_tasks` holds (changes come between in messages: tasks.ts), and the selected task's id
+ * ("" for none). A notebook saved before the list was packed holds `tasks` and `log_counts`.
  */
-export type State = WidgetTraits & { batch: number; selected: string };
+export type State = WidgetTraits & {
+  batch: number;
+  selected: string;
+  tasks?: TaskJSON[];
+  log_counts?: Record<string, number>;
+};
 
 export interface Model {
   get<K extends keyof State>(name: K): State[K];

@@ -1,6 +1,7 @@
 import type { TaskJSON } from "@kfp-notebook/shared";
 import { describe, expect, it } from "vitest";
 
+import packed from "../../shared/src/packed.fixtures.generated.json";
 import { task } from "./fixtures.test-util";
 import type { Model, State } from "./model";
 import { mergeTasks, RunTasks, type TasksMessage } from "./tasks";
@@ -91,6 +92,20 @@ describe("run tasks", () => {
     expect(states(late.tasks())).toEqual(["a:PENDING", "b:RUNNING"]);
     kernel.whole(4, [task("a", "container", "SUCCEEDED"), task("b", "container", "RUNNING")]);
     expect(states(late.tasks())).toEqual(["a:SUCCEEDED", "b:RUNNING"]);
+  });
+
+  it("reads the whole list the kernel packed, and lays changes over it", () => {
+    const kernel = new KernelSide();
+    kernel.state = { packed_tasks: packed.packed, batch: 1 };
+    const runTasks = new RunTasks(kernel.model, () => undefined);
+    expect(runTasks.tasks()).toEqual(packed.tasks);
+    expect(runTasks.logCounts()).toEqual(packed.log_counts);
+    expect(runTasks.tasks()).toBe(runTasks.tasks()); // read once
+    kernel.changes(2, [task("report", "container", "RUNNING")], { report: 1 });
+    expect(runTasks.tasks().find((t) => t.task_id === "report")?.status).toBe("RUNNING");
+    expect(runTasks.logCounts()).toMatchObject({ report: 1, prep: 12 });
+    kernel.state = { packed_tasks: "", batch: 3 }; // a run that has no task yet
+    expect(runTasks.tasks()).toEqual([]);
   });
 
   it("reads a notebook saved before batches (no batch trait)", () => {

@@ -1,10 +1,10 @@
 // The run's tasks and log counts as a view shows them. The kernel syncs the whole list now and
-// then (the `tasks` and `log_counts` traits, which a saved notebook keeps, and `batch`, the
-// number of the batch they hold), and in between sends each batch's changes in a `tasks`
+// then (the `packed_tasks` trait, which a saved notebook keeps, and `batch`, the number of the
+// batch it holds), and in between sends each batch's changes in a `tasks`
 // message: the tasks changed, whole, keyed by task id, and the log counts that moved. Changes
 // are laid over the list until a whole list of their batch or a later one replaces them, so a
 // view drawn late, or one that missed a message, shows the last whole list and then converges.
-import type { TaskJSON } from "@kfp-notebook/shared";
+import { type TaskJSON, unpackTasks } from "@kfp-notebook/shared";
 
 import type { Model } from "./model";
 
@@ -39,7 +39,12 @@ export function mergeTasks(whole: TaskJSON[], changes: ReadonlyMap<string, TaskJ
 export class RunTasks {
   private readonly tasksChanged = new Map<string, Change<TaskJSON>>();
   private readonly countsChanged = new Map<string, Change<number>>();
-  private whole: { tasks: TaskJSON[] | undefined; counts: unknown; batch: number } | null = null;
+  private whole: {
+    key: unknown;
+    batch: number;
+    tasks: TaskJSON[];
+    counts: Record<string, number>;
+  } | null = null;
   private merged: { tasks: TaskJSON[]; counts: Record<string, number> } | null = null;
   private readonly listener = (msg: { kind?: string }) => {
     if (msg?.kind === "tasks") {
@@ -89,13 +94,17 @@ export class RunTasks {
   }
 
   private current(): { tasks: TaskJSON[]; counts: Record<string, number> } {
-    const tasks = this.model.get("tasks");
-    const counts = this.model.get("log_counts");
+    const packed = this.model.get("packed_tasks");
+    const legacy = packed ? undefined : this.model.get("tasks"); // saved before packing
+    const key = packed || legacy;
     const batch = this.model.get("batch") ?? 0; // a notebook saved before batches: 0
-    const whole = this.whole;
-    if (!whole || whole.tasks !== tasks || whole.counts !== counts || whole.batch !== batch) {
+    let whole = this.whole;
+    if (!whole || whole.key !== key || whole.batch !== batch) {
       // a whole list: the changes it holds go (those of later batches stay)
-      this.whole = { tasks, counts, batch };
+      const read = packed
+        ? unpackTasks(packed)
+        : { tasks: legacy ?? [], counts: this.model.get("log_counts") ?? {} };
+      whole = this.whole = { key, batch, ...read };
       for (const held of [this.tasksChanged, this.countsChanged]) {
         for (const [key, change] of held) {
           if (change.batch <= batch) {
@@ -111,8 +120,8 @@ export class RunTasks {
         [...this.countsChanged].map(([id, c]) => [id, c.value]),
       );
       this.merged = {
-        tasks: mergeTasks(tasks ?? [], laid),
-        counts: { ...(counts ?? {}), ...countsLaid },
+        tasks: mergeTasks(whole.tasks, laid),
+        counts: { ...whole.counts, ...countsLaid },
       };
     }
     return this.merged;
