@@ -135,7 +135,7 @@ def test_saved_state_is_slim_and_messages_carry_logs_and_outputs(session) -> Non
     tasks, counts = unpack_tasks(state["packed_tasks"])
     assert all(t["artifacts"] == [] and t["inputs"] == {} for t in tasks)
     assert {t["task_id"] for t in tasks} == {"chatty", "table"}
-    assert counts["chatty"] >= LOG_LINES_PER_TASK  # a replayed view counts the tail it read
+    assert counts["chatty"] >= 3000  # all it logged, not the tail the view keeps
     assert len(state["_esm"]) < 5_000  # the loader, not the bundle (200 KB and 1.5 MB of elkjs)
     assert len(json.dumps(state, default=str)) < 20_000
 

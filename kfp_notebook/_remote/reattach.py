@@ -24,7 +24,7 @@ from kfp_notebook._remote.follower import RemoteLiveRun, Seen, follow
 from kfp_notebook._runners import REMOTE_RUNNER
 from kfp_notebook._spec.ir import parse_documents
 from kfp_notebook._store.liveness import ENGINE_GONE, TASK_INTERRUPTED, not_followed
-from kfp_notebook._store.logread import chunks
+from kfp_notebook._store.logread import line_count
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import RunRecord
 from kfp_notebook._store.remote import RemoteRecord
@@ -114,5 +114,5 @@ def _seen(store: RunStore, run_id: str) -> Seen:
             seen.states[task.task_id] = task.status
         path = store.log_path(run_id, task.task_id)
         if path.exists():
-            seen.lines[task.task_id] = sum(block.count(b"\n") for block in chunks(path))
+            seen.lines[task.task_id] = line_count(path)
     return seen

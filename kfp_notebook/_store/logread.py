@@ -1,6 +1,7 @@
-"""Reading a log file in bounded memory, whatever its size: where its last N lines start, its
-bytes in chunks from an offset, and its lines as they arrive while a run goes on. The CLI's
-`logs`, the Python API's `Run.logs(follow=True)` and KFP's log route read through these."""
+"""Reading a log file in bounded memory, whatever its size: where its last N lines start, how
+many lines it holds, its bytes in chunks from an offset, and its lines as they arrive while a
+run goes on. The CLI's `logs`, the Python API's `Run.logs(follow=True)`, KFP's log route and a
+re-displayed run widget read through these."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["CHUNK", "MAX_LINE", "chunks", "follow_lines", "tail_offset"]
+__all__ = ["CHUNK", "MAX_LINE", "chunks", "follow_lines", "line_count", "tail_offset"]
 
 CHUNK = 1 << 16
 MAX_LINE = 1 << 20  # a line longer than this (a progress bar never ending it) is cut
@@ -40,6 +41,15 @@ def tail_offset(path: Path, lines: int) -> int:
                     return position - step + at + 1
             position -= step
         return 0
+
+
+def line_count(path: Path) -> int:
+    """The lines the file holds (a last one without its newline counts), read in chunks."""
+    count, last = 0, b"\n"
+    for block in chunks(path):
+        count += block.count(b"\n")
+        last = block[-1:]
+    return count + (last != b"\n")
 
 
 def chunks(path: Path, offset: int = 0, size: int = CHUNK) -> Iterator[bytes]:

@@ -26,6 +26,7 @@ from kfp_notebook._model.events import (
 from kfp_notebook._model.jsonsafe import json_safe
 from kfp_notebook._model.states import RunState, TaskKind, TaskState
 from kfp_notebook._store.layout import log_path
+from kfp_notebook._store.logread import line_count, tail_offset
 from kfp_notebook._store.reader import StoreReader
 from kfp_notebook._store.records import ArtifactRecord
 from kfp_notebook._views.envelopes import LogTail
@@ -46,6 +47,7 @@ from kfp_notebook._views.shape import (
 __all__ = ["LOG_LINES_PER_TASK", "LogTail", "RunView", "slim_task"]
 
 LOG_LINES_PER_TASK = 1000  # the widget keeps the newest lines; the full log stays on disk
+_TAIL_BYTES_PER_LINE = 200  # a re-displayed run reads at most this many bytes a line kept
 _TASK_EVENTS = (TaskCreated, TaskStarted, ArtifactProduced, TaskFinished)  # change a task
 
 
@@ -168,15 +170,25 @@ class RunView:
         return view
 
     def _read_log_tail(self, path: Path, task_id: str) -> None:
+        """The log's last lines (at most `_TAIL_BYTES_PER_LINE` bytes a line on average) and
+        how many it holds in all, in bounded memory."""
         try:
+            count = line_count(path)
+            start = tail_offset(path, self.max_log_lines)
             with path.open("rb") as f:
-                f.seek(0, 2)
-                f.seek(max(0, f.tell() - 200 * self.max_log_lines))
+                end = f.seek(0, 2)
+                cut = max(start, end - _TAIL_BYTES_PER_LINE * self.max_log_lines)
+                f.seek(cut)
                 lines = f.read().decode("utf-8", errors="replace").splitlines()
         except OSError:
             return
-        for line in lines[-self.max_log_lines :]:
-            self._log(task_id, line)
+        if cut > start and len(lines) > 1:
+            lines = lines[1:]  # cut in the middle of a line: the whole ones after it
+        if not count:
+            return
+        self.logs[task_id] = collections.deque(lines, maxlen=self.max_log_lines)
+        self.log_counts[task_id] = count
+        self._touch(self._count_stamps, task_id)
 
     # ------------------------------------------------------------------ output
     def snapshot(self) -> dict[str, Any]:
