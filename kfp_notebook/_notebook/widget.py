@@ -35,10 +35,10 @@ import ipywidgets
 import traitlets
 
 from kfp_notebook._api.source_map import map_frames
-from kfp_notebook._notebook.widget_batches import TaskBatches, TasksMessage
+from kfp_notebook._notebook.widget_batches import TaskBatches
 from kfp_notebook._notebook.widget_code import bundle_source, esm
 from kfp_notebook._notebook.widget_spin import WidgetSpinner
-from kfp_notebook._views.envelopes import KernelMessage, WidgetTraits
+from kfp_notebook._views.envelopes import KernelMessage, TasksMessage, WidgetTraits
 from kfp_notebook._views.packed_tasks import pack_tasks
 from kfp_notebook._views.run_html import run_html, run_text
 from kfp_notebook._views.run_view import RunView, slim_task
@@ -193,7 +193,7 @@ class RunWidget(anywidget.AnyWidget):
                     "tasks": [slim_task(t) for t in changes["tasks"]],
                     "log_counts": changes["log_counts"],
                 }
-                self.send(message)
+                self._say(message)
         self._send_logs()
 
     def _send_logs(self) -> None:

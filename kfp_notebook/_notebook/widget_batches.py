@@ -1,44 +1,28 @@
 """What each batch of the run widget's updates carries: the tasks changed since the batch before,
 or now and then the whole list.
 
-A batch of changes is a custom message (`TasksMessage`), not a synced trait: a saved notebook
-keeps every synced trait (nbclient and JupyterLab alike), and a trait would keep the last
-changes, which mean nothing without the list they change. The whole list is the `packed_tasks`
-trait (the tasks and their log counts; `batch`, the number of the batch it holds), which a saved
-notebook keeps once, in its final state, and which a view that was drawn late, or missed a
-message, starts from or converges to: a cell that waits for its run cannot answer a view's
-request for state, so the kernel sends the whole list by itself, every `full_seconds` (longer
-for more tasks), when a batch changes most of the tasks anyway, and at the end of the run."""
+A batch of changes is a custom message (`TasksMessage`, in `_views/envelopes.py`), not a synced
+trait: a saved notebook keeps every synced trait (nbclient and JupyterLab alike), and a trait
+would keep the last changes, which mean nothing without the list they change. The whole list is
+the `packed_tasks` trait (the tasks and their log counts; `batch`, the number of the batch it
+holds), which a saved notebook keeps once, in its final state, and which a view that was drawn
+late, or missed a message, starts from or converges to: a cell that waits for its run cannot
+answer a view's request for state, so the kernel sends the whole list by itself, every
+`full_seconds` (longer for more tasks), when a batch changes most of the tasks anyway, and at
+the end of the run."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Literal
 
-from typing_extensions import TypedDict
-
-from kfp_notebook._views.shape import TaskJSON
-
-__all__ = ["FULL_SECONDS", "TaskBatches", "TasksMessage"]
+__all__ = ["FULL_SECONDS", "TaskBatches"]
 
 # Between two syncs of the whole list while a run goes on; longer for large runs, as each costs
 # the page a long frame (a 5,000-iteration loop is 10,000 tasks, 3.8 MB: one sync per 50 s).
 FULL_SECONDS = 10.0
 FULL_SECONDS_PER_TASK = 0.005
 FULL_SHARE = 0.5  # a batch that changes more than this share of the tasks goes as the whole list
-
-
-class TasksMessage(TypedDict):
-    """A batch of changes: the tasks changed since the batch before (slim, whole, keyed by
-    `task_id`: new tasks come last, in the order they were created) and the log counts that
-    moved. The front end lays them over the whole list (`packed_tasks`) until a later whole
-    list (its `batch` trait at least this `batch`) replaces them."""
-
-    kind: Literal["tasks"]
-    batch: int
-    tasks: list[TaskJSON]
-    log_counts: dict[str, int]
 
 
 class TaskBatches:

@@ -29,6 +29,7 @@ __all__ = [
     "RunsPageJSON",
     "SpinJSON",
     "SpinMessage",
+    "TasksMessage",
     "TokenJSON",
     "WidgetTraits",
 ]
@@ -159,9 +160,23 @@ class SpinMessage(TypedDict):
     folder: str  # where its outputs are kept (the spin is not recorded in the run's history)
 
 
+class TasksMessage(TypedDict):
+    """A batch of changes: the tasks changed since the batch before (slim, whole, keyed by
+    `task_id`: new tasks come last, in the order they were created) and the log counts that
+    moved. The front end lays them over the whole list (`packed_tasks`) until a later whole
+    list (its `batch` trait at least this `batch`) replaces them."""
+
+    kind: Literal["tasks"]
+    batch: int
+    tasks: list[TaskJSON]
+    log_counts: dict[str, int]
+
+
 class EsmMessage(TypedDict):
     kind: Literal["esm"]
     source: str  # the widget's code, when the page could not load it from the server
 
 
-KernelMessage = Union[LogsMessage, OutputsMessage, ProgressMessage, SpinMessage, EsmMessage]  # noqa: UP007 (read by the generator)
+KernelMessage = Union[  # noqa: UP007 (read by the generator)
+    LogsMessage, OutputsMessage, ProgressMessage, SpinMessage, TasksMessage, EsmMessage
+]

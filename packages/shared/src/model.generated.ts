@@ -366,6 +366,13 @@ export interface SpinMessage {
   folder: string;
 }
 
+export interface TasksMessage {
+  kind: "tasks";
+  batch: number;
+  tasks: TaskJSON[];
+  log_counts: Record<string, number>;
+}
+
 export interface EsmMessage {
   kind: "esm";
   source: string;
@@ -405,4 +412,4 @@ export interface PackedTasks {
 }
 
 export type PreviewJSON = TablePreview | ImagePreview | TextPreview | HtmlPreview | MetricsPreview | ClassificationPreview | FilesPreview | NotePreview;
-export type KernelMessage = LogsMessage | OutputsMessage | ProgressMessage | SpinMessage | EsmMessage;
+export type KernelMessage = LogsMessage | OutputsMessage | ProgressMessage | SpinMessage | TasksMessage | EsmMessage;

@@ -10,7 +10,7 @@ import {
 } from "@kfp-notebook/shared";
 
 import { mergeTail, tailOfText } from "./logtails";
-import type { KernelMessage, LogTail, Model } from "./model";
+import { onKernelMessage, type KernelMessage, type LogTail, type Model } from "./model";
 
 /** How long the kernel has to answer before the server extension is asked. */
 export const KERNEL_PATIENCE_MS = 1500;
@@ -23,17 +23,13 @@ export class RunData {
   private readonly asked = new Map<string, number>(); // request key -> time asked
   private readonly api = new KfpApi(pageServerOptions());
   private rootId: Promise<string | null> | null = null;
-  private readonly listener = (msg: KernelMessage) => this.receive(msg);
+  readonly dispose: () => void;
 
   constructor(
     private readonly model: Model,
     private readonly changed: () => void,
   ) {
-    model.on("msg:custom", this.listener);
-  }
-
-  dispose(): void {
-    this.model.off("msg:custom", this.listener);
+    this.dispose = onKernelMessage(model, (msg) => this.receive(msg));
   }
 
   /** The outputs of a task in its current state, once they arrived. */

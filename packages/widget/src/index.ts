@@ -16,7 +16,7 @@ import {
 
 import { RunData } from "./data";
 import { TaskGraph } from "./graph";
-import { shownTask, type Model } from "./model";
+import { onKernelMessage, shownTask, type Model } from "./model";
 import { LogPanel, renderOutputs } from "./panels";
 import { progress } from "./progress";
 import { spinBox, spinnable, Spins } from "./spin";
@@ -65,12 +65,11 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const data = new RunData(model, () => refresh());
   const runTasks = new RunTasks(model, () => refresh());
   const spins = new Spins(model);
-  const onSpin = (msg: { kind?: string }) => {
+  const stopSpins = onKernelMessage(model, (msg) => {
     if (spins.receive(msg)) {
       refresh();
     }
-  };
-  model.on("msg:custom", onSpin);
+  });
   const logs = new LogPanel(() => refresh());
   const outputs = h("div", { class: "kfpnb-outputs-box" });
   root.append(
@@ -184,7 +183,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     graph.dispose();
     data.dispose();
     runTasks.dispose();
-    model.off("msg:custom", onSpin);
+    stopSpins();
     for (const e of EVENTS) {
       model.off(e, refresh);
     }

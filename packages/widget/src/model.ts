@@ -1,6 +1,11 @@
 // The synced traits of the run widget (what a saved notebook keeps: run status and slim tasks)
 // and the messages that carry logs and outputs, which a saved notebook does not keep.
-import { isLeafKind, type TaskJSON, type WidgetTraits } from "@kfp-notebook/shared";
+import {
+  isLeafKind,
+  type KernelMessage,
+  type TaskJSON,
+  type WidgetTraits,
+} from "@kfp-notebook/shared";
 
 export type { KernelMessage, LogTail } from "@kfp-notebook/shared";
 
@@ -23,6 +28,13 @@ export interface Model {
   send(content: unknown): void;
   on(event: string, callback: (...args: never[]) => void): void;
   off(event: string, callback: (...args: never[]) => void): void;
+}
+
+/** Calls `handler` with each message the kernel sends; returns what stops it. */
+export function onKernelMessage(model: Model, handler: (msg: KernelMessage) => void): () => void {
+  const listener = (msg: KernelMessage) => handler(msg);
+  model.on("msg:custom", listener);
+  return () => model.off("msg:custom", listener);
 }
 
 /** The task a view shows: the selected one, or the only task of a single-task run. */

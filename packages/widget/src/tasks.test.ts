@@ -1,10 +1,10 @@
-import type { TaskJSON } from "@kfp-notebook/shared";
+import type { TaskJSON, TasksMessage } from "@kfp-notebook/shared";
 import { describe, expect, it } from "vitest";
 
 import packed from "../../shared/src/packed.fixtures.generated.json";
 import { task } from "./fixtures.test-util";
 import type { Model, State } from "./model";
-import { mergeTasks, RunTasks, type TasksMessage } from "./tasks";
+import { mergeTasks, RunTasks } from "./tasks";
 
 /** The traits a kernel syncs and the custom messages it sends, as a widget model delivers them. */
 class KernelSide {

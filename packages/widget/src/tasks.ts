@@ -4,17 +4,9 @@
 // message: the tasks changed, whole, keyed by task id, and the log counts that moved. Changes
 // are laid over the list until a whole list of their batch or a later one replaces them, so a
 // view drawn late, or one that missed a message, shows the last whole list and then converges.
-import { type TaskJSON, unpackTasks } from "@kfp-notebook/shared";
+import { type TaskJSON, type TasksMessage, unpackTasks } from "@kfp-notebook/shared";
 
-import type { Model } from "./model";
-
-/** A batch of changes (`kfp_notebook/_notebook/widget_batches.py`, `TasksMessage`). */
-export interface TasksMessage {
-  kind: "tasks";
-  batch: number;
-  tasks: TaskJSON[];
-  log_counts: Record<string, number>;
-}
+import { onKernelMessage, type Model } from "./model";
 
 interface Change<T> {
   value: T;
@@ -46,22 +38,18 @@ export class RunTasks {
     counts: Record<string, number>;
   } | null = null;
   private merged: { tasks: TaskJSON[]; counts: Record<string, number> } | null = null;
-  private readonly listener = (msg: { kind?: string }) => {
-    if (msg?.kind === "tasks") {
-      this.receive(msg as TasksMessage);
-      this.changed();
-    }
-  };
+  readonly dispose: () => void;
 
   constructor(
     private readonly model: Model,
     private readonly changed: () => void,
   ) {
-    model.on("msg:custom", this.listener);
-  }
-
-  dispose(): void {
-    this.model.off("msg:custom", this.listener);
+    this.dispose = onKernelMessage(model, (msg) => {
+      if (msg?.kind === "tasks") {
+        this.receive(msg);
+        this.changed();
+      }
+    });
   }
 
   /** Lays a batch's changes over the list (a change of a later batch is kept over it). */
