@@ -57,3 +57,35 @@ def test_a_timeline_shows_the_chain_the_parallel_iterations_and_the_cached(
     assert frame.loc["first", "duration"] == pytest.approx(head["duration"], abs=0.05)
     assert again[0]["task_id"] == "first" and again[0]["cached"] is True
     assert again[0]["duration"] == 0.0 and again[0]["start"] == again[0]["end"]
+
+
+
+@dsl.component(base_image="python:3.11")
+def tick(i: int) -> int:
+    return i
+
+
+@dsl.pipeline(name="ticks")
+def ticks() -> None:
+    with dsl.ParallelFor(list(range(40))) as i:
+        tick(i=i).set_caching_options(False)
+
+
+def test_no_more_tasks_overlap_than_there_are_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task ends when its worker has it back, before that worker starts the next one: the
+    timeline never shows more tasks at once than there are workers (ends were stamped when the
+    scheduler thread came to them, after the worker had started the next)."""
+    monkeypatch.setitem(sys.modules, "pandas", None)  # the rows, not a DataFrame
+    session = Session(pipeline_root=tmp_path / "outputs", max_workers=2)
+    try:
+        rows = session.run(ticks).timeline()
+    finally:
+        session.close()
+    moments = sorted([(r["start"], 1) for r in rows] + [(r["end"], -1) for r in rows])
+    running = peak = 0
+    for _, change in moments:  # an end before a start at the same moment
+        running += change
+        peak = max(peak, running)
+    assert len(rows) == 40 and peak <= 2, peak

@@ -9,8 +9,10 @@ the run, across nested DAGs and loops. Loops are in `loops.py`, the start/skip r
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -200,6 +202,7 @@ class Orchestrator:
                 outcome = self.runner.run(node, inputs, self._cancelled, may_reuse)
             except Exception as exc:  # a bug or an OS error: fail the task, keep the run sane
                 outcome = Outcome(S.FAILED, message=f"internal error: {exc!r}")
+            outcome.ended = time.time()
             self._inbox.put(lambda: self._done(node, outcome))
 
         self._pool.submit(job)
@@ -219,6 +222,7 @@ class Orchestrator:
             failure=failure,
             attempts=outcome.attempts,
             cache_key=outcome.cache_key,
+            ended=outcome.ended,
         )
 
     def fail(self, node: Node, message: str) -> None:
@@ -238,6 +242,7 @@ class Orchestrator:
         attempts: int = 0,
         cache_key: str | None = None,
         record_subtree: bool = False,
+        ended: float | None = None,
     ) -> None:
         if record_subtree and node.kind.is_group:
             self._tree.record_skipped_subtree(node, state, message)
@@ -245,11 +250,10 @@ class Orchestrator:
         node.params, node.artifacts = params or {}, artifacts or {}
         if failure and node.is_leaf and state is S.FAILED:
             self._failing = True
-        self.bus.emit(
-            TaskFinished(
-                self.run_id, node.id, state, dict(node.params), message, attempts, cache_key
-            )
+        finished = TaskFinished(
+            self.run_id, node.id, state, dict(node.params), message, attempts, cache_key
         )
+        self.bus.emit(finished if ended is None else dataclasses.replace(finished, time=ended))
         if node.loop is not None:
             self._later(lambda: self._loops.iteration_done(node))
             return

@@ -49,6 +49,9 @@ class Outcome:
     attempts: int = 0
     cache_key: str | None = None
     fresh: bool = True
+    # when the worker had it back (epoch seconds): the task's end, before that worker starts
+    # the next; the scheduler thread may come to it later
+    ended: float | None = None
 
 
 class TaskRunner:
