@@ -42,7 +42,7 @@ describe("elkGraph", () => {
 });
 
 describe("loop iterations", () => {
-  it("are laid out in index order, whatever order they started in", async () => {
+  it("are laid out in rows in index order, whatever order they started in", async () => {
     const tasks = [task("loop", "loop", "RUNNING")];
     for (const i of [2, 10, 0, 1]) {
       tasks.push(task(`loop/it[${i}]`, "iteration", "RUNNING"));
@@ -52,9 +52,11 @@ describe("loop iterations", () => {
       task("loop/it[1]/after", "container", "PENDING", { dependencies: ["loop/it[1]/score"] }),
     );
     const layout = await layoutTasks(tasks);
-    const ys = [0, 1, 2, 10].map((i) => layout.boxes.get(`loop/it[${i}]`)?.y ?? NaN);
-    expect([...ys].sort((a, b) => a - b)).toEqual(ys);
     const box = (id: string) => layout.boxes.get(id) as Box;
+    const reading = [0, 1, 2, 10].map((i) => `loop/it[${i}]`);
+    const read = [...reading].sort((a, b) => box(a).y - box(b).y || box(a).x - box(b).x);
+    expect(read).toEqual(reading); // row by row, left to right
+    expect(new Set(reading.map((id) => box(id).y)).size).toBeLessThan(4); // not one column
     for (const i of [0, 1, 2, 10]) {
       expect(inside(box(`loop/it[${i}]/score`), box(`loop/it[${i}]`))).toBe(true);
       expect(inside(box(`loop/it[${i}]`), box("loop"))).toBe(true);
@@ -69,6 +71,23 @@ describe("loop iterations", () => {
     const target = box("loop/it[1]/after");
     const end = edge?.points[edge.points.length - 1];
     expect(end && end.y >= target.y && end.y <= target.y + target.height).toBe(true);
+  });
+});
+
+describe("a page of ten iterations", () => {
+  it("is laid out wider than tall, so the pane's fit keeps its type readable", async () => {
+    const tasks = [task("prep", "container", "SUCCEEDED"), task("loop", "loop", "RUNNING")];
+    for (let i = 0; i < 10; i++) {
+      tasks.push(task(`loop/it[${i}]`, "iteration", "RUNNING"));
+      tasks.push(task(`loop/it[${i}]/train`, "container", "RUNNING"));
+    }
+    tasks.push(task("gather", "container", "PENDING", { dependencies: ["loop"] }));
+    const layout = await layoutTasks(tasks);
+    // the fit of a 900 x 420 pane (graph.ts): one column of ten scaled it to 0.44
+    const scale = Math.min(1, (900 - 24) / layout.width, (420 - 24) / layout.height);
+    expect(scale).toBeGreaterThan(0.75);
+    const loop = layout.boxes.get("loop") as Box;
+    expect((layout.boxes.get("gather") as Box).x).toBeGreaterThan(loop.x + loop.width);
   });
 });
 

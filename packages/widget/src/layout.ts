@@ -1,6 +1,9 @@
 // The task graph's layout: ELK's layered algorithm on the compound graph of the run (loops,
 // iterations, conditions, nested pipelines and exit handlers are groups holding their tasks), so
-// a group sits next to the tasks it depends on. Coordinates come back absolute (root-relative).
+// a group sits next to the tasks it depends on. A loop's iterations, which never depend on one
+// another, are packed in rows in index order (ELK's box algorithm, each iteration laid out as
+// the rest): in one column, a page of ten was a strip the fit to the pane shrank to unreadable
+// type. Coordinates come back absolute (root-relative).
 // ELK is 96% of the widget's code: it is imported on first layout, so the header, status and
 // logs show before it arrives (built as a chunk of its own beside widget.js; see the package's
 // build:widget script), and it runs in a Web Worker (elk.ts), so a layout never blocks the page.
@@ -32,10 +35,10 @@ export interface GraphLayout {
   height: number;
 }
 
-const ROOT_OPTIONS: Record<string, string> = {
+/** How a group's tasks are laid out: left to right by their dependencies. */
+const LAYERED: Record<string, string> = {
   "elk.algorithm": "layered",
   "elk.direction": "RIGHT",
-  "elk.hierarchyHandling": "INCLUDE_CHILDREN",
   "elk.edgeRouting": "ORTHOGONAL",
   "elk.spacing.nodeNode": "14",
   "elk.spacing.edgeNode": "10",
@@ -43,9 +46,22 @@ const ROOT_OPTIONS: Record<string, string> = {
   "elk.layered.spacing.edgeNodeBetweenLayers": "12",
   "elk.layered.nodePlacement.strategy": "NETWORK_SIMPLEX",
   "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES",
+};
+
+const ROOT_OPTIONS: Record<string, string> = {
+  ...LAYERED,
+  "elk.hierarchyHandling": "INCLUDE_CHILDREN",
   "elk.padding": "[top=8,left=8,bottom=8,right=8]",
   "elk.json.shapeCoords": "ROOT",
   "elk.json.edgeCoords": "ROOT",
+};
+
+/** A loop holding iterations: packed in rows (wider than tall, as the pane), laid out apart. */
+const ITERATION_ROWS: Record<string, string> = {
+  "elk.algorithm": "box",
+  "elk.hierarchyHandling": "SEPARATE_CHILDREN",
+  "elk.aspectRatio": "2.4",
+  "elk.spacing.nodeNode": "14",
 };
 
 /** A node's own size or options (a closed loop's larger box, an open loop's header). */
@@ -77,6 +93,20 @@ export function elkGraph(tasks: TaskJSON[], shapes: Shapes = new Map()): ElkNode
       node.height = NODE_H;
     }
   }
+  for (const t of tasks) {
+    const loop = nodes.get(t.task_id) as ElkNode;
+    const iterations = (loop.children ?? []).filter((c) => byId.get(c.id)?.kind === "iteration");
+    if (t.kind !== "loop" || !iterations.length) {
+      continue;
+    }
+    loop.layoutOptions = { ...loop.layoutOptions, ...ITERATION_ROWS };
+    const order = iterations.map((c) => c.id).sort(byIndex);
+    for (const it of iterations) {
+      // the box algorithm places higher priorities first
+      const priority = String(order.length - order.indexOf(it.id));
+      it.layoutOptions = { ...LAYERED, ...it.layoutOptions, "elk.priority": priority };
+    }
+  }
   const edges: ElkExtendedEdge[] = [];
   for (const t of tasks) {
     for (const dep of t.dependencies) {
@@ -88,6 +118,8 @@ export function elkGraph(tasks: TaskJSON[], shapes: Shapes = new Map()): ElkNode
   root.edges = edges;
   return root;
 }
+
+const byIndex = (a: string, b: string) => a.localeCompare(b, "en", { numeric: true });
 
 let engine: Promise<Engine> | null = null;
 
@@ -128,54 +160,5 @@ export async function layoutTasks(
     node.children?.forEach(collect);
   };
   collect(laid);
-  const layout = { boxes, edges, width: laid.width ?? 0, height: laid.height ?? 0 };
-  orderIterations(layout, tasks);
-  return layout;
-}
-
-const byIndex = (a: string, b: string) => a.localeCompare(b, "en", { numeric: true });
-
-/**
- * Stacks each loop's iterations top to bottom in index order (ELK orders unconnected groups as
- * it likes), keeping the stack's top and gaps; an iteration moves with its tasks and edges.
- */
-export function orderIterations(layout: GraphLayout, tasks: TaskJSON[]): void {
-  const loops = new Map<string, string[]>();
-  for (const t of tasks) {
-    if (t.kind === "iteration" && t.parent_id !== null) {
-      loops.set(t.parent_id, [...(loops.get(t.parent_id) ?? []), t.task_id]);
-    }
-  }
-  for (const ids of loops.values()) {
-    const slots = ids.map((id) => layout.boxes.get(id));
-    if (ids.length < 2 || slots.some((b) => b === undefined)) {
-      continue;
-    }
-    const boxes = slots as Box[];
-    const byY = [...boxes].sort((a, b) => a.y - b.y);
-    const first = byY[0] as Box;
-    const last = byY[byY.length - 1] as Box;
-    const heights = boxes.reduce((sum, b) => sum + b.height, 0);
-    const gap = (last.y + last.height - first.y - heights) / (boxes.length - 1);
-    let y = first.y;
-    for (const id of [...ids].sort(byIndex)) {
-      const box = layout.boxes.get(id) as Box;
-      shift(layout, id, y - box.y);
-      y += box.height + gap;
-    }
-  }
-}
-
-function shift(layout: GraphLayout, id: string, dy: number): void {
-  const within = (other: string) => other === id || other.startsWith(`${id}/`);
-  for (const [other, box] of layout.boxes) {
-    if (within(other)) {
-      box.y += dy;
-    }
-  }
-  for (const edge of layout.edges) {
-    if (within(edge.from)) {
-      edge.points = edge.points.map((p) => ({ x: p.x, y: p.y + dy }));
-    }
-  }
+  return { boxes, edges, width: laid.width ?? 0, height: laid.height ?? 0 };
 }
