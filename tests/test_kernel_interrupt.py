@@ -47,7 +47,7 @@ def test_kernel_interrupt_cancels_the_waiting_run(tmp_path: Path) -> None:
         runs = StoreReader(root).list_runs()
         assert [r.status for r in runs] == [RunState.CANCELLED]
         assert not same_process_alive(task_pid, None)
-        assert _reply_to(client, client.execute("1 + 1"))["content"]["status"] == "ok"
+        assert _usable(client)
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
@@ -59,3 +59,16 @@ def _reply_to(client, msg_id: str) -> dict:
         reply = client.get_shell_msg(timeout=60)
         if reply["parent_header"].get("msg_id") == msg_id:
             return reply
+
+
+def _usable(client) -> bool:
+    """The kernel runs a cell after the interrupt. ipykernel aborts the requests that reach it
+    while it is still aborting its queue after an error (a window that a loaded machine makes
+    long enough to catch the next one, as CI did): those answer "aborted", and it is asked
+    again for up to 30 s."""
+    deadline = time.monotonic() + 30
+    while True:
+        status = _reply_to(client, client.execute("1 + 1"))["content"]["status"]
+        if status != "aborted" or time.monotonic() > deadline:
+            return status == "ok"
+        time.sleep(0.5)

@@ -7,6 +7,7 @@ of notebooks/ and examples/; stopped with its kernels afterwards (its own proces
 
 from __future__ import annotations
 
+import ctypes
 import os
 import secrets
 import shutil
@@ -82,6 +83,7 @@ def _serve(root: Path, app: str) -> Iterator[Lab]:
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=_ended_with_this_process,
         env={
             **os.environ,
             "JUPYTER_CONFIG_DIR": str(root / ".jupyter"),
@@ -109,6 +111,13 @@ def _serve(root: Path, app: str) -> Iterator[Lab]:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
         log.close()
+
+
+def _ended_with_this_process() -> None:
+    """In the server's process before it runs: a SIGTERM when pytest dies, even by SIGKILL, so
+    the server shuts its kernels down instead of outliving the tests (Linux's PR_SET_PDEATHSIG,
+    1; the fixture's own teardown runs only when pytest does)."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
 
 
 @pytest.fixture(scope="module")
