@@ -62,13 +62,37 @@ def test_kfp_local_init_settings_are_mapped_with_one_notice(tmp_path: Path) -> N
             print("first", add(a=1, b=1).output)
             print("second", add(a=2, b=2).output)
         print("notices", sum("kfp.local.init settings" in str(w.message) for w in seen))
+        print(*[str(w.message) for w in seen])
         """,
     )
     assert done.returncode == 0, done.stderr
     assert "first 2" in done.stdout and "second 4" in done.stdout
-    assert "notices 1" in done.stdout
+    assert "notices 1" in done.stdout and "Not taken over" not in done.stdout
     runs = StoreReader(tmp_path / "theirs").list_runs()
     assert len(runs) == 2 and all(r.runner == "subprocess" for r in runs)
+
+
+def test_the_notice_names_the_kfp_local_settings_not_taken_over(tmp_path: Path) -> None:
+    done = _script(
+        tmp_path,
+        f"""
+        import kfp_notebook
+        from kfp import local
+        from kfp_notebook._notebook.calls import install_call_hook
+        install_call_hook()
+        local.init(runner=local.SubprocessRunner(use_venv=False),
+                   pipeline_root={str(tmp_path / "theirs")!r},
+                   workspace_root={str(tmp_path / "ws")!r}, cache_root={str(tmp_path / "c")!r})
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            print("sum", add(a=1, b=1).output)
+        print("notice", *[str(w.message) for w in seen if "kfp.local.init" in str(w.message)])
+        """,
+    )
+    assert done.returncode == 0, done.stderr
+    notice = done.stdout.split("notice ", 1)[1]
+    assert f"Not taken over: workspace_root {str(tmp_path / 'ws')!r}" in notice, notice
+    assert f"cache_root {str(tmp_path / 'c')!r}" in notice, notice
 
 
 def test_without_any_init_kfp_says_what_to_do(tmp_path: Path) -> None:

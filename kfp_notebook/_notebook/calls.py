@@ -9,7 +9,9 @@ stdout as the CLI prints them (where kfp.local prints its logs and the tasks' ou
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 import threading
 import warnings
 from typing import Any
@@ -49,6 +51,23 @@ def _kfp_local_settings(config: Any) -> dict[str, Any]:
     }
 
 
+def _not_taken_over(config: Any) -> str:
+    """What of this kfp.local.init(...) config kfp-notebook does not take over, said once."""
+    said = []
+    workspace = str(getattr(config, "workspace_root", "") or "")
+    default = os.path.basename(workspace).startswith("kfp-workspace-") and os.path.dirname(
+        workspace
+    ) == tempfile.gettempdir()  # kfp.local's own temporary folder: not the user's choice
+    if workspace and not default:
+        said.append(
+            f"workspace_root {workspace!r} (each run's workspace is a folder of its run's, "
+            "as the backend gives each run a volume of its own)"
+        )
+    if getattr(config, "cache_root", None):
+        said.append(f"cache_root {config.cache_root!r} (the cache is the pipeline root's index)")
+    return f" Not taken over: {'; '.join(said)}." if said else ""
+
+
 def session_for_direct_calls() -> api.Session:
     """kfp_notebook.init()'s session, unless a kfp.local.init() came later: then one mapped
     from that; without either, the defaults."""
@@ -64,7 +83,8 @@ def session_for_direct_calls() -> api.Session:
             "kfp-notebook runs this call with your kfp.local.init settings (runner "
             f"{settings['runner']!r}, pipeline_root {settings['pipeline_root']!r}, "
             f"raise_on_error={settings['raise_on_error']}, cache={settings['cache']}); call "
-            "kfp_notebook.init(...) to choose kfp-notebook's own settings.",
+            "kfp_notebook.init(...) to choose kfp-notebook's own settings."
+            + _not_taken_over(config),
             KfpLocalSettingsMapped,
             stacklevel=4,
         )
