@@ -21,6 +21,7 @@ demo: install
 
 lint:
 	$(PYTHON) -m ruff check kfp_notebook tests bench examples
+	$(PYTHON) -m ruff format --check kfp_notebook tests bench examples
 	$(PYTHON) -m mypy
 	$(BIN)/lint-imports
 

@@ -340,8 +340,11 @@ def test_a_run_keeps_the_fields_a_client_sends(server, client):
     listed = {r["run_id"]: r for r in call("GET", "/apis/v2beta1/runs?page_size=100")["runs"]}
     assert listed[raw["run_id"]]["plugins_output"] == output
     with pytest.raises(urllib.error.HTTPError) as err:
-        call("POST", "/apis/v2beta1/runs",
-             {"display_name": "bad", "pipeline_spec": spec, "plugins_input": {"mlflow": 3}})
+        call(
+            "POST",
+            "/apis/v2beta1/runs",
+            {"display_name": "bad", "pipeline_spec": spec, "plugins_input": {"mlflow": 3}},
+        )
     assert err.value.code == 400 and "plugins_input" in json.loads(err.value.read())["message"]
     client.wait_for_run_completion(raw["run_id"], timeout=120, sleep_duration=1)
     if "plugins_input" not in kfp_server_api.V2beta1Run.openapi_types:

@@ -163,12 +163,7 @@ def test_kfp_spin_in_kernel_raises_and_the_edited_cell_is_spun(
     ip.run_cell_magic(
         "component", "", "def halve(n: int) -> int:\n    raise ValueError(f'odd {n}')\n"
     )
-    ip.run_cell(
-        "from kfp import dsl\n"
-        "@dsl.pipeline\n"
-        "def halving() -> None:\n"
-        "    halve(n=7)\n"
-    )
+    ip.run_cell("from kfp import dsl\n@dsl.pipeline\ndef halving() -> None:\n    halve(n=7)\n")
     with pytest.raises(kfp_notebook.RunFailedError):
         kfp_notebook.run(ip.user_ns["halving"])
     (failed,) = kfp_notebook.list_runs(limit=1)

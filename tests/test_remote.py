@@ -141,6 +141,7 @@ def test_loops_and_conditions_map_to_the_task_ids_of_a_local_run(tmp_path, conne
     sessions.append(local)
     here = local.run(shapes)
     assert remote.status is RunState.SUCCEEDED, remote.error
+
     def shape(r):
         return r.kind, r.status, r.component, r.dependencies
 

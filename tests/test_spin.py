@@ -162,9 +162,7 @@ def test_spin_in_kernel_raises_the_tasks_own_exception(tmp_path: Path, scratch: 
         session.close()
 
 
-def test_spin_under_a_condition_and_a_missing_input_artifact(
-    tmp_path: Path, scratch: Path
-) -> None:
+def test_spin_under_a_condition_and_a_missing_input_artifact(tmp_path: Path, scratch: Path) -> None:
     root = tmp_path / "outputs"
     session = Session(pipeline_root=root, raise_on_error=False)
     try:

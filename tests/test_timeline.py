@@ -59,7 +59,6 @@ def test_a_timeline_shows_the_chain_the_parallel_iterations_and_the_cached(
     assert again[0]["duration"] == 0.0 and again[0]["start"] == again[0]["end"]
 
 
-
 @dsl.component(base_image="python:3.11")
 def tick(i: int) -> int:
     return i

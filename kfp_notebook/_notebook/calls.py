@@ -55,9 +55,10 @@ def _not_taken_over(config: Any) -> str:
     """What of this kfp.local.init(...) config kfp-notebook does not take over, said once."""
     said = []
     workspace = str(getattr(config, "workspace_root", "") or "")
-    default = os.path.basename(workspace).startswith("kfp-workspace-") and os.path.dirname(
-        workspace
-    ) == tempfile.gettempdir()  # kfp.local's own temporary folder: not the user's choice
+    default = (
+        os.path.basename(workspace).startswith("kfp-workspace-")
+        and os.path.dirname(workspace) == tempfile.gettempdir()
+    )  # kfp.local's own temporary folder: not the user's choice
     if workspace and not default:
         said.append(
             f"workspace_root {workspace!r} (each run's workspace is a folder of its run's, "
