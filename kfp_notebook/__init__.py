@@ -53,10 +53,10 @@ __all__ = [
 
 _WHERE = {
     "compare": "kfp_notebook._notebook.entry",
-    "DockerRunner": "kfp_notebook._api.session",
+    "DockerRunner": "kfp_notebook._api.runner_settings",
     "KubeflowRunner": "kfp_notebook._api.session",
     "Session": "kfp_notebook._api.session",
-    "SubprocessRunner": "kfp_notebook._api.session",
+    "SubprocessRunner": "kfp_notebook._api.runner_settings",
     "delete_run": "kfp_notebook._api.session",
     "dry_run": "kfp_notebook._notebook.entry",
     "get_run": "kfp_notebook._api.session",

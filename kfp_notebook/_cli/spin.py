@@ -37,7 +37,8 @@ def spin(args: argparse.Namespace) -> int:
 
 
 def _spin(args: argparse.Namespace, root: Path, runner: Any, use_venv: bool) -> int:
-    from kfp_notebook._api.session import Session, SubprocessRunner
+    from kfp_notebook._api.runner_settings import SubprocessRunner
+    from kfp_notebook._api.session import Session
     from kfp_notebook._api.spin import start_spin
     from kfp_notebook._cli.running import Terminated
     from kfp_notebook._engine.spin import check_overrides, plan_spin
