@@ -185,3 +185,25 @@ def test_an_unreachable_endpoint_is_one_clear_error(s3, tmp_path) -> None:
     assert "Traceback" not in done.stderr
     bad = _cli(tmp_path, "run", str(_pipeline_file(tmp_path)), "--pipeline-root", "s3://X/y")
     assert bad.returncode == 2 and "names no usable bucket" in bad.stderr, bad.stderr
+
+
+@dsl.component(base_image="python:3.11")
+def say(text: str) -> str:
+    return text
+
+
+@dsl.pipeline(name="root-placeholder")
+def root_placeholder() -> str:
+    return say(text=dsl.PIPELINE_ROOT_PLACEHOLDER + "/extra").output
+
+
+def test_the_pipeline_root_placeholder_is_the_bucket_root(s3) -> None:
+    from kfp_notebook import Session
+
+    session = Session(pipeline_root=ROOT, raise_on_error=False)
+    try:
+        run = session.run(root_placeholder)
+        assert run.status is RunState.SUCCEEDED, run.error
+        assert run.output == ROOT + "/extra"  # kfp.local's reading: the root it was given
+    finally:
+        session.close()

@@ -62,6 +62,9 @@ class Orchestrator:
         self.arguments = arguments
         store = getattr(runner, "store", None)  # None when a test drives the scheduler alone
         root = str(store.root) if store is not None else ""
+        objects = getattr(runner, "objects", None)
+        if objects is not None:  # outputs go to an object store: its URI is the pipeline root
+            root = objects.root.uri
         workspace = str(store.run_dir(run_id) / "workspace") if store is not None else ""
         self.context = RunContext(run_id, root, workspace=workspace)
         self._tree = TaskTree(ir, run_id, bus)

@@ -66,7 +66,8 @@ def runtime_constant(value: Any, context: RunContext, task_name: str, task_id: s
     """A task input's constant with its run-time placeholder filled. Like the backend's driver
     (backend/src/v2/driver/resolve.go, the RuntimeValue case) a placeholder is replaced only when
     it is the whole value. `{{$.pipeline_root}}`, which the driver leaves as it is, becomes the
-    local pipeline root wherever it appears, as in kfp.local (its only meaning here)."""
+    run's pipeline root wherever it appears, as in kfp.local (its only meaning here): the local
+    folder, or the object-store URI (`s3://...`) of a run whose outputs go there."""
     if not isinstance(value, str):
         return value
     if WORKSPACE_PLACEHOLDER in value or value.startswith(WORKSPACE_MOUNT):
