@@ -142,7 +142,7 @@ class Engine:
                 stacklevel=3,
             )
         containers = self._check_executors(ir)
-        check_object_root(self.object_root, self.executor.name)
+        check_object_root(self.object_root)
         run_id = run_id or self.store.new_run_id(ir.name)
         try:  # before the run is registered: a root that cannot be written stops nothing
             self.store.record_spec(run_id, ir.text)

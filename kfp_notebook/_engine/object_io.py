@@ -12,24 +12,18 @@ from pathlib import Path
 
 from kfp_notebook._engine.nodes import Artifacts, Node
 from kfp_notebook._engine.resolve import Inputs
-from kfp_notebook._errors import ExecutorUnavailableError
 from kfp_notebook._store import objects
 from kfp_notebook._store.objroot import ObjectRoot, is_object_uri, local_to_key
 
 __all__ = ["ObjectIO", "check_object_root", "localize_inputs"]
 
 
-def check_object_root(root: ObjectRoot | None, runner: str) -> None:
-    """Before a run starts: the bucket is reachable (ObjectStoreError) and the runner can take
-    its inputs from the object cache."""
-    if root is None:
-        return
-    if runner == "docker":
-        raise ExecutorUnavailableError(
-            f"the docker runner does not run on an object-store root ({root}); use the"
-            " subprocess runner, or a local --pipeline-root"
-        )
-    objects.check_bucket(root)
+def check_object_root(root: ObjectRoot | None) -> None:
+    """Before a run starts: the bucket is reachable (ObjectStoreError). Every runner takes its
+    inputs as local files (the object cache's copies: the Docker runner mounts them read-only,
+    as it does any input outside the pipeline root)."""
+    if root is not None:
+        objects.check_bucket(root)
 
 
 def localize_inputs(inputs: Inputs) -> Inputs:
