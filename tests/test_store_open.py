@@ -169,3 +169,22 @@ def test_a_read_only_root_can_be_listed(tmp_path: Path, session, pipeline_root: 
         assert shown.returncode == 0 and "hello" in shown.stdout
     finally:
         subprocess.run(["umount", str(view)], check=True)
+
+
+def test_a_closed_sessions_runs_still_read_and_record_nothing(session) -> None:
+    """init() closes the session it replaces: the runs it started still read (status,
+    outputs, tasks) from the index, read-only; recording through the closed store is one
+    clear error (it was a bare AssertionError, reading included)."""
+    from kfp import dsl
+
+    @dsl.component(base_image="python:3.11")
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    run = session.run(add, {"a": 2, "b": 3})
+    session.close()
+    assert run.status is RunState.SUCCEEDED and run.output == 5
+    assert set(run.tasks) == {"add"}
+    assert session.store.get_run(run.run_id) is not None
+    with pytest.raises(StoreError, match="is closed: nothing more is recorded"):
+        session.store.reap_dead_runs()

@@ -47,6 +47,7 @@ class RunStore(StoreReader):
     alone goes through `StoreReader`, which changes nothing."""
 
     def __init__(self, pipeline_root: str | os.PathLike[str]) -> None:
+        self._closed = False
         root = resolve_root(pipeline_root).resolve()
         try:
             root.mkdir(parents=True, exist_ok=True)
@@ -70,8 +71,20 @@ class RunStore(StoreReader):
         self._pending.apply_kept(self.get_run)
 
     def _index(self) -> sqlite3.Connection:
-        assert self._db is not None
-        return self._db
+        """The index: writable while the store is open, read-only once it is closed (a `Run`
+        of a session that init() replaced still reads its run)."""
+        db = StoreReader._index(self) if self._closed else self._db
+        if db is None:
+            raise StoreError(f"the run index under {self.root} is gone")
+        return db
+
+    def _writable(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError(
+                f"this session's run store ({self.root}) is closed: nothing more is recorded"
+                " through it; start a new Session (or init()) to run"
+            )
+        return self._index()
 
     # ----------------------------------------------------------------- cancel requests
     def request_cancel(self, run_id: str) -> bool:
@@ -93,7 +106,7 @@ class RunStore(StoreReader):
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            db = self._index()
+            db = self._writable()
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -277,9 +290,11 @@ class RunStore(StoreReader):
     def reap_dead_runs(self) -> list[str]:
         """Mark runs whose engine process is gone as INTERRUPTED and stop their leftover tasks."""
         with self._lock:
-            return operations.reap_dead_runs(self._index())
+            return operations.reap_dead_runs(self._writable())
 
     def close(self) -> None:
         self._pending.close()  # a last try
         self._logfiles.close()
+        with self._lock:
+            self._closed = True
         super().close()
