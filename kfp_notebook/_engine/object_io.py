@@ -3,7 +3,10 @@
 artifacts on the store are downloaded (through the ETag cache) and the task sees local paths;
 once it has succeeded, its output artifacts that exist are uploaded at KFP's key layout and
 recorded with their `s3://`/`minio://`/`gs://` URI. An output without a file (a Metrics
-artifact, whose values are metadata) keeps its URI but sends nothing, as the launcher does."""
+artifact, whose values are metadata) keeps its URI but sends nothing, as the launcher does.
+Once a task has run, succeeded or failed, its log goes up too, as the launcher's
+`executor-logs` output (`executor-logs-<retry index>` in the task's folder), so the log
+outlives the machine that ran it."""
 
 from __future__ import annotations
 
@@ -13,7 +16,12 @@ from pathlib import Path
 from kfp_notebook._engine.nodes import Artifacts, Node
 from kfp_notebook._engine.resolve import Inputs
 from kfp_notebook._store import objects
-from kfp_notebook._store.objroot import ObjectRoot, is_object_uri, local_to_key
+from kfp_notebook._store.objroot import (
+    ObjectRoot,
+    executor_logs_key,
+    is_object_uri,
+    local_to_key,
+)
 
 __all__ = ["ObjectIO", "check_object_root", "localize_inputs"]
 
@@ -70,3 +78,13 @@ class ObjectIO:
                 if local.exists():
                     objects.upload(local, remote)
                 art["uri"] = remote
+
+    def publish_log(self, node: Node, log: Path, attempt: int) -> str | None:
+        """Upload the task's log as its `executor-logs` output of `attempt`; its URI (None
+        when the task wrote no log: it never started)."""
+        if not log.exists():
+            return None
+        key = executor_logs_key(self.root, self.pipeline_name, self.run_id, node.id, attempt)
+        remote = self.root.uri_of(key)
+        objects.upload(log, remote)
+        return remote

@@ -99,7 +99,20 @@ class TaskRunner:
                 return self._reused(
                     node, hit, f"cached: outputs of {hit.run_id} ({hit.task_id})", cache_key
                 )
-        return self._execute(node, inputs, container, cancelled, cache_key)
+        outcome = self._execute(node, inputs, container, cancelled, cache_key)
+        if self.objects is not None and outcome.state in (S.SUCCEEDED, S.FAILED):
+            self._archive_log(self.objects, node, outcome.attempts)
+        return outcome
+
+    def _archive_log(self, objects: ObjectIO, node: Node, attempts: int) -> None:
+        """The task's log to the bucket, as the launcher's `executor-logs`: a failure to upload
+        it is said in the log, and does not fail the task."""
+        try:
+            objects.publish_log(node, self.store.log_path(self.run_id, node.id), attempts)
+        except (KfpNotebookError, OSError) as exc:
+            self.bus.emit(
+                LogLine(self.run_id, node.id, f"[kfp-notebook] its log was not uploaded: {exc}")
+            )
 
     # ------------------------------------------------------------------ running
     def _logger(self, node: Node, tail: collections.deque[str] | None = None) -> Any:

@@ -168,10 +168,9 @@ class _LogStream:
         if not ok:
             return  # answered with the error
         self.set_header("Content-Type", "text/plain; charset=utf-8")
-        if path is not None:
-            for block in chunks(path):
-                self.write(block)
-                await self.flush()
+        for block in chunks(path):
+            self.write(block)
+            await self.flush()
         self.finish()
 
 
@@ -195,7 +194,7 @@ class _PodLogs:
             self.set_status(exc.status)
             self.finish(exc.message)
             return
-        for block in chunks(path) if path is not None else ():
+        for block in chunks(path):
             self.write(block)
             await self.flush()
         self.finish()

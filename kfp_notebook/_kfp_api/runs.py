@@ -217,7 +217,7 @@ class RunService:
         self.registry.update("runs", run_id, storage_state=state)
         return {}
 
-    def log(self, run_id: str, node: str) -> Path | None:
+    def log(self, run_id: str, node: str) -> Path:
         self.entry(run_id)
         record = self.store.get_run(run_id)
         tasks = self.store.get_tasks(run_id) if record is not None else []
@@ -225,9 +225,11 @@ class RunService:
         if task is None:
             raise RequestError(400, f"Failed to read logs for run {run_id}: no pod {node}")
         path = self.store.log_path(run_id, task.task_id)
-        return path if path.exists() else None
+        if not path.exists():  # as the API server answers for a pod not there (yet, or now)
+            raise RequestError(400, f"Failed to read logs for run {run_id}: no log of pod {node}")
+        return path
 
-    def pod_log(self, pod: str) -> Path | None:
+    def pod_log(self, pod: str) -> Path:
         """The KFP UI host's `/k8s/pod/logs?podname=POD`: a pod by its name alone. Pods here
         are named by their node ids, `<workflow>-<number>`, the workflow after its run
         (`<pipeline>-<the run id's first 5>`, tasks.py), so only those runs are searched."""
@@ -238,9 +240,11 @@ class RunService:
             record = self.store.get_run(entry["run_id"])
             tasks = self.store.get_tasks(entry["run_id"]) if record is not None else []
             task = log_task_for(record, tasks, pod) if record is not None else None
-            if task is not None:
-                path = self.store.log_path(record.run_id, task.task_id) if record else None
-                return path if path is not None and path.exists() else None
+            if task is not None and record is not None:
+                path = self.store.log_path(record.run_id, task.task_id)
+                if path.exists():
+                    return path
+                break  # a pod whose log is not there (yet, or now) reads as one not found
         raise RequestError(404, "pod not found")
 
     @staticmethod

@@ -14,7 +14,10 @@ PrePublishExecution, RecordArtifact, PublishExecution; driver/root_dag.go, dag.g
   its uri, state LIVE, its metadata as custom properties (numbers double, booleans int, lists
   and objects as structs {"list": [...]} / {"struct": {...}}) and `display_name` (the output's
   name unless the metadata names one), attributed to both contexts; an OUTPUT event whose path
-  key is the output's name, and an INPUT event (key: the input's name) for each consumer.
+  key is the output's name, and an INPUT event (key: the input's name) for each consumer;
+- on a run whose root is an object store, per container task that ran its `executor-logs`
+  artifact (`system.Artifact`, the log the engine uploaded at `executor-logs-<retry index>` in
+  the task's folder), as the launcher records it when logs are published (the default).
 
 Differences: a task not yet started has no execution (the driver had not run); executions and
 artifacts carry an `external_id` (`kfp-notebook/<run>/<task>[/<output>]`) so a re-fill updates
@@ -30,6 +33,7 @@ from kfp_notebook._mlmd.messages import Artifact, Context, Event, Execution, Val
 from kfp_notebook._mlmd.schema import ARTIFACT_TYPE, EXECUTION_TYPE
 from kfp_notebook._mlmd.sqlstore import SqliteMetadata
 from kfp_notebook._model.states import RunState, TaskKind, TaskState
+from kfp_notebook._store.objroot import EXECUTOR_LOGS, executor_logs_key, parse_object_root
 from kfp_notebook._store.records import RunRecord, TaskRecord
 
 __all__ = ["PIPELINE", "PIPELINE_RUN", "fill_run", "mlmd_value"]
@@ -142,6 +146,17 @@ def _fill(
             md.link("Attribution", pipe, art_id)
             md.link("Attribution", ctx, art_id)
             md.put_event(Event(art_id, ids[t.task_id], [a.name], OUTPUT))
+        logs = _executor_logs(run, t)
+        if logs is not None:
+            art = Artifact(
+                type_id=md.type_id("system.Artifact", ARTIFACT_TYPE), uri=logs, state=LIVE,
+                custom_properties={"display_name": s(EXECUTOR_LOGS)},
+                external_id=f"kfp-notebook/{run.run_id}/{t.task_id}/{EXECUTOR_LOGS}",
+            )  # fmt: skip
+            art_id = md.put(art, "external_id")
+            md.link("Attribution", pipe, art_id)
+            md.link("Attribution", ctx, art_id)
+            md.put_event(Event(art_id, ids[t.task_id], [EXECUTOR_LOGS], OUTPUT))
     for t, exec_id in written:  # inputs, once every producer's artifact is there
         for name, given in t.input_artifacts.items():
             for item in given if isinstance(given, list) else [given]:
@@ -175,6 +190,17 @@ def _execution(
     elif t.kind is TaskKind.LOOP:
         custom["iteration_count"] = Value("int", len(children.get(t.task_id, [])))
     return Execution(last_known_state=_TASK_STATE.get(t.status, 1), custom_properties=custom)
+
+
+def _executor_logs(run: RunRecord, t: TaskRecord) -> str | None:
+    """The URI of the log a container task that ran uploaded, on a run with an object-store
+    root (the engine uploads it as the launcher does, `_engine/object_io.py`)."""
+    root = parse_object_root(str(run.settings.get("object_root") or ""))
+    ran = t.started is not None and t.status in (TaskState.SUCCEEDED, TaskState.FAILED)
+    if root is None or not ran or t.kind is not TaskKind.CONTAINER:
+        return None
+    key = executor_logs_key(root, run.pipeline_name, run.run_id, t.task_id, t.attempts)
+    return root.uri_of(key)
 
 
 def _plain(v: Any) -> bool:

@@ -36,7 +36,7 @@ from kfp_notebook._model.events import (
 from kfp_notebook._model.states import RunState, TaskState
 from kfp_notebook._remote.connection import Connection, KubeflowRunner
 from kfp_notebook._remote.mapping import RUN_STATES, RemoteTask, artifact_entries, map_tasks
-from kfp_notebook._remote.metadata import MetadataSource
+from kfp_notebook._remote.metadata import MetadataSource, archived_log
 from kfp_notebook._store.liveness import NOT_FOLLOWED
 from kfp_notebook._store.reader import StoreReader
 
@@ -184,13 +184,17 @@ class _Follower:
         return changed
 
     def _logs(self, t: RemoteTask) -> bool:
+        """New lines of the task's pod log; once it has ended and the pod's log is gone (or
+        never named), the log the launcher archived in the object store."""
+        if self.states.get(t.task_id, TaskState.PENDING).terminal or t.state is TaskState.PENDING:
+            return False
         pod = t.pod or self.metadata.pod(t.task_id)
-        if pod is None or self.states.get(t.task_id, TaskState.PENDING).terminal:
-            return False
-        if t.state is TaskState.PENDING:
-            return False
-        text = self.conn.log(self.live.remote_id, pod)
-        if not text:
+        text = self.conn.log(self.live.remote_id, pod) if pod is not None else None
+        if not text and t.state.terminal:
+            archive = self.metadata.log_uri(t.task_id)
+            text = archived_log(archive) if archive else None
+            pod = pod or t.task_id
+        if not text or pod is None:
             return False
         lines = text.splitlines()
         if pod not in self.lines:

@@ -1,6 +1,8 @@
 """What the follower reads from a deployment's ML Metadata (`_mlmd/reader.py`): per task, the pod
 that ran it (the REST API's task details carry no pod name, so without it no log) and the
-artifacts it wrote with their metadata (Metrics values and confusion matrices live only there).
+artifacts it wrote with their metadata (Metrics values and confusion matrices live only there),
+and where its log was archived (the launcher's `executor-logs` output, read from the object store
+when the pod's log is gone).
 
 MLMD sits at kfp.Client's host when that is the KFP UI (which proxies
 `/ml_metadata.MetadataStoreService/...` to its envoy); an API server reached directly
@@ -17,10 +19,13 @@ import re
 import time
 from typing import Any
 
+from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._mlmd.grpcweb import GrpcError
 from kfp_notebook._mlmd.reader import task_metadata
+from kfp_notebook._store import objects
+from kfp_notebook._store.objroot import EXECUTOR_LOGS
 
-__all__ = ["MetadataSource", "metadata_key", "plain_metadata"]
+__all__ = ["MetadataSource", "archived_log", "metadata_key", "plain_metadata"]
 
 _INDEX = re.compile(r"\[(\d+)\]")
 
@@ -30,6 +35,21 @@ def metadata_key(task_id: str) -> str:
     last = task_id.rsplit("/", 1)[-1]
     name = _INDEX.sub("", last)
     return name + "".join(f"[{i}]" for i in _INDEX.findall(task_id))
+
+
+def _retry_index(uri: str) -> int:
+    tail = uri.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else -1
+
+
+def archived_log(uri: str) -> str | None:
+    """A task's log archived in the object store, as text (None when it cannot be read here:
+    gone, or no credentials for that store)."""
+    try:
+        fetched = objects.download(uri)
+        return fetched.path.read_text(encoding="utf-8", errors="replace")
+    except (KfpNotebookError, OSError):
+        return None
 
 
 def plain_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +103,17 @@ class MetadataSource:
         return entry.get("pod_name") or None
 
     def artifacts(self, task_id: str) -> list[dict[str, Any]]:
+        """The task's outputs (the launcher's own `executor-logs` is its log, not one)."""
+        return [a for a in self._all_artifacts(task_id) if a["name"] != EXECUTOR_LOGS]
+
+    def log_uri(self, task_id: str) -> str | None:
+        """Where the launcher archived the task's log (`executor-logs-<retry index>`, the
+        last attempt's), None when logs are not published."""
+        logs = [a["uri"] for a in self._all_artifacts(task_id)
+                if a["name"] == EXECUTOR_LOGS and a["uri"]]  # fmt: skip
+        return max(logs, key=_retry_index) if logs else None
+
+    def _all_artifacts(self, task_id: str) -> list[dict[str, Any]]:
         entry = self.tasks.get(metadata_key(task_id)) or {}
         return list(entry.get("artifacts") or [])
 

@@ -23,7 +23,7 @@ from kfp_notebook._remote.mapping import (
     run_state,
     timestamp,
 )
-from kfp_notebook._remote.metadata import MetadataSource
+from kfp_notebook._remote.metadata import MetadataSource, archived_log
 from kfp_notebook._runners import REMOTE_RUNNER
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
 from kfp_notebook._store.remote import RemoteRecord
@@ -42,6 +42,8 @@ class ClusterRun:
     display_name: str = ""
     pods: dict[str, str] = field(default_factory=dict)  # task id -> the pod holding its log
     spec: dict[str, Any] = field(default_factory=dict)  # the PipelineSpec it runs
+    # task id -> the URI of its archived log (the launcher's `executor-logs`, in ML Metadata)
+    archives: dict[str, str] = field(default_factory=dict)
 
     def remote_json(self) -> dict[str, Any]:
         r = self.remote
@@ -87,20 +89,23 @@ class ClusterReader:
         if task is None:
             out: list[str] = []
             for t in run.tasks:
-                if t.task_id in run.pods:
+                if t.task_id in run.pods or t.task_id in run.archives:
                     out += [f"{t.task_id} | {line}" for line in self._pod_log(run, t.task_id)]
             return out
         return self._pod_log(run, _find(run, task).task_id)
 
     def _pod_log(self, run: ClusterRun, task_id: str) -> list[str]:
-        pod = run.pods.get(task_id)
-        if pod is None:
+        """The pod's log; where the pod is gone or unnamed, the log the launcher archived."""
+        pod, archive = run.pods.get(task_id), run.archives.get(task_id)
+        if pod is None and archive is None:
             raise KfpNotebookError(
                 f"task {task_id} of run {run.record.run_id}: the cluster names no pod for it (not"
                 f" started, or a KFP backend whose task details leave pod names out); see"
                 f" {run.remote.ui_url}"
             )
-        text = self.conn.log(run.remote.remote_run_id, pod)
+        text = self.conn.log(run.remote.remote_run_id, pod) if pod is not None else None
+        if text is None and archive is not None:
+            text = archived_log(archive)
         return [] if text is None else text.splitlines()
 
     # ------------------------------------------------------------------ the mapping
@@ -140,9 +145,11 @@ class ClusterReader:
             run_id, self.conn.endpoint, run_id, ui, self.runner.namespace or "", experiment
         )
         pods = {t.task_id: t.pod for t in mapped if t.pod}
+        archives: dict[str, str] = {}
         if metadata is not None:
             pods = {t.task_id: pod for t in mapped if (pod := t.pod or metadata.pod(t.task_id))}
-        return ClusterRun(record, tasks, remote, state, name, pods, spec)
+            archives = {t.task_id: uri for t in mapped if (uri := metadata.log_uri(t.task_id))}
+        return ClusterRun(record, tasks, remote, state, name, pods, spec, archives)
 
     def _experiment(self, experiment_id: str) -> str:
         if not experiment_id:

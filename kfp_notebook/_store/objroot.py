@@ -24,10 +24,12 @@ from kfp_notebook._store.layout import check_run_id, task_dir_name
 from kfp_notebook._store.roots import state_home
 
 __all__ = [
+    "EXECUTOR_LOGS",
     "SCHEMES",
     "ObjectRoot",
     "ObjectRootError",
     "cache_path",
+    "executor_logs_key",
     "is_object_uri",
     "key_to_local",
     "local_to_key",
@@ -35,10 +37,15 @@ __all__ = [
     "parse_object_root",
     "resolve_root",
     "split_uri",
+    "task_key",
 ]
 
 SCHEMES = ("s3", "minio", "gs")
 _URI = re.compile(r"^([a-z][a-z0-9+.-]*)://([^/]*)(/.*)?$")
+# the output KFP's driver adds to every container task when logs are published (the default):
+# the launcher tees the executor's output into it and uploads it, even when the task fails
+# (backend/src/v2/driver/driver.go, component/launcher_v2.go)
+EXECUTOR_LOGS = "executor-logs"
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
 
 
@@ -137,8 +144,22 @@ def local_to_key(
         inside = PurePosixPath(local.resolve().relative_to(task_folder.resolve()).as_posix())
     except ValueError:
         inside = PurePosixPath(local.name)
+    return task_key(root, pipeline_name, run_id, task_id, str(inside))
+
+
+def task_key(root: ObjectRoot, pipeline_name: str, run_id: str, task_id: str, name: str) -> str:
+    """The bucket key of output `name` of task `task_id` (`name` may hold a path inside it)."""
     stem = _pipeline_part(pipeline_name)
-    return root.key(stem, run_id, task_dir_name(task_id), output_salt(run_id, task_id), str(inside))
+    return root.key(stem, run_id, task_dir_name(task_id), output_salt(run_id, task_id), name)
+
+
+def executor_logs_key(
+    root: ObjectRoot, pipeline_name: str, run_id: str, task_id: str, attempt: int
+) -> str:
+    """Where a task's log goes: `executor-logs-<retry index>`, as the launcher qualifies it per
+    attempt (attempt 1 is retry 0)."""
+    name = f"{EXECUTOR_LOGS}-{max(attempt, 1) - 1}"
+    return task_key(root, pipeline_name, run_id, task_id, name)
 
 
 def key_to_local(root: ObjectRoot, key: str, local_root: Path | None = None) -> Path:
