@@ -7,6 +7,7 @@ server, SeaweedFS `weed mini`, with KFP's default root `minio://mlpipeline/v2/ar
 The real kfp.Client creates the run, as the KFP UI or a colleague would."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -67,6 +68,25 @@ def pause(seconds: float) -> None:
 @dsl.pipeline(name="pauser")
 def pauser(seconds: float = 8.0) -> None:
     pause(seconds=seconds)
+
+
+@dsl.component(base_image="python:3.11")
+def make(n: int, data: dsl.Output[dsl.Dataset]) -> None:
+    with open(data.path, "w") as f:
+        f.write("x\n" + "".join(f"{i}\n" for i in range(n)))
+
+
+@dsl.component(base_image="python:3.11")
+def use(data: dsl.Input[dsl.Dataset], scale: int) -> int:
+    with open(data.path) as f:
+        rows = f.read().split()[1:]
+    print(f"rows {len(rows)} scale {scale}", flush=True)
+    return len(rows) * scale
+
+
+@dsl.pipeline(name="twostep")
+def twostep(n: int = 3, scale: int = 10) -> int:
+    return use(data=make(n=n).outputs["data"], scale=scale).output
 
 
 @pytest.fixture(scope="module")
@@ -320,3 +340,41 @@ def test_a_follower_back_after_the_pod_is_gone_reads_the_archived_log(cluster, t
     assert StoreReader(root).get_run(record.run_id).status is RunState.SUCCEEDED
     log = StoreReader(root).log_path(record.run_id, "pause").read_text()
     assert log.count("pausing") == 1 and log.count("resumed") == 1, log
+
+
+def test_a_cluster_run_s_task_spins_here_with_the_inputs_ml_metadata_recorded(cluster, tmp_path):
+    """The follower records what each task was given from ML Metadata (the execution's
+    `inputs`, its INPUT events), parameters typed as declared (MLMD keeps 3 as 3.0), so a
+    task of a cluster run spins here: its input artifact downloaded from the bucket."""
+    from kfp_notebook import Session
+
+    url, _ = cluster
+    root = tmp_path / "followed"
+    session = Session(KubeflowRunner(endpoint=url, existing_token=TOKEN), pipeline_root=root,
+                      raise_on_error=False)  # fmt: skip
+    try:
+        run = session.run(twostep, {"n": 4})
+        assert run.status is RunState.SUCCEEDED, run.error
+        assert run.output == 40 and isinstance(run.output, int)
+        used = run.tasks["use"]
+        assert used.inputs == {"scale": 10}
+        (given,) = used.input_artifacts["data"]
+        assert given["uri"].startswith(ROOT + "/twostep/"), given
+    finally:
+        session.close()
+    scratch = tmp_path / "scratch"  # the unrecorded spin's outputs stay here, not in /tmp
+    scratch.mkdir()
+    spun = subprocess.run([*CLI, "spin", run.run_id, "use", "--pipeline-root", str(root),
+                           "--param", "scale=2", "--json"], capture_output=True, text=True,
+                          timeout=180, env={**os.environ, "TMPDIR": str(scratch)})  # fmt: skip
+    assert spun.returncode == 0, spun.stderr
+    assert "rows 4 scale 2" in spun.stderr + spun.stdout
+    assert json.loads(spun.stdout)["parameters"] == {"Output": 8}, spun.stdout
+
+    shown = subprocess.run([*CLI, "show", run.run_id, "--endpoint", url, "--token", TOKEN,
+                            "--json"], capture_output=True, text=True, timeout=120,
+                           cwd=tmp_path)  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    tasks = {t["task_id"]: t for t in json.loads(shown.stdout)["tasks"]}
+    assert tasks["use"]["inputs"] == {"scale": 10} and tasks["make"]["inputs"] == {"n": 4}
+    assert tasks["use"]["outputs"] == {"Output": 40}

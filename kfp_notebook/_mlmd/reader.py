@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from kfp_notebook._mlmd.client import MetadataClient
-from kfp_notebook._mlmd.fill import OUTPUT, PIPELINE_RUN
+from kfp_notebook._mlmd.fill import INPUT, OUTPUT, PIPELINE_RUN
 from kfp_notebook._mlmd.messages import Artifact, Execution, Value
 
 __all__ = ["STATES", "metadata_url", "task_metadata"]
@@ -42,7 +42,8 @@ def task_metadata(
     base_url: str, run_id: str, token: str | None = None, timeout: float = 30.0
 ) -> dict[str, dict[str, Any]]:
     """{task key: {pod_name, state, execution_id, display_name, outputs (parameters),
-    artifacts: [{name, uri, type, metadata}]}};
+    artifacts: [{name, uri, type, metadata}], inputs (parameters, as its driver resolved
+    them), input_artifacts: {name: [{name, uri, type, metadata}, ...]} (its INPUT events)}};
     empty while the run has no MLMD context yet (its root driver has not run)."""
     client = MetadataClient(metadata_url(base_url), token, timeout)
     context = client.context_by_type_and_name(PIPELINE_RUN, run_id)
@@ -51,7 +52,7 @@ def task_metadata(
     executions = client.executions_by_context(context.id)
     by_id: dict[int | None, Execution] = {e.id: e for e in executions if e.id is not None}
     events = client.events_by_execution_ids([i for i in by_id if i is not None])
-    wanted = sorted({e.artifact_id for e in events if e.type == OUTPUT and e.artifact_id})
+    wanted = sorted({e.artifact_id for e in events if e.type in (INPUT, OUTPUT) and e.artifact_id})
     artifacts = {a.id: a for a in client.artifacts_by_id(wanted)}
     out: dict[str, dict[str, Any]] = {}
     for e in executions:
@@ -59,26 +60,38 @@ def task_metadata(
         if not name or e.id is None:
             continue  # the root DAG
         pod = e.custom_properties.get("pod_name")
-        outs = [
-            _artifact(str(ev.path[0]) if ev.path else "", artifacts[ev.artifact_id])
-            for ev in events
-            if ev.execution_id == e.id and ev.type == OUTPUT and ev.artifact_id in artifacts
-        ]
+        mine = [ev for ev in events if ev.execution_id == e.id and ev.artifact_id in artifacts]
+        outs = [_artifact(_key_of(ev.path), artifacts[ev.artifact_id])
+                for ev in mine if ev.type == OUTPUT]  # fmt: skip
+        given: dict[str, list[dict[str, Any]]] = {}
+        for ev in mine:
+            if ev.type == INPUT:
+                given.setdefault(_key_of(ev.path), []).append(
+                    _artifact(_key_of(ev.path), artifacts[ev.artifact_id])
+                )
         out[_key(e, by_id)] = {
             "pod_name": str(pod.value) if pod is not None else None,
             "state": STATES.get(e.last_known_state or 0, "UNKNOWN"),
             "execution_id": e.id,
             "display_name": _text(e, "display_name"),
             "artifacts": outs,
-            "outputs": _outputs(e),
+            "outputs": _struct(e, "outputs"),
+            "inputs": _struct(e, "inputs"),
+            "input_artifacts": given,
         }
     return out
 
 
-def _outputs(e: Execution) -> dict[str, Any]:
-    """The task's output parameters, as the launcher records them (a struct `outputs`)."""
-    v = e.custom_properties.get("outputs")
+def _struct(e: Execution, key: str) -> dict[str, Any]:
+    """The task's parameters as the driver (`inputs`) and the launcher (`outputs`) record
+    them: a struct."""
+    v = e.custom_properties.get(key)
     return dict(v.value) if v is not None and isinstance(v.value, dict) else {}
+
+
+def _key_of(path: list[int | str]) -> str:
+    """An event's input or output name: the key step of its path (a list adds an index)."""
+    return next((step for step in path if isinstance(step, str)), "")
 
 
 def _text(e: Execution, key: str) -> str:

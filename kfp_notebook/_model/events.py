@@ -26,6 +26,7 @@ __all__ = [
     "RunUnfollowed",
     "TaskCreated",
     "TaskFinished",
+    "TaskInputs",
     "TaskStarted",
 ]
 
@@ -74,6 +75,16 @@ class TaskStarted:
     pid: int | None = None
     time: float = field(default_factory=_now)
     # the input artifacts it was given: name -> [{"uri", "type", "metadata"}, ...]
+    input_artifacts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskInputs:
+    """What a task was given, learnt after it started (a cluster run's, from ML Metadata)."""
+
+    run_id: str
+    task_id: str
+    inputs: dict[str, Any]
     input_artifacts: dict[str, Any] = field(default_factory=dict)
 
 
@@ -144,6 +155,7 @@ Event = (
     RunStarted
     | TaskCreated
     | TaskStarted
+    | TaskInputs
     | LogLine
     | LogProgress
     | ArtifactProduced

@@ -31,12 +31,14 @@ from kfp_notebook._model.events import (
     RunUnfollowed,
     TaskCreated,
     TaskFinished,
+    TaskInputs,
     TaskStarted,
 )
 from kfp_notebook._model.states import RunState, TaskState
 from kfp_notebook._remote.connection import Connection, KubeflowRunner
 from kfp_notebook._remote.mapping import RUN_STATES, RemoteTask, artifact_entries, map_tasks
 from kfp_notebook._remote.metadata import MetadataSource, archived_log
+from kfp_notebook._remote.spec_walk import as_declared
 from kfp_notebook._store.liveness import NOT_FOLLOWED
 from kfp_notebook._store.reader import StoreReader
 
@@ -82,6 +84,7 @@ class _Follower:
     ) -> None:
         self.conn, self.store, self.bus, self.live, self.spec = connection, store, bus, live, spec
         self.runner: KubeflowRunner = connection.runner
+        self.pipeline: dict[str, Any] = spec.get("pipeline_spec", spec)  # the latest known
         seen = seen or Seen()
         self.states: dict[str, TaskState] = dict(seen.states)
         self.task_lines = dict(seen.lines)  # task id -> lines recorded before this follower
@@ -135,7 +138,7 @@ class _Follower:
     def _apply(self, data: dict[str, Any]) -> bool:
         details = (data.get("run_details") or {}).get("task_details") or []
         spec = data.get("pipeline_spec") or self.spec
-        spec = spec.get("pipeline_spec", spec)
+        spec = self.pipeline = spec.get("pipeline_spec", spec)
         changed = False
         tasks = map_tasks(details, spec)
         if any(self._needs_metadata(t) for t in tasks):
@@ -172,8 +175,13 @@ class _Follower:
                 self.bus.emit(ArtifactProduced(run_id, t.task_id, name, uri, title, metadata))
             for name, produced in (t.artifacts or {}).items() if not from_metadata else ():
                 self._artifact(t, name, produced)
+            params, given = self.metadata.inputs(t.task_id)
+            if params or given:  # what its driver resolved: so a spin can give it the same
+                params = as_declared(self.pipeline, t.component, "inputDefinitions", params)
+                self.bus.emit(TaskInputs(run_id, t.task_id, params, given))
             finished = t.finished or time.time()
             outputs = self.metadata.outputs(t.task_id)
+            outputs = as_declared(self.pipeline, t.component, "outputDefinitions", outputs)
             self.bus.emit(
                 TaskFinished(
                     run_id, t.task_id, t.state, outputs, t.message, attempts, time=finished

@@ -22,6 +22,7 @@ from typing import Any
 from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._mlmd.grpcweb import GrpcError
 from kfp_notebook._mlmd.reader import task_metadata
+from kfp_notebook._remote.spec_walk import as_declared
 from kfp_notebook._store import objects
 from kfp_notebook._store.objroot import EXECUTOR_LOGS
 
@@ -126,6 +127,17 @@ class MetadataSource:
             for a in self.artifacts(task_id)
         ]  # fmt: skip
 
+    def inputs(self, task_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(parameters, input artifacts) the task was given, as a local run records them: the
+        execution's `inputs` and its INPUT events (name -> [{"uri", "type", "metadata"}])."""
+        entry = self.tasks.get(metadata_key(task_id)) or {}
+        given = {
+            name: [{"uri": a["uri"], "type": {"schemaTitle": a["type"] or "system.Artifact"},
+                    "metadata": plain_metadata(a["metadata"])} for a in arts]
+            for name, arts in (entry.get("input_artifacts") or {}).items()
+        }  # fmt: skip
+        return dict(entry.get("inputs") or {}), given
+
     def outputs(self, task_id: str) -> dict[str, Any]:
         """The task's output parameters."""
         entry = self.tasks.get(metadata_key(task_id)) or {}
@@ -149,4 +161,5 @@ class MetadataSource:
                     {"name": key, "uri": uri, "type": {"schemaTitle": title}, "metadata": meta}
                     for key, uri, title, meta in arts if key == chosen.get("outputArtifactKey")
                 ]  # fmt: skip
-        return {"parameters": params, "artifacts": artifacts}
+        return {"parameters": as_declared(spec, "", "outputDefinitions", params),
+                "artifacts": artifacts}  # fmt: skip

@@ -24,6 +24,7 @@ from kfp_notebook._remote.mapping import (
     timestamp,
 )
 from kfp_notebook._remote.metadata import MetadataSource, archived_log
+from kfp_notebook._remote.spec_walk import as_declared
 from kfp_notebook._runners import REMOTE_RUNNER
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
 from kfp_notebook._store.remote import RemoteRecord
@@ -118,7 +119,7 @@ class ClusterReader:
         spec = spec.get("pipeline_spec", spec)
         details = (data.get("run_details") or {}).get("task_details") or []
         mapped = map_tasks(details, spec) if spec else []
-        tasks = [_task_record(run_id, t, ui, metadata) for t in mapped]
+        tasks = [_task_record(run_id, t, ui, metadata, spec) for t in mapped]
         counts: dict[str, int] = {}
         for t in tasks:
             if t.kind.is_leaf:
@@ -160,8 +161,12 @@ class ClusterReader:
         return self._experiments[experiment_id]
 
 
-def _task_record(run_id: str, t: RemoteTask, ui: str, source: MetadataSource | None) -> TaskRecord:
+def _task_record(
+    run_id: str, t: RemoteTask, ui: str, source: MetadataSource | None, spec: dict[str, Any]
+) -> TaskRecord:
     recorded = source.entries(t.task_id, ui) if source is not None and t.kind.is_leaf else []
+    params, given = source.inputs(t.task_id) if source is not None else ({}, {})
+    outputs = source.outputs(t.task_id) if source is not None else {}
     artifacts = [ArtifactRecord(t.task_id, *entry) for entry in recorded] or [
         ArtifactRecord(t.task_id, name, uri, title, metadata)
         for name, produced in (t.artifacts or {}).items()
@@ -170,8 +175,10 @@ def _task_record(run_id: str, t: RemoteTask, ui: str, source: MetadataSource | N
     return TaskRecord(
         run_id=run_id, task_id=t.task_id, name=t.name, parent_id=t.parent_id, kind=t.kind,
         component=t.component, dependencies=list(t.dependencies), status=t.state, started=t.started,
-        finished=t.finished if t.state.terminal else None, attempts=t.attempts, inputs={},
-        outputs={}, message=t.message, cache_key=None, artifacts=artifacts,
+        finished=t.finished if t.state.terminal else None, attempts=t.attempts,
+        inputs=as_declared(spec, t.component, "inputDefinitions", params),
+        outputs=as_declared(spec, t.component, "outputDefinitions", outputs),
+        message=t.message, cache_key=None, artifacts=artifacts, input_artifacts=given,
     )  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from kfp_notebook._model.events import (
     RunUnfollowed,
     TaskCreated,
     TaskFinished,
+    TaskInputs,
     TaskStarted,
 )
 from kfp_notebook._model.states import LEAF_KINDS, RunState, TaskState
@@ -123,21 +124,20 @@ class RunStore(StoreReader):
             self._on_task_created(event)
         elif isinstance(event, TaskStarted):
             self._on_task_started(event)
+        elif isinstance(event, TaskInputs):
+            given = [json.dumps(v, default=str) for v in (event.inputs, event.input_artifacts)]
+            with self._tx() as db:
+                db.execute("UPDATE tasks SET inputs=?, input_artifacts=? WHERE run_id=?"
+                           " AND task_id=?", (*given, event.run_id, event.task_id))  # fmt: skip
         elif isinstance(event, TaskFinished):
             self._on_task_finished(event)
         elif isinstance(event, ArtifactProduced):
             with self._tx() as db:
                 db.execute(
                     "INSERT OR REPLACE INTO artifacts VALUES (?,?,?,?,?,?)",
-                    (
-                        event.run_id,
-                        event.task_id,
-                        event.name,
-                        event.uri,
-                        event.schema_title,
-                        json.dumps(event.metadata, default=str),
-                    ),
-                )
+                    (event.run_id, event.task_id, event.name, event.uri, event.schema_title,
+                     json.dumps(event.metadata, default=str)),
+                )  # fmt: skip
         elif isinstance(event, RunStarted):
             self._on_run_started(event)
         elif isinstance(event, RunFinished):
