@@ -36,3 +36,21 @@ def serving_process(root: Path, *extra: str) -> Iterator[tuple[str, subprocess.P
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def run_until(package: Path, url: str, root: Path, marker: str, *extra: str) -> subprocess.Popen:
+    """`kfp-notebook run PACKAGE --endpoint URL` recording under `root`, returned once its
+    output has shown `marker` (a task's line: the run is going on the cluster)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kfp_notebook._cli", "run", str(package), "--endpoint", url,
+         "--token", TOKEN, "--pipeline-root", str(root), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if marker in line:
+            return proc
+    proc.wait(timeout=30)
+    raise AssertionError(
+        f"the run ended without {marker!r}: {proc.stderr.read() if proc.stderr else ''}"
+    )

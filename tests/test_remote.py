@@ -13,7 +13,7 @@ from typing import List
 import kfp
 import pytest
 from kfp import compiler, dsl
-from serve_helper import TOKEN, serving
+from serve_helper import TOKEN, run_until, serving
 
 from kfp_notebook import KubeflowRunner, RunState, Session, TaskState
 from kfp_notebook._errors import (
@@ -311,15 +311,7 @@ def test_ctrl_c_on_the_cli_terminates_the_run_on_the_cluster(tmp_path, url):
 
     package = tmp_path / "pauser.yaml"
     compiler.Compiler().compile(pauser, str(package))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kfp_notebook._cli", "run", str(package), "--endpoint", url,
-         "--token", TOKEN, "--pipeline-root", str(tmp_path / "cli")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "pausing" in line:
-            break
+    proc = run_until(package, url, tmp_path / "cli", "pausing")
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

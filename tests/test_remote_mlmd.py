@@ -17,7 +17,7 @@ import urllib.request
 import kfp
 import pytest
 from kfp import compiler, dsl
-from serve_helper import TOKEN, serving
+from serve_helper import TOKEN, run_until, serving
 
 from kfp_notebook import KubeflowRunner, RunState
 from kfp_notebook._store import layout
@@ -318,15 +318,7 @@ def test_a_follower_back_after_the_pod_is_gone_reads_the_archived_log(cluster, t
     url, _ = cluster
     package, root = tmp_path / "pauser.yaml", tmp_path / "here"
     compiler.Compiler().compile(pauser, str(package))
-    proc = subprocess.Popen(
-        [*CLI, "run", str(package), "--endpoint", url, "--token", TOKEN,
-         "--pipeline-root", str(root), "--param", "seconds=4"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "pausing" in line:
-            break
+    proc = run_until(package, url, root, "pausing", "--param", "seconds=4")
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     (record,) = StoreReader(root).list_runs()

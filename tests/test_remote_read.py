@@ -15,7 +15,7 @@ from pathlib import Path
 import kfp
 import pytest
 from kfp import compiler, dsl
-from serve_helper import TOKEN, serving
+from serve_helper import TOKEN, run_until, serving
 
 from kfp_notebook import KubeflowRunner, RunState
 from kfp_notebook._store.liveness import NOT_FOLLOWED
@@ -144,15 +144,7 @@ def _start_and_kill(url: str, root: Path, tmp_path: Path, seconds: float = 10.0)
     its id."""
     package = tmp_path / "pauser.yaml"
     compiler.Compiler().compile(pauser, str(package))
-    proc = subprocess.Popen(
-        [*CLI, "run", str(package), "--endpoint", url, "--token", TOKEN,
-         "--pipeline-root", str(root), "--param", f"seconds={seconds}"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "pausing" in line:
-            break
+    proc = run_until(package, url, root, "pausing", "--param", f"seconds={seconds}")
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     (record,) = StoreReader(root).list_runs()
