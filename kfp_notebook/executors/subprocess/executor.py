@@ -80,6 +80,7 @@ class SubprocessExecutor:
         self._lock = threading.Lock()
         self._containers = ParsedContainers()
         self._checked: set[str] = set()
+        self._local: set[str] = set()  # containers installing a local project or archive
 
     # ------------------------------------------------------------------ preparation
     def _command(self, container: ContainerSpec, task_name: str) -> LightweightCommand:
@@ -98,6 +99,9 @@ class SubprocessExecutor:
             return
         command = self._command(container, task_name)
         digest = self._containers.get(container)[1]
+        with self._lock:  # a run sees the local projects it installs as they are now
+            if digest in self._local:
+                self._pythons.pop(digest, None)
         if digest in self._checked:  # same container, same answer
             return
         if self.use_venv:
@@ -131,6 +135,9 @@ class SubprocessExecutor:
             with self._lock:
                 self._held.append(fd)
             result = (str(python), f"env:{spec.key}")
+            if spec.local_digests:
+                with self._lock:
+                    self._local.add(key)  # looked at again by the next run's check
         with self._lock:
             self._pythons[key] = result
         if not container.get("env"):  # a task with its own variables starts fresh (execute)
