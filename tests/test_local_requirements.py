@@ -3,6 +3,7 @@ kfp_package_path): real environments built with uv, keyed by the content of what
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +102,10 @@ def test_an_edit_is_seen_within_one_session(tmp_path, session) -> None:
     built = _built_keys()
     assert session.run(read_value).output == "second"
     assert _built_keys() == built
+    open_fds = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):  # the environment is held in use once, not once per run
+        assert session.run(read_value).output == "second"
+    assert len(os.listdir("/proc/self/fd")) <= open_fds
 
 
 def test_a_wheel_path_and_a_file_url_direct_reference_install(tmp_path, session) -> None:

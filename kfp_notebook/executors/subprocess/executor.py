@@ -73,7 +73,7 @@ class SubprocessExecutor:
         self._modules: dict[str, Path] = {}
         self._procs: dict[str, subprocess.Popen[bytes] | ForkedTask] = {}
         self._zygotes: dict[str, Zygote] = {}
-        self._held: list[int] = []
+        self._held: dict[str, int] = {}  # environment's python -> the fd holding it in use
         self._warden = Warden()
         self._logs = LogPump()  # one thread reads every task's output
         self._closed = False
@@ -131,9 +131,14 @@ class SubprocessExecutor:
         else:
             spec = command_env_spec(command)
             python = self.envs.ensure(spec, log, cancelled)
-            fd = self.envs.hold(python)
             with self._lock:
-                self._held.append(fd)
+                held = str(python) in self._held
+            if not held:  # once per environment (a local project's is looked up each run)
+                fd = self.envs.hold(python)
+                with self._lock:
+                    kept = self._held.setdefault(str(python), fd)
+                if kept != fd:  # another thread held it meanwhile
+                    os.close(fd)
             result = (str(python), f"env:{spec.key}")
             if spec.local_digests:
                 with self._lock:
@@ -266,7 +271,7 @@ class SubprocessExecutor:
         with self._lock:
             self._closed = True
             zygotes, self._zygotes = list(self._zygotes.values()), {}
-            held, self._held = self._held, []
+            held, self._held = list(self._held.values()), {}
         self.cancel()
         for zygote in zygotes:  # all told first, then waited for: they wind down in parallel
             zygote.shutdown()
