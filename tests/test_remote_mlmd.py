@@ -338,6 +338,7 @@ def test_a_cluster_run_s_task_spins_here_with_the_inputs_ml_metadata_recorded(cl
     """The follower records what each task was given from ML Metadata (the execution's
     `inputs`, its INPUT events), parameters typed as declared (MLMD keeps 3 as 3.0), so a
     task of a cluster run spins here: its input artifact downloaded from the bucket."""
+    import kfp_notebook
     from kfp_notebook import Session
 
     url, _ = cluster
@@ -370,3 +371,5 @@ def test_a_cluster_run_s_task_spins_here_with_the_inputs_ml_metadata_recorded(cl
     tasks = {t["task_id"]: t for t in json.loads(shown.stdout)["tasks"]}
     assert tasks["use"]["inputs"] == {"scale": 10} and tasks["make"]["inputs"] == {"n": 4}
     assert tasks["use"]["outputs"] == {"Output": 40}
+    read = kfp_notebook.get_run(run.run_id, endpoint=url, token=TOKEN)  # nothing followed
+    assert read.output == 40 and read.outputs == {"Output": 40}

@@ -54,3 +54,12 @@ def artifact_list_outputs(pipeline_spec: dict[str, Any]) -> frozenset[str]:
     """Names of the pipeline's outputs declared as lists of artifacts."""
     declared = pipeline_spec.get("root", {}).get("outputDefinitions", {}).get("artifacts", {})
     return frozenset(name for name, d in declared.items() if d.get("isArtifactList"))
+
+
+def single_output(outputs: dict[str, Any], run_id: str) -> Any:
+    """The run's single output (`Output`, or the one there is), like a kfp task's `.output`."""
+    if "Output" in outputs:
+        return outputs["Output"]
+    if len(outputs) == 1:
+        return next(iter(outputs.values()))
+    raise AttributeError(f"run {run_id} has {len(outputs)} outputs; use .outputs[name]")

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import time
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from kfp_notebook._api.outputs import artifact_list_outputs, materialize, single_output
 from kfp_notebook._errors import RemoteError
 from kfp_notebook._model.states import RunState
 from kfp_notebook._remote.connection import KubeflowRunner
@@ -30,7 +31,8 @@ def cluster_reader(endpoint: str, token: str | None, namespace: str | None) -> C
 
 class RemoteRun:
     """A run on a KFP cluster, read from there on each access: `status`, `tasks` (mapped as a
-    followed run's are), `logs(task)`, `wait()`, and the link to it in the KFP UI."""
+    followed run's are), `outputs`/`output`, `logs(task)`, `wait()`, and the link to it in the
+    KFP UI."""
 
     def __init__(self, reader: ClusterReader, run_id: str) -> None:
         self._reader, self.run_id = reader, run_id
@@ -72,6 +74,19 @@ class RemoteRun:
     @property
     def tasks(self) -> dict[str, TaskRecord]:
         return {t.task_id: t for t in self.refresh().tasks}
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        """The run's outputs once it has succeeded (from the deployment's ML Metadata):
+        parameter values and kfp Artifact objects, as a local run's."""
+        run = self.refresh()
+        lists = artifact_list_outputs(run.spec) if run.record.outputs.get("artifacts") else None
+        return materialize(run.record.outputs, lists or frozenset())
+
+    @property
+    def output(self) -> Any:
+        """The single output (`Output`), like a kfp task's `.output`."""
+        return single_output(self.outputs, self.run_id)
 
     def logs(self, task: str | None = None) -> str:
         """A task's log (by id, or by a name only one task has), or every task's, `task | text`."""

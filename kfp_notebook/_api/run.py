@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from kfp_notebook._api.outputs import artifact_list_outputs, materialize
+from kfp_notebook._api.outputs import artifact_list_outputs, materialize, single_output
 from kfp_notebook._api.task import Task
 from kfp_notebook._model.states import RunState
 from kfp_notebook._spec.ir import parse_documents
@@ -115,12 +115,7 @@ class Run:
     @property
     def output(self) -> Any:
         """The single output (`Output`), like a kfp task's `.output`."""
-        outputs = self.outputs
-        if "Output" in outputs:
-            return outputs["Output"]
-        if len(outputs) == 1:
-            return next(iter(outputs.values()))
-        raise AttributeError(f"run {self.run_id} has {len(outputs)} outputs; use .outputs[name]")
+        return single_output(self.outputs, self.run_id)
 
     def wait(self, timeout: float | None = None) -> Run:
         """Block until the run ends; a KeyboardInterrupt cancels the run, then re-raises."""

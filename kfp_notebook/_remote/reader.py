@@ -129,6 +129,9 @@ class ClusterReader:
         name = str(data.get("display_name") or "")
         created = timestamp(data.get("created_at")) or 0.0
         status = run_state(state)
+        outputs: dict[str, Any] = {}
+        if metadata is not None and status is RunState.SUCCEEDED:  # from ML Metadata
+            outputs = metadata.pipeline_outputs(spec)
         record = RunRecord(
             run_id=run_id,
             pipeline_name=str((spec.get("pipelineInfo") or {}).get("name") or name),
@@ -136,7 +139,7 @@ class ClusterReader:
             created=created,
             finished=timestamp(data.get("finished_at")) if status.terminal else None,
             arguments=dict((data.get("runtime_config") or {}).get("parameters") or {}),
-            outputs={},
+            outputs=outputs,
             message=str((data.get("error") or {}).get("message") or ""),
             task_counts=counts,
             experiment=experiment,
