@@ -18,6 +18,7 @@ from kfp_notebook._mlmd.client import GrpcError, MetadataClient
 from kfp_notebook._mlmd.grpcweb import frame, split_frames
 from kfp_notebook._mlmd.reader import metadata_url, task_metadata
 from kfp_notebook._mlmd.service import ByTypeAndName, Listed
+from kfp_notebook._remote.metadata import MetadataSource
 from tests.support.mlmd_venv import mlmd_python, run_real
 
 
@@ -75,12 +76,24 @@ def test_a_store_the_real_library_wrote_is_read_through_serve(tmp_path, real_pyt
         tasks["train"]["state"] == "COMPLETE"
         and tasks["train"]["execution_id"] == wrote["execution"]
     )
-    [metrics] = tasks["train"]["artifacts"]
+    [metrics, logs] = tasks["train"]["artifacts"]
     assert metrics == {
         "name": "metrics", "uri": "minio://mlpipeline/v2/artifacts/x/train/metrics",
         "type": "system.Metrics", "artifact_id": wrote["artifact"],
         "metadata": {"accuracy": 0.9, "display_name": "metrics"},
     }  # fmt: skip
+    assert tasks["train"]["inputs"] == {"epochs": 3.0}
+    [given] = tasks["train"]["input_artifacts"]["data"]
+    assert given["uri"] == "minio://mlpipeline/v2/artifacts/x/prep/data"
+    source = MetadataSource(url, TOKEN, "run-1234")
+    source.tasks = tasks
+    assert [a["name"] for a in source.artifacts("train")] == ["metrics"]  # the log is no output
+    assert source.log_uri("train") == logs["uri"] and logs["uri"].endswith("/executor-logs-0")
+    params, artifacts = source.inputs("train")
+    assert params == {"epochs": 3.0} and artifacts == {"data": [{
+        "uri": given["uri"], "type": {"schemaTitle": "system.Dataset"},
+        "metadata": {},
+    }]}  # fmt: skip
 
 
 def _refusals(url: str) -> None:

@@ -49,7 +49,16 @@ def main(path: str) -> None:
     inputs = struct_pb2.Struct()
     inputs.update({"epochs": 3.0})
     ex.custom_properties["inputs"].struct_value.CopyFrom(inputs)
-    ex_id, _, _ = store.put_execution(ex, [], contexts)
+    dataset_type = store.put_artifact_type(pb.ArtifactType(name="system.Dataset"))
+    given = pb.Artifact(type_id=dataset_type, uri="minio://mlpipeline/v2/artifacts/x/prep/data",
+                        state=pb.Artifact.LIVE)  # fmt: skip
+    given.custom_properties["display_name"].string_value = "data"
+    [given_id] = store.put_artifacts([given])
+    consumed = pb.Event(type=pb.Event.INPUT)  # the driver's: the input's name as the one key
+    consumed.path.steps.add().key = "data"
+    ex_id, _, _ = store.put_execution(
+        ex, [(store.get_artifacts_by_id([given_id])[0], consumed)], contexts
+    )
 
     metrics_type = store.put_artifact_type(pb.ArtifactType(name="system.Metrics"))
     art = pb.Artifact(
@@ -68,7 +77,14 @@ def main(path: str) -> None:
     ex.custom_properties["outputs"].struct_value.CopyFrom(outputs)
     event = pb.Event(type=pb.Event.OUTPUT)
     event.path.steps.add().key = "metrics"
-    store.put_execution(ex, [(store.get_artifacts_by_id([art_id])[0], event)], contexts)
+    generic = store.put_artifact_type(pb.ArtifactType(name="system.Artifact"))
+    log_uri = "minio://mlpipeline/v2/artifacts/x/train/abc/executor-logs-0"
+    logs = pb.Artifact(type_id=generic, state=pb.Artifact.LIVE, uri=log_uri)
+    [logs_id] = store.put_artifacts([logs])  # the launcher's, where logs are published
+    logged = pb.Event(type=pb.Event.OUTPUT)
+    logged.path.steps.add().key = "executor-logs"
+    written = store.get_artifacts_by_id([art_id, logs_id])
+    store.put_execution(ex, [(written[0], event), (written[1], logged)], contexts)
     print(
         json.dumps(
             {"run_context": run_ctx, "execution": ex_id, "root": root_id, "artifact": art_id}
