@@ -322,6 +322,8 @@ def test_a_follower_back_after_the_pod_is_gone_reads_the_archived_log(cluster, t
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     (record,) = StoreReader(root).list_runs()
+    # recorded while it ran (ML Metadata had its execution: its pod is named there)
+    assert StoreReader(root).get_tasks(record.run_id)[0].inputs == {"seconds": 4.0}
     client = kfp.Client(host=url, existing_token=TOKEN)
     assert client.wait_for_run_completion(record.run_id, timeout=180).state == "SUCCEEDED"
     _pod_gone(record.run_id, "pause")

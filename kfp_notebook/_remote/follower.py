@@ -90,6 +90,7 @@ class _Follower:
         self.task_lines = dict(seen.lines)  # task id -> lines recorded before this follower
         self.lines: dict[str, int] = {}  # pod -> log lines emitted
         self.cancel_sent = False
+        self.given: set[str] = set()  # tasks whose inputs are recorded
         self.metadata = MetadataSource(connection.endpoint, connection.bearer_token(),
                                        live.remote_id)  # fmt: skip
 
@@ -166,8 +167,11 @@ class _Follower:
         changed = before is not t.state and not before.terminal
         attempts = max(t.attempts, 1)
         if before is TaskState.PENDING and t.state not in (TaskState.PENDING, TaskState.SKIPPED):
-            started = t.started or time.time()
-            self.bus.emit(TaskStarted(run_id, t.task_id, attempts, {}, time=started))
+            started, (params, given) = t.started or time.time(), self._inputs(t)
+            self.given.update([t.task_id] if params or given else [])
+            self.bus.emit(TaskStarted(
+                run_id, t.task_id, attempts, params, time=started, input_artifacts=given
+            ))  # fmt: skip
         changed |= self._logs(t)
         if t.state.terminal and not before.terminal:
             from_metadata = self.metadata.entries(t.task_id, self.live.ui_url)
@@ -175,9 +179,8 @@ class _Follower:
                 self.bus.emit(ArtifactProduced(run_id, t.task_id, name, uri, title, metadata))
             for name, produced in (t.artifacts or {}).items() if not from_metadata else ():
                 self._artifact(t, name, produced)
-            params, given = self.metadata.inputs(t.task_id)
-            if params or given:  # what its driver resolved: so a spin can give it the same
-                params = as_declared(self.pipeline, t.component, "inputDefinitions", params)
+            params, given = self._inputs(t) if t.task_id not in self.given else ({}, {})
+            if params or given:  # ML Metadata had not its execution when it started
                 self.bus.emit(TaskInputs(run_id, t.task_id, params, given))
             finished = t.finished or time.time()
             outputs = self.metadata.outputs(t.task_id)
@@ -190,6 +193,11 @@ class _Follower:
         if not before.terminal:
             self.states[t.task_id] = t.state
         return changed
+
+    def _inputs(self, t: RemoteTask) -> tuple[dict[str, Any], dict[str, Any]]:
+        """What its driver resolved (ML Metadata), so a spin can give the task the same."""
+        params, given = self.metadata.inputs(t.task_id)
+        return as_declared(self.pipeline, t.component, "inputDefinitions", params), given
 
     def _logs(self, t: RemoteTask) -> bool:
         """New lines of the task's pod log; once it has ended and the pod's log is gone (or
