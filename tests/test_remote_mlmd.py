@@ -100,15 +100,20 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):
             yield url, s3
 
 
+def _made_elsewhere(url: str, pipeline, arguments: dict, folder) -> str:
+    """A finished run kfp.Client made (as the KFP UI or a colleague would): its id."""
+    package = folder / f"{pipeline.name}.yaml"
+    compiler.Compiler().compile(pipeline, str(package))
+    client = kfp.Client(host=url, existing_token=TOKEN)
+    run = client.create_run_from_pipeline_package(str(package), arguments, pipeline_root=ROOT)
+    assert client.wait_for_run_completion(run.run_id, timeout=180).state == "SUCCEEDED"
+    return run.run_id
+
+
 @pytest.fixture(scope="module")
 def made_elsewhere(cluster, tmp_path_factory):
     url, _ = cluster
-    package = tmp_path_factory.mktemp("pkg") / "shaped.yaml"
-    compiler.Compiler().compile(shaped, str(package))
-    client = kfp.Client(host=url, existing_token=TOKEN)
-    run = client.create_run_from_pipeline_package(str(package), {"rows": 4}, pipeline_root=ROOT)
-    assert client.wait_for_run_completion(run.run_id, timeout=180).state == "SUCCEEDED"
-    return run.run_id
+    return _made_elsewhere(url, shaped, {"rows": 4}, tmp_path_factory.mktemp("pkg"))
 
 
 def _raw_run(url: str, run_id: str) -> dict:
@@ -286,11 +291,7 @@ def test_a_task_s_log_outlives_its_pod_in_the_bucket(cluster, tmp_path) -> None:
     from kfp_notebook._mlmd.reader import task_metadata
 
     url, s3 = cluster
-    package = tmp_path / "shaped.yaml"
-    compiler.Compiler().compile(shaped, str(package))
-    client = kfp.Client(host=url, existing_token=TOKEN)
-    run_id = client.create_run_from_pipeline_package(str(package), {"rows": 2}).run_id
-    assert client.wait_for_run_completion(run_id, timeout=180).state == "SUCCEEDED"
+    run_id = _made_elsewhere(url, shaped, {"rows": 2}, tmp_path)
     (logs,) = [a for a in task_metadata(url, run_id, TOKEN)["train"]["artifacts"]
                if a["name"] == "executor-logs"]  # fmt: skip
     assert logs["type"] == "system.Artifact" and logs["uri"].endswith("/executor-logs-0"), logs
@@ -375,3 +376,35 @@ def test_a_cluster_run_s_task_spins_here_with_the_inputs_ml_metadata_recorded(cl
     assert tasks["use"]["outputs"] == {"Output": 40}
     read = kfp_notebook.get_run(run.run_id, endpoint=url, token=TOKEN)  # nothing followed
     assert read.output == 40 and read.outputs == {"Output": 40}
+
+
+def test_a_task_of_a_cluster_run_made_elsewhere_spins_with_an_endpoint(cluster, tmp_path):
+    """`spin RUN TASK --endpoint URL`: a run the KFP UI (here kfp.Client) made, never followed
+    here; its task's inputs from the deployment's ML Metadata, its input artifact from the
+    bucket; nothing is recorded under --pipeline-root."""
+    url, _ = cluster
+    run_id = _made_elsewhere(url, twostep, {"n": 5}, tmp_path)
+    scratch, here = tmp_path / "scratch", tmp_path / "here"
+    scratch.mkdir()
+    spun = subprocess.run(
+        [*CLI, "spin", run_id, "use", "--endpoint", url, "--token", TOKEN, "--param", "scale=3",
+         "--pipeline-root", str(here), "--json"],
+        capture_output=True, text=True, timeout=180, env={**os.environ, "TMPDIR": str(scratch)},
+    )  # fmt: skip
+    assert spun.returncode == 0, spun.stderr
+    assert "rows 5 scale 3" in spun.stderr
+    out = json.loads(spun.stdout)
+    assert out["parameters"] == {"Output": 15} and out["spun_from"] == run_id, out
+    assert not here.exists() or not any(here.iterdir())  # unrecorded: nothing kept there
+    assert len(list(scratch.iterdir())) == 1  # the spin's outputs, to be looked at
+    kept = subprocess.run(
+        [*CLI, "spin", run_id, "use", "--endpoint", url, "--token", TOKEN, "--persist",
+         "--pipeline-root", str(here)],
+        capture_output=True, text=True, timeout=180, env={**os.environ, "TMPDIR": str(scratch)},
+    )  # fmt: skip
+    assert kept.returncode == 0, kept.stderr
+    (record,) = StoreReader(here).list_runs()
+    assert record.status is RunState.SUCCEEDED and record.outputs["parameters"] == {"Output": 50}
+    wrong = subprocess.run([*CLI, "spin", "no-such-run", "use", "--endpoint", url, "--token",
+                            TOKEN], capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1, wrong.stderr

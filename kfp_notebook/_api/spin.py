@@ -19,15 +19,18 @@ from typing import Any
 from kfp_notebook._api.run import Run
 from kfp_notebook._engine.nodes import Node
 from kfp_notebook._engine.resolve import Inputs, build_executor_input, read_executor_output
-from kfp_notebook._engine.spin import SpinPlan, check_overrides, plan_spin
+from kfp_notebook._engine.spin import SpinPlan, check_overrides, pick_task, plan_spin, plan_task
 from kfp_notebook._errors import ExecutorUnavailableError
 from kfp_notebook._model.states import TaskKind
+from kfp_notebook._remote.reader import ClusterRun
 from kfp_notebook._spec.arguments import check_arguments
+from kfp_notebook._spec.ir import load_pipeline
 
 __all__ = [
     "KernelSpin",
     "Spin",
     "install_widget_start",
+    "plan_cluster_spin",
     "plan_spin",
     "scratch_root",
     "spin_in_kernel",
@@ -36,6 +39,13 @@ __all__ = [
 ]
 
 SCRATCH_PREFIX = "kfp-notebook-spin-"
+
+
+def plan_cluster_spin(run: ClusterRun, task: str, pipeline: Any = None) -> SpinPlan:
+    """`plan_spin` for a task of a run read from its cluster, followed here or not: its inputs
+    from the deployment's ML Metadata, its component from the run's own spec."""
+    record = pick_task(run.record, run.tasks, task)
+    return plan_task(record, lambda: load_pipeline(run.spec), pipeline)
 
 
 def scratch_root() -> Path:

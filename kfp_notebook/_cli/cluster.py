@@ -16,12 +16,21 @@ from typing import Any
 from kfp_notebook._cli.printing import print_run, print_runs
 from kfp_notebook._store.reader import StoreReader
 
-__all__ = ["cancel", "compared_runs", "follow_again", "logs", "recorded_remote", "runs", "show"]
+__all__ = [
+    "cancel",
+    "cluster_reader",
+    "compared_runs",
+    "follow_again",
+    "logs",
+    "recorded_remote",
+    "runs",
+    "show",
+]
 
 _LOG_POLL = 2.0  # seconds between reads of a followed log
 
 
-def _reader(args: argparse.Namespace) -> Any:
+def cluster_reader(args: argparse.Namespace) -> Any:
     from kfp_notebook._remote.connection import KubeflowRunner
     from kfp_notebook._remote.reader import ClusterReader
 
@@ -35,7 +44,7 @@ def _run_json(run: Any) -> dict[str, Any]:
 
 
 def runs(args: argparse.Namespace) -> int:
-    found = _reader(args).list_runs(args.limit, args.status, args.experiment)
+    found = cluster_reader(args).list_runs(args.limit, args.status, args.experiment)
     if args.json:
         print(json.dumps([_run_json(r) for r in found], indent=1))
         return 0
@@ -50,7 +59,7 @@ def runs(args: argparse.Namespace) -> int:
 def show(args: argparse.Namespace) -> int:
     from kfp_notebook._views.shape import task_json
 
-    run = _reader(args).get(args.run_id)
+    run = cluster_reader(args).get(args.run_id)
     if args.json:
         tasks = [task_json(t) for t in run.tasks]
         print(json.dumps({"run": _run_json(run), "tasks": tasks}, indent=1))
@@ -60,7 +69,7 @@ def show(args: argparse.Namespace) -> int:
 
 
 def logs(args: argparse.Namespace, shown: Callable[[Iterable[str]], Iterable[str]]) -> int:
-    reader = _reader(args)
+    reader = cluster_reader(args)
     lines: Iterable[str] = _followed(reader, args) if args.follow else _read(reader, args)
     for line in shown(lines):
         print(line, flush=args.follow)
@@ -169,6 +178,6 @@ def compared_runs(store: StoreReader, args: argparse.Namespace) -> Any:
         if store.get_run(run_id) is not None:
             loaded.append(load_run(store, run_id))
             continue
-        reader = reader or _reader(args)
+        reader = reader or cluster_reader(args)
         loaded.append(compared(reader.get(run_id)))
     return compare_loaded(loaded)

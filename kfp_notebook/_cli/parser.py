@@ -219,6 +219,10 @@ def _spin_options(sub: argparse._SubParsersAction) -> None:
     spin.add_argument("--quiet", action="store_true", help="do not print the task's log lines")
     spin.add_argument("--verbose", action="store_true", help="also print KFP's boilerplate")
     spin.add_argument("--json", action="store_true", help="print the outputs as JSON")
+    group = spin.add_argument_group("a task of a run on a Kubeflow Pipelines cluster")
+    group.add_argument("--endpoint", help="KFP API URL: RUN is a run there (started anywhere)")
+    group.add_argument("--token", help="bearer token for the endpoint")
+    group.add_argument("--namespace", help="the cluster namespace (multi-user KFP)")
 
 
 # ---------------------------------------------------------------- the Kubeflow bridge

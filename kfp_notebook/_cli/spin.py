@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,16 @@ def spin(args: argparse.Namespace) -> int:
     from kfp_notebook._store.reader import StoreReader
 
     root = Path(args.pipeline_root)
+    if args.endpoint and not args.persist:  # RUN is read from its cluster; nothing recorded
+        from kfp_notebook._api.spin import scratch_root
+
+        held = scratch_root()  # the session's own root, unused: the spin has its scratch one
+        try:
+            return _spin(args, held, DEFAULT_RUNNER, not args.no_venv)
+        finally:
+            shutil.rmtree(held, ignore_errors=True)
+    if args.endpoint:  # recorded in --pipeline-root as a new run
+        return _spin(args, root, DEFAULT_RUNNER, not args.no_venv)
     if not (root / INDEX_NAME).is_file():
         raise PipelineInputError(
             f"no runs in {root} (give the run's --pipeline-root); see `kfp-notebook runs`"
@@ -41,7 +52,7 @@ def _spin(args: argparse.Namespace, root: Path, runner: Any, use_venv: bool) -> 
     from kfp_notebook._api.session import Session
     from kfp_notebook._api.spin import start_spin
     from kfp_notebook._cli.running import Terminated
-    from kfp_notebook._engine.spin import check_overrides, plan_spin
+    from kfp_notebook._engine.spin import check_overrides
     from kfp_notebook._runners import DEFAULT_RUNNER
     from kfp_notebook._spec.arguments import parse_cli_arguments
     from kfp_notebook._views.printer import TerminalPrinter
@@ -53,7 +64,7 @@ def _spin(args: argparse.Namespace, root: Path, runner: Any, use_venv: bool) -> 
     out = sys.stderr if args.json else sys.stdout
     printer = TerminalPrinter(out, show_logs=not args.quiet, verbose=args.verbose)
     try:
-        plan = plan_spin(session.store, args.run_id, args.task, args.pipeline)
+        plan = _plan(args, session)
         check_overrides(plan, [pair.partition("=")[0] for pair in args.param])
         arguments = parse_cli_arguments(plan.ir, args.param)
 
@@ -79,6 +90,18 @@ def _spin(args: argparse.Namespace, root: Path, runner: Any, use_venv: bool) -> 
     finally:
         session.close()
         printer.close(timeout=5.0)
+
+
+def _plan(args: argparse.Namespace, session: Any) -> Any:
+    """The spin of TASK of RUN, recorded in the pipeline root or (`--endpoint`) read from the
+    cluster: its inputs from the deployment's ML Metadata."""
+    from kfp_notebook._api.spin import plan_cluster_spin
+    from kfp_notebook._cli.cluster import cluster_reader
+    from kfp_notebook._engine.spin import plan_spin
+
+    if args.endpoint:
+        return plan_cluster_spin(cluster_reader(args).get(args.run_id), args.task, args.pipeline)
+    return plan_spin(session.store, args.run_id, args.task, args.pipeline)
 
 
 def _print_outputs(task: Any, spun: Any, as_json: bool) -> None:

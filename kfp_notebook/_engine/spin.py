@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,18 @@ from kfp_notebook._model.states import TaskKind
 from kfp_notebook._spec.ir import PipelineIR, load_pipeline
 from kfp_notebook._spec.types import ComponentSpec, ExecutorSpec, IRDict
 from kfp_notebook._store.layout import spec_path
+from kfp_notebook._store.records import RunRecord
 from kfp_notebook._store.store import RunStore, TaskRecord
 
-__all__ = ["SpinPlan", "check_overrides", "find_task", "plan_spin", "task_in_spec"]
+__all__ = [
+    "SpinPlan",
+    "check_overrides",
+    "find_task",
+    "pick_task",
+    "plan_spin",
+    "plan_task",
+    "task_in_spec",
+]
 
 _ITERATION = re.compile(r"\[\d+\]$")
 MAX_LISTED = 64  # a list input is rebuilt with one gated importer per artifact per position
@@ -52,9 +62,15 @@ def find_task(store: RunStore, run_id: str, task: str) -> TaskRecord:
         raise PipelineInputError(
             f"there is no run {run_id!r} in {store.root}; see `kfp-notebook runs`."
         )
-    if not record.status.terminal:
+    return pick_task(record, store.get_tasks(run_id), task)
+
+
+def pick_task(run: RunRecord, tasks: list[TaskRecord], task: str) -> TaskRecord:
+    """`find_task` over a run's records read from anywhere (a cluster's, too)."""
+    run_id = run.run_id
+    if not run.status.terminal:
         raise PipelineInputError(f"run {run_id} is still running; spin a task once it has ended.")
-    leaves = [t for t in store.get_tasks(run_id) if t.kind.is_leaf]
+    leaves = [t for t in tasks if t.kind.is_leaf]
     found = [t for t in leaves if t.task_id == task] or [t for t in leaves if t.name == task]
     if len(found) == 1:
         return found[0]
@@ -113,14 +129,20 @@ def plan_spin(store: RunStore, run_id: str, task: str, pipeline: Any = None) -> 
     """The one-task pipeline that spins `task` of `run_id`; `pipeline` (a file, function or
     component) gives fixed code for it."""
     record = find_task(store, run_id, task)
+    return plan_task(record, lambda: _run_spec(_spec_file(store.root, run_id)), pipeline)
+
+
+def plan_task(
+    record: TaskRecord, run_spec: Callable[[], PipelineIR], pipeline: Any = None
+) -> SpinPlan:
+    """`plan_spin` for a task record read from anywhere; `run_spec()` gives its run's spec."""
+    run_id = record.run_id
     if record.kind is not TaskKind.CONTAINER:
         raise PipelineInputError(
             f"task {record.task_id!r} is an {record.kind.value}: only a component's task runs alone"
         )
     try:
-        source = load_pipeline(pipeline) if pipeline is not None else None
-        if source is None:
-            source = _run_spec(_spec_file(store.root, run_id))
+        source = load_pipeline(pipeline) if pipeline is not None else run_spec()
     except OSError as exc:
         raise PipelineInputError(f"run {run_id}'s spec cannot be read: {exc}") from None
     key, task_spec = _component_of(source, record, fixed=pipeline is not None)
