@@ -209,7 +209,7 @@ class _Follower:
         if not text and t.state.terminal:
             archive = self.metadata.log_uri(t.task_id)
             text = archived_log(archive) if archive else None
-            pod = pod or t.task_id
+            pod = pod or t.task_id  # lines emitted are counted per pod: the task's, unnamed
         if not text or pod is None:
             return False
         lines = text.splitlines()
