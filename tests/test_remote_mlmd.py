@@ -337,7 +337,9 @@ def test_a_follower_back_after_the_pod_is_gone_reads_the_archived_log(cluster, t
     assert log.count("pausing") == 1 and log.count("resumed") == 1, log
 
 
-def test_a_cluster_run_s_task_spins_here_with_the_inputs_ml_metadata_recorded(cluster, tmp_path):
+def test_a_cluster_run_s_task_spins_here_with_the_inputs_ml_metadata_recorded(
+    cluster, tmp_path, monkeypatch
+):
     """The follower records what each task was given from ML Metadata (the execution's
     `inputs`, its INPUT events), parameters typed as declared (MLMD keeps 3 as 3.0), so a
     task of a cluster run spins here: its input artifact downloaded from the bucket."""
@@ -356,6 +358,11 @@ def test_a_cluster_run_s_task_spins_here_with_the_inputs_ml_metadata_recorded(cl
         assert used.inputs == {"scale": 10}
         (given,) = used.input_artifacts["data"]
         assert given["uri"].startswith(ROOT + "/twostep/"), given
+        import tempfile
+
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the spin's scratch folder
+        in_kernel = run.task("use").spin(in_kernel=True, arguments={"scale": 3})
+        assert in_kernel.parameters == {"Output": 12}
     finally:
         session.close()
     scratch = tmp_path / "scratch"  # the unrecorded spin's outputs stay here, not in /tmp

@@ -18,6 +18,7 @@ from typing import Any
 
 from kfp_notebook._api.run import Run
 from kfp_notebook._engine.nodes import Node
+from kfp_notebook._engine.object_io import localize_inputs
 from kfp_notebook._engine.resolve import Inputs, build_executor_input, read_executor_output
 from kfp_notebook._engine.spin import SpinPlan, check_overrides, pick_task, plan_spin, plan_task
 from kfp_notebook._errors import ExecutorUnavailableError
@@ -125,7 +126,8 @@ def spin_in_kernel(
     node = Node(
         plan.task_key, plan.task_key, {}, plan.task_key, plan.component, TaskKind.CONTAINER, None
     )
-    executor_input = build_executor_input(node, Inputs(params, artifacts), folder)
+    # input artifacts on an object store are read from their downloaded copies, as a task's are
+    executor_input = build_executor_input(node, localize_inputs(Inputs(params, artifacts)), folder)
     for arts in executor_input["outputs"]["artifacts"].values():
         Path(arts["artifacts"][0]["uri"]).parent.mkdir(parents=True, exist_ok=True)
     from kfp.dsl.executor import Executor
