@@ -61,10 +61,15 @@ def test_kfp_local_init_settings_are_mapped_with_one_notice(tmp_path: Path) -> N
         install_call_hook()  # what %load_ext kfp_notebook does
         local.init(runner=local.SubprocessRunner(use_venv=False),
                    pipeline_root={str(tmp_path / "theirs")!r}, raise_on_error=False)
+        import os
+        from kfp.local import config as local_config
+        made = getattr(local_config.LocalExecutionConfig.instance, "workspace_root", None)
         with warnings.catch_warnings(record=True) as seen:
             warnings.simplefilter("always")
             print("first", add(a=1, b=1).output)
             print("second", add(a=2, b=2).output)
+        # the folder kfp.local.init made for its workspace: gone, as after a kfp.local run
+        print("workspace left", made is not None and os.path.exists(made))
         print("notices", sum("kfp.local.init settings" in str(w.message) for w in seen))
         print(*[str(w.message) for w in seen])
         """,
@@ -72,6 +77,7 @@ def test_kfp_local_init_settings_are_mapped_with_one_notice(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert "first 2" in done.stdout and "second 4" in done.stdout
     assert "notices 1" in done.stdout and "Not taken over" not in done.stdout
+    assert "workspace left False" in done.stdout
     runs = StoreReader(tmp_path / "theirs").list_runs()
     assert len(runs) == 2 and all(r.runner == "subprocess" for r in runs)
 

@@ -9,6 +9,7 @@ stdout as the CLI prints them (where kfp.local prints its logs and the tasks' ou
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -51,15 +52,18 @@ def _kfp_local_settings(config: Any) -> dict[str, Any]:
     }
 
 
+def _default_workspace(config: Any) -> str | None:
+    """The temporary folder kfp.local.init made for its workspace (not the user's choice)."""
+    workspace = str(getattr(config, "workspace_root", "") or "")
+    made = os.path.basename(workspace).startswith("kfp-workspace-")
+    return workspace if made and os.path.dirname(workspace) == tempfile.gettempdir() else None
+
+
 def _not_taken_over(config: Any) -> str:
     """What of this kfp.local.init(...) config kfp-notebook does not take over, said once."""
     said = []
     workspace = str(getattr(config, "workspace_root", "") or "")
-    default = (
-        os.path.basename(workspace).startswith("kfp-workspace-")
-        and os.path.dirname(workspace) == tempfile.gettempdir()
-    )  # kfp.local's own temporary folder: not the user's choice
-    if workspace and not default:
+    if workspace and _default_workspace(config) is None:
         said.append(
             f"workspace_root {workspace!r} (each run's workspace is a folder of its run's, "
             "as the backend gives each run a volume of its own)"
@@ -80,6 +84,10 @@ def session_for_direct_calls() -> api.Session:
     if config is not None and config is not _mapped_config:
         settings = _kfp_local_settings(config)
         _mapped_config = config
+        made = _default_workspace(config)
+        if made is not None:  # kfp.local removes it after its run; ours runs instead
+            with contextlib.suppress(OSError):  # only while empty: nothing of anyone's lost
+                os.rmdir(made)
         warnings.warn(
             "kfp-notebook runs this call with your kfp.local.init settings (runner "
             f"{settings['runner']!r}, pipeline_root {settings['pipeline_root']!r}, "
