@@ -141,6 +141,14 @@ class SeaweedS3:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
+        # the local sockets its S3 server leaves in /tmp, named by its ports (no flag moves the
+        # gRPC one): this server's, no other's
+        for name in (
+            f"seaweedfs-s3-{self.port}.sock",
+            f"seaweedfs-s3-grpc-{self.port + 10000}.sock",
+        ):
+            with contextlib.suppress(FileNotFoundError):
+                Path("/tmp", name).unlink()
 
     def __enter__(self) -> SeaweedS3:
         return self.start()
