@@ -73,6 +73,8 @@ def _serve(root: Path, app: str) -> Iterator[Lab]:
     app_class = {"lab": "LabApp", "notebook": "JupyterNotebookApp"}[app]
     port, token = _free_port(), secrets.token_hex(16)
     log = (root / f"jupyter-{app}.log").open("w")
+    scratch = root / "tmp"  # the server's and its kernels' temporary files (a spin's folder)
+    scratch.mkdir()
     server = subprocess.Popen(
         [
             sys.executable, "-m", "jupyter", app, "--no-browser", "--allow-root",
@@ -88,6 +90,7 @@ def _serve(root: Path, app: str) -> Iterator[Lab]:
             **os.environ,
             "JUPYTER_CONFIG_DIR": str(root / ".jupyter"),
             "JUPYTERLAB_SETTINGS_DIR": str(settings),
+            "TMPDIR": str(scratch),
         },
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
