@@ -47,13 +47,16 @@ def _listed(registry: Path) -> set[str]:
 
 @pytest.fixture(autouse=True, scope="session")
 def _state_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep the roots registry, kernels' connection files and IPython's history out of the
-    developer's home (and check the tests added nothing to the registry: a root under the
-    tests' temporary folders or this checkout; other processes on the machine may register
-    their own roots meanwhile); share built envs across tests."""
+    """Keep the roots registry, task environments, kernels' connection files and IPython's
+    history out of the developer's home (and check the tests added nothing to the registry: a
+    root under the tests' temporary folders or this checkout; other processes on the machine
+    may register their own roots meanwhile); built envs are shared across the session's
+    tests."""
     users = Path.home() / ".local" / "share" / "kfp-notebook" / "roots.json"
     before = _listed(users)
     os.environ["KFP_NOTEBOOK_HOME"] = str(tmp_path_factory.mktemp("home"))
+    # task environments are built for this session, not into the user's ~/.cache/kfp-notebook
+    os.environ["KFP_NOTEBOOK_ENV_DIR"] = str(tmp_path_factory.mktemp("envs"))
     # kernels and Jupyter servers started by the tests write their connection files and
     # IPython's history under these, not under the user's ~/.local/share/jupyter and ~/.ipython
     os.environ["JUPYTER_RUNTIME_DIR"] = str(tmp_path_factory.mktemp("jupyter-runtime"))
