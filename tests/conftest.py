@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,6 +62,10 @@ def _state_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     # IPython's history under these, not under the user's ~/.local/share/jupyter and ~/.ipython
     os.environ["JUPYTER_RUNTIME_DIR"] = str(tmp_path_factory.mktemp("jupyter-runtime"))
     os.environ["IPYTHONDIR"] = str(tmp_path_factory.mktemp("ipython"))
+    # what the tests' processes put in the temporary folder (uv's locks, an unrecorded spin's
+    # outputs, kfp.local's workspace, IPython's test history) goes under pytest's, not /tmp
+    os.environ["TMPDIR"] = str(tmp_path_factory.mktemp("tmp"))
+    tempfile.tempdir = None  # this process reads TMPDIR again
     yield
     ours = (tmp_path_factory.getbasetemp().resolve(), Path(__file__).resolve().parents[1])
     added = [p for p in _listed(users) - before if Path(p).is_relative_to(ours[0])

