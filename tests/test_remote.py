@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import List
 
@@ -123,7 +124,10 @@ def test_a_remote_run_is_followed_with_the_same_events_into_the_store(tmp_path, 
     data = conn.get_run(run.run_id)
     pod = next(t.pod for t in map_tasks(data["run_details"]["task_details"], data["pipeline_spec"])
                if t.task_id == "shout")  # fmt: skip
-    assert lines == conn.log(run.run_id, pod).splitlines()  # every line once, in order
+    request = urllib.request.Request(f"{url}/apis/v1alpha1/runs/{run.run_id}/nodes/{pod}/log",
+                                     headers={"Authorization": f"Bearer {TOKEN}"})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert lines == answer.read().decode().splitlines()  # every line once, in order
     store = StoreReader(tmp_path / "local")
     assert store.get_run(run.run_id).runner == "kubeflow"
     remote = store.remote(run.run_id)

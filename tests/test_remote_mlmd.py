@@ -256,8 +256,9 @@ def test_the_ui_hosts_pod_log_route_and_the_fallback_to_it(cluster, made_elsewhe
     assert get("?podname=shaped-zzzzz-123")[0::2] == (404, "pod not found")
     conn = Connection(KubeflowRunner(endpoint=url, existing_token=TOKEN))
     # a run id the node route does not know: the UI host's route finds the pod by its name
-    assert "epoch 0 of train" in (conn.log("not-" + made_elsewhere, pod) or "")
-    assert pod in conn._ui_pods
+    stream = conn.logs.open("not-" + made_elsewhere, pod)
+    assert stream is not None and "epoch 0 of train" in list(stream.lines())
+    assert pod in conn.logs._ui_pods
 
 
 def test_outputs_of_a_cluster_run_come_from_ml_metadata(cluster, tmp_path) -> None:

@@ -7,6 +7,7 @@ and `show RUN` follows again, to its end, a recorded cluster run that no process
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import sys
 import time
@@ -76,27 +77,53 @@ def logs(args: argparse.Namespace, shown: Callable[[Iterable[str]], Iterable[str
     return 0
 
 
-def _read(reader: Any, args: argparse.Namespace) -> list[str]:
+def _read(reader: Any, args: argparse.Namespace) -> Iterable[str]:
     lines = reader.log(reader.get(args.run_id), args.task)
-    return lines[-args.tail :] if args.tail else ([] if args.tail == 0 else lines)
+    if args.tail is None:
+        return lines  # streamed: a long log is never held
+    return collections.deque(lines, maxlen=args.tail) if args.tail > 0 else []
 
 
 def _followed(reader: Any, args: argparse.Namespace) -> Iterator[str]:
-    """New lines as they come, until the task (or the run) ends on the cluster."""
-    printed = None
+    """New lines as they come, until the task (or the run) ends on the cluster; each task's
+    log read again from its start and counted past the lines printed (the cluster's log
+    routes take no offset), so no log is held whole."""
+    printed: dict[str, int] | None = None
+    read_whole: set[str] = set()  # ended tasks whose log is printed to its end
     while True:
         run = reader.get(args.run_id)
         task = next((t for t in run.tasks if args.task in (t.task_id, t.name)), None)
         ended = run.record.status.terminal or (task is not None and task.status.terminal)
         waiting = args.task is not None and (task is None or task.task_id not in run.pods)
-        lines = [] if waiting and not ended else reader.log(run, args.task)
-        if printed is None:  # the first read: --tail applies
-            printed = max(len(lines) - args.tail, 0) if args.tail is not None else 0
-        yield from lines[printed:]
-        printed = max(printed, len(lines))
+        if not (waiting and not ended):
+            first = printed is None
+            printed = printed or {}
+            tasks = reader.logged(run) if args.task is None else [reader.find(run, args.task)]
+            tasks = [t for t in tasks if t.task_id not in read_whole]
+            new: Iterable[str] = _new_lines(reader, run, tasks, printed, args.task is None)
+            if first and args.tail is not None:  # the first read: --tail applies
+                new = collections.deque(new, maxlen=args.tail) if args.tail > 0 else _drained(new)
+            yield from new
+            read_whole.update(t.task_id for t in tasks if t.status.terminal)
         if ended:
             return
         time.sleep(_LOG_POLL)
+
+
+def _new_lines(
+    reader: Any, run: Any, tasks: list[Any], printed: dict[str, int], prefixed: bool
+) -> Iterator[str]:
+    for t in tasks:
+        seen = printed.get(t.task_id, 0)
+        for line in reader.task_log(run, t.task_id, seen):
+            printed[t.task_id] = seen = seen + 1
+            yield f"{t.task_id} | {line}" if prefixed else line
+
+
+def _drained(lines: Iterable[str]) -> list[str]:
+    for _ in lines:  # counted as printed, not printed
+        pass
+    return []
 
 
 def recorded_remote(store: StoreReader, run_id: str) -> Any:

@@ -161,14 +161,19 @@ def _pipeline_by_name(h: _Api, name: str) -> dict[str, Any]:
 
 class _LogStream:
     """The v1alpha1 node log, streamed in chunks (a 1 GiB log never sits in memory; other
-    requests are served between chunks)."""
+    requests are served between chunks). A log it cannot read is answered as the API server
+    answers it (`run_log_server.go` writes status 200 before it reads): 200 and the body
+    `{"error_message", "error_details"}`."""
 
     async def get(self: Any, run_id: str, node: str) -> None:
-        ok, path = self.attempt(lambda: self.api.runs.log(run_id, node))
-        if not ok:
-            return  # answered with the error
+        result, error = self.produce(lambda: self.api.runs.log(run_id, node))
+        self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Content-Type", "text/plain; charset=utf-8")
-        for block in chunks(path):
+        if error is not None:
+            message = error.message
+            self.finish(json.dumps({"error_message": message, "error_details": message}))
+            return
+        for block in chunks(result):
             self.write(block)
             await self.flush()
         self.finish()

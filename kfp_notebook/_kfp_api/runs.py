@@ -218,15 +218,21 @@ class RunService:
         return {}
 
     def log(self, run_id: str, node: str) -> Path:
-        self.entry(run_id)
+        """The log of the pod named `node`, refused in the API server's words (a pod not there
+        yet, or not any more, and no archive: `ReadLog`, resource_manager.go)."""
+        try:
+            self.entry(run_id)
+        except RequestError as exc:
+            raise RequestError(400, f"Failed to read logs for run {run_id} due to run fetching"
+                                    f" error: {exc.message}") from exc  # fmt: skip
         record = self.store.get_run(run_id)
         tasks = self.store.get_tasks(run_id) if record is not None else []
         task = log_task_for(record, tasks, node) if record is not None else None
-        if task is None:
-            raise RequestError(400, f"Failed to read logs for run {run_id}: no pod {node}")
-        path = self.store.log_path(run_id, task.task_id)
-        if not path.exists():  # as the API server answers for a pod not there (yet, or now)
-            raise RequestError(400, f"Failed to read logs for run {run_id}: no log of pod {node}")
+        path = self.store.log_path(run_id, task.task_id) if task is not None else None
+        if path is None or not path.exists():
+            raise RequestError(400, f"Failed to read logs for run {run_id}: Failed to read logs"
+                                    f" from pod {node} due to error opening log stream: pods"
+                                    f' "{node}" not found')  # fmt: skip
         return path
 
     def pod_log(self, pod: str) -> Path:

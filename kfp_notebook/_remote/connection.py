@@ -21,6 +21,7 @@ from kfp_notebook._errors import (
     RemoteRunNotFoundError,
     RemoteSpecRejectedError,
 )
+from kfp_notebook._remote.podlog import LogRoutes
 
 __all__ = ["Connection", "KubeflowRunner"]
 
@@ -65,8 +66,8 @@ def _reason(exc: BaseException) -> str:
 class Connection:
     def __init__(self, runner: KubeflowRunner) -> None:
         self.runner, self.endpoint = runner, runner.resolved_endpoint()
-        self._ui_pods: set[str] = set()  # pods whose log the UI host's route gave
         self._probe()
+        self.logs = LogRoutes(self)  # its tasks' logs (`_remote/podlog.py`)
         import kfp
 
         with self.translate("connecting"), warnings.catch_warnings():
@@ -233,38 +234,6 @@ class Connection:
     def terminate(self, run_id: str) -> None:
         with self.translate("terminating the run", run_id):
             self.client.terminate_run(run_id)
-
-    def log(self, run_id: str, pod: str) -> str | None:
-        """A pod's log (None when unavailable): from the API server's
-        /apis/v1alpha1/runs/{run}/nodes/{pod}/log, which takes an Argo node id, else from the KFP
-        UI host's /k8s/pod/logs?podname=, which takes a pod's name (ML Metadata's `pod_name`,
-        not a node id with Argo's v2 pod names) and reads archived logs too. The route that
-        answered for a pod is tried first the next time."""
-        node: tuple[str, list[tuple[str, str]]] = (
-            f"/apis/v1alpha1/runs/{run_id}/nodes/{pod}/log",
-            [],
-        )
-        namespace = [("podnamespace", self.runner.namespace)] if self.runner.namespace else []
-        ui = ("/k8s/pod/logs", [("podname", pod), *namespace])
-        routes = [ui, node] if pod in self._ui_pods else [node, ui]
-        for path, query in routes:
-            text = self._text(path, query)
-            if text is not None:
-                if path == ui[0]:
-                    self._ui_pods.add(pod)
-                return text
-        return None
-
-    def _text(self, path: str, query: list[tuple[str, str]]) -> str | None:
-        api = self.client._run_api.api_client
-        try:
-            response = api.call_api(
-                path, "GET", query_params=query, auth_settings=["Bearer"],
-                _preload_content=False, _return_http_data_only=True, _request_timeout=30,
-            )  # fmt: skip
-            return str(response.data.decode("utf-8", errors="replace"))
-        except Exception:  # a pod without a log yet, a route this host lacks: try later
-            return None
 
     def bearer_token(self) -> str | None:
         """The token kfp.Client sends: the one given, or the one it found itself (a Kubeflow

@@ -4,8 +4,8 @@ follow it unchanged.
 
 Polls `GET /apis/v2beta1/runs/{id}` (every `poll_interval` while something changes, backing off
 to `max_poll_interval` while nothing does), maps its task details to KFP tasks
-(`_remote/mapping.py`), emits what changed, reads running tasks' pod logs from the v1alpha1
-endpoint and emits only the lines not seen yet. What the task details lack on a real backend
+(`_remote/mapping.py`), emits what changed, reads running tasks' pod logs (`_remote/podlog.py`)
+and emits only the lines not seen yet. What the task details lack on a real backend
 (pod names, a task's artifacts and their metadata) comes from ML Metadata
 (`_remote/metadata.py`), read only while a task needs it; without MLMD, the task details alone.
 CANCELED ends the run like SUCCEEDED and FAILED (kfp.Client.wait_for_run_completion forgets it).
@@ -37,7 +37,8 @@ from kfp_notebook._model.events import (
 from kfp_notebook._model.states import RunState, TaskState
 from kfp_notebook._remote.connection import Connection, KubeflowRunner
 from kfp_notebook._remote.mapping import RUN_STATES, RemoteTask, artifact_entries, map_tasks
-from kfp_notebook._remote.metadata import MetadataSource, archived_log
+from kfp_notebook._remote.metadata import MetadataSource
+from kfp_notebook._remote.podlog import LogPacer, archived_log
 from kfp_notebook._remote.spec_walk import as_declared
 from kfp_notebook._store.liveness import NOT_FOLLOWED
 from kfp_notebook._store.reader import StoreReader
@@ -89,6 +90,7 @@ class _Follower:
         self.states: dict[str, TaskState] = dict(seen.states)
         self.task_lines = dict(seen.lines)  # task id -> lines recorded before this follower
         self.lines: dict[str, int] = {}  # pod -> log lines emitted
+        self.pacer = LogPacer()  # when a long log is read again
         self.cancel_sent = False
         self.given: set[str] = set()  # tasks whose inputs are recorded
         self.metadata = MetadataSource(connection.endpoint, connection.bearer_token(),
@@ -200,25 +202,30 @@ class _Follower:
         return as_declared(self.pipeline, t.component, "inputDefinitions", params), given
 
     def _logs(self, t: RemoteTask) -> bool:
-        """New lines of the task's pod log; once it has ended and the pod's log is gone (or
-        never named), the log the launcher archived in the object store."""
+        """New lines of the task's pod log (read again from its start, counted past what was
+        emitted, paced by its length); once it has ended and the pod's log is gone (or never
+        named), the log the launcher archived in the object store."""
         if self.states.get(t.task_id, TaskState.PENDING).terminal or t.state is TaskState.PENDING:
             return False
-        pod = t.pod or self.metadata.pod(t.task_id)
-        text = self.conn.log(self.live.remote_id, pod) if pod is not None else None
-        if not text and t.state.terminal:
-            archive = self.metadata.log_uri(t.task_id)
-            text = archived_log(archive) if archive else None
-            pod = pod or t.task_id  # lines emitted are counted per pod: the task's, unnamed
-        if not text or pod is None:
+        ended, pod = t.state.terminal, t.pod or self.metadata.pod(t.task_id)
+        if not self.pacer.due(pod or t.task_id, ended):
             return False
-        lines = text.splitlines()
+        started = time.monotonic()
+        stream = self.conn.logs.open(self.live.remote_id, pod) if pod is not None else None
+        if stream is None and ended:
+            archive = self.metadata.log_uri(t.task_id)
+            stream = archived_log(archive) if archive else None
+            pod = pod or t.task_id  # lines emitted are counted per pod: the task's, unnamed
+        if stream is None or pod is None:
+            return False
         if pod not in self.lines:
             self.lines[pod] = self.task_lines.pop(t.task_id, 0)
-        new = lines[self.lines[pod] :]
-        self.lines[pod] = len(lines)
-        for line in new:
+        new = 0
+        for line in stream.lines(seen=self.lines[pod], final=ended):
             self.bus.emit(LogLine(self.live.run_id, t.task_id, line))
+            new += 1
+        self.lines[pod] += new
+        self.pacer.read(pod, started)
         return bool(new)
 
     def _artifact(self, t: RemoteTask, name: str, produced: Any) -> None:

@@ -19,14 +19,12 @@ import re
 import time
 from typing import Any
 
-from kfp_notebook._errors import KfpNotebookError
 from kfp_notebook._mlmd.grpcweb import GrpcError
 from kfp_notebook._mlmd.reader import task_metadata
 from kfp_notebook._remote.spec_walk import as_declared
-from kfp_notebook._store import objects
 from kfp_notebook._store.objroot import EXECUTOR_LOGS
 
-__all__ = ["MetadataSource", "archived_log", "metadata_key", "plain_metadata"]
+__all__ = ["MetadataSource", "metadata_key", "plain_metadata"]
 
 _INDEX = re.compile(r"\[(\d+)\]")
 
@@ -41,16 +39,6 @@ def metadata_key(task_id: str) -> str:
 def _retry_index(uri: str) -> int:
     tail = uri.rsplit("-", 1)[-1]
     return int(tail) if tail.isdigit() else -1
-
-
-def archived_log(uri: str) -> str | None:
-    """A task's log archived in the object store, as text (None when it cannot be read here:
-    gone, or no credentials for that store)."""
-    try:
-        fetched = objects.download(uri)
-        return fetched.path.read_text(encoding="utf-8", errors="replace")
-    except (KfpNotebookError, OSError):
-        return None
 
 
 def plain_metadata(metadata: dict[str, Any]) -> dict[str, Any]:

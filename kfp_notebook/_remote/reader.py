@@ -10,6 +10,7 @@ written here."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,8 @@ from kfp_notebook._remote.mapping import (
     run_state,
     timestamp,
 )
-from kfp_notebook._remote.metadata import MetadataSource, archived_log
+from kfp_notebook._remote.metadata import MetadataSource
+from kfp_notebook._remote.podlog import archived_log
 from kfp_notebook._remote.spec_walk import as_declared
 from kfp_notebook._runners import REMOTE_RUNNER
 from kfp_notebook._store.records import ArtifactRecord, RunRecord, TaskRecord
@@ -84,19 +86,37 @@ class ClusterReader:
         source.refresh()
         return self.cluster_run(self.conn.get_run(run_id), source)
 
-    def log(self, run: ClusterRun, task: str | None) -> list[str]:
-        """A task's log lines (by id or by a name only one task has); without a task, every
-        task's, each line `task | text` as in a local run's log."""
-        if task is None:
-            out: list[str] = []
-            for t in run.tasks:
-                if t.task_id in run.pods or t.task_id in run.archives:
-                    out += [f"{t.task_id} | {line}" for line in self._pod_log(run, t.task_id)]
-            return out
-        return self._pod_log(run, _find(run, task).task_id)
+    def log(self, run: ClusterRun, task: str | None) -> Iterator[str]:
+        """A task's log lines (by id or by a name only one task has), streamed; without a task,
+        every task's, each line `task | text` as in a local run's log."""
+        if task is not None:
+            yield from self.task_log(run, self.find(run, task).task_id)
+            return
+        for t in self.logged(run):
+            yield from (f"{t.task_id} | {line}" for line in self.task_log(run, t.task_id))
 
-    def _pod_log(self, run: ClusterRun, task_id: str) -> list[str]:
-        """The pod's log; where the pod is gone or unnamed, the log the launcher archived."""
+    @staticmethod
+    def find(run: ClusterRun, task: str) -> TaskRecord:
+        """The task with this id, or the only one with this name (as `Run.task` finds it)."""
+        by_id = {t.task_id: t for t in run.tasks}
+        if task in by_id:
+            return by_id[task]
+        named = [t for t in run.tasks if t.name == task]
+        if len(named) != 1:
+            raise KfpNotebookError(
+                f"run {run.record.run_id} has {len(named)} tasks named {task!r}; use a task id:"
+                f" {', '.join(by_id) or '(none yet)'}"
+            )
+        return named[0]
+
+    def logged(self, run: ClusterRun) -> list[TaskRecord]:
+        """The tasks whose log can be read: a pod named, or a log archived."""
+        return [t for t in run.tasks if t.task_id in run.pods or t.task_id in run.archives]
+
+    def task_log(self, run: ClusterRun, task_id: str, seen: int = 0) -> Iterator[str]:
+        """The pod's log after its first `seen` lines (read in blocks, the rest counted past);
+        where the pod is gone or unnamed, the log the launcher archived. A last line without
+        its newline only once the task has ended."""
         pod, archive = run.pods.get(task_id), run.archives.get(task_id)
         if pod is None and archive is None:
             raise KfpNotebookError(
@@ -104,10 +124,12 @@ class ClusterReader:
                 f" started, or a KFP backend whose task details leave pod names out); see"
                 f" {run.remote.ui_url}"
             )
-        text = self.conn.log(run.remote.remote_run_id, pod) if pod is not None else None
-        if text is None and archive is not None:
-            text = archived_log(archive)
-        return [] if text is None else text.splitlines()
+        stream = self.conn.logs.open(run.remote.remote_run_id, pod) if pod is not None else None
+        if stream is None and archive is not None:
+            stream = archived_log(archive)
+        if stream is not None:
+            ended = next((t.status.terminal for t in run.tasks if t.task_id == task_id), True)
+            yield from stream.lines(seen, final=ended or run.record.status.terminal)
 
     # ------------------------------------------------------------------ the mapping
     def cluster_run(
@@ -191,17 +213,3 @@ def _state(status: str) -> RunState:
     except ValueError:
         names = ", ".join(s.value for s in RunState)
         raise KfpNotebookError(f"no run state {status!r}: use one of {names}") from None
-
-
-def _find(run: ClusterRun, task: str) -> TaskRecord:
-    """The task with this id, or the only one with this name (as `Run.task` finds it)."""
-    by_id = {t.task_id: t for t in run.tasks}
-    if task in by_id:
-        return by_id[task]
-    named = [t for t in run.tasks if t.name == task]
-    if len(named) != 1:
-        raise KfpNotebookError(
-            f"run {run.record.run_id} has {len(named)} tasks named {task!r}; use a task id:"
-            f" {', '.join(by_id) or '(none yet)'}"
-        )
-    return named[0]
