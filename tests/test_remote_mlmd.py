@@ -416,3 +416,58 @@ def test_a_task_of_a_cluster_run_made_elsewhere_spins_with_an_endpoint(cluster, 
     wrong = subprocess.run([*CLI, "spin", "no-such-run", "use", "--endpoint", url, "--token",
                             TOKEN], capture_output=True, text=True, timeout=120)  # fmt: skip
     assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1, wrong.stderr
+
+
+_PERSISTED_SPIN = """
+import json, sys
+import kfp_notebook
+from kfp import dsl
+from kfp_notebook import KubeflowRunner
+
+
+@dsl.component(base_image="python:3.11")
+def make(n: int, data: dsl.Output[dsl.Dataset]) -> None:
+    with open(data.path, "w") as f:
+        f.write("x\\n" + "".join(f"{i}\\n" for i in range(n)))
+
+
+@dsl.component(base_image="python:3.11")
+def use(data: dsl.Input[dsl.Dataset], scale: int) -> int:
+    with open(data.path) as f:
+        return (len(f.read().split()) - 1) * scale
+
+
+@dsl.pipeline(name="twostep")
+def twostep(n: int = 3, scale: int = 10) -> int:
+    return use(data=make(n=n).outputs["data"], scale=scale).output
+
+
+url, token, root = sys.argv[1:]
+kfp_notebook.init(KubeflowRunner(endpoint=url, existing_token=token), pipeline_root=root)
+run = kfp_notebook.run(twostep, {"n": 2})
+spun = run.task("use").spin(arguments={"scale": 7}, persist=True)
+print(json.dumps({"run": run.run_id, "spun": spun.run_id, "output": spun.output}))
+"""
+
+
+def test_a_recorded_spin_of_a_cluster_run_s_task_runs_here_as_the_cli_s(cluster, tmp_path):
+    """In a session whose runner is the cluster, `spin(persist=True)` runs the task on this
+    machine, as `spin --persist` does, and records it beside the cluster run: it sends no run
+    to the cluster."""
+    url, _ = cluster
+    root = tmp_path / "followed"
+    script = tmp_path / "spin_here.py"
+    script.write_text(_PERSISTED_SPIN)
+    done = subprocess.run([sys.executable, str(script), url, TOKEN, str(root)],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env={**os.environ, "TMPDIR": str(tmp_path)})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.splitlines()[-1])
+    assert out["output"] == 14, out
+    store = StoreReader(root)
+    assert store.get_run(out["run"]).runner == "kubeflow"
+    spun = store.get_run(out["spun"])
+    assert spun.status is RunState.SUCCEEDED and spun.runner != "kubeflow", spun
+    cluster_runs = kfp.Client(host=url, existing_token=TOKEN).list_runs(page_size=100).runs
+    assert out["spun"] not in {r.run_id for r in cluster_runs}
+    assert out["run"] in {r.run_id for r in cluster_runs}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import atexit
+import copy
 import os
 import sys
 import threading
@@ -116,6 +117,16 @@ class Session:
         if self.raise_on_error and handle.status is not RunState.SUCCEEDED:
             error = map_frames(handle.error or "")
             raise run_ended_error(handle.run_id, handle.status.value, error, brief(error))
+
+    def here(self) -> Session:
+        """This session as it runs on this machine: itself, or for a cluster runner its local
+        engine over the same store (a recorded spin of a cluster's task runs here, as the
+        CLI's `spin --persist` does, and is recorded beside the run)."""
+        if self.remote is None:
+            return self
+        local = copy.copy(self)
+        local.remote = None
+        return local
 
     def scratch(self, make_root: Any) -> Session:
         """The session this one's unrecorded spins run in: the same executor (its warm

@@ -80,13 +80,14 @@ def start_spin(
     persist: bool = False,
     start: Any = None,
 ) -> Spin:
-    """Start the spin `plan_spin` planned against `session`'s store: recorded there as a new
-    run with `persist`, else in a scratch root through the same executor. `start(target, ir,
+    """Start the spin `plan_spin` planned against `session`'s store, on this machine whatever
+    the session's runner: recorded there as a new run with `persist`, else in a scratch root
+    through the same executor. `start(target, ir,
     arguments, experiment)` starts the run (default: the target session's `run`, not
     waiting)."""
     source = session.store.get_run(plan.source_run)
     experiment = source.experiment if source is not None and source.experiment else None
-    target = session if persist else session.scratch(scratch_root)
+    target = session.here() if persist else session.scratch(scratch_root)
     if start is None:
         handle = target.run(plan.ir, arguments, wait=False, experiment=experiment)
     else:
