@@ -6,6 +6,7 @@ server, SeaweedFS `weed mini`, with KFP's default root `minio://mlpipeline/v2/ar
 
 The real kfp.Client creates the run, as the KFP UI or a colleague would."""
 
+import inspect
 import json
 import os
 import signal
@@ -419,29 +420,6 @@ def test_a_task_of_a_cluster_run_made_elsewhere_spins_with_an_endpoint(cluster, 
 
 
 _PERSISTED_SPIN = """
-import json, sys
-import kfp_notebook
-from kfp import dsl
-from kfp_notebook import KubeflowRunner
-
-
-@dsl.component(base_image="python:3.11")
-def make(n: int, data: dsl.Output[dsl.Dataset]) -> None:
-    with open(data.path, "w") as f:
-        f.write("x\\n" + "".join(f"{i}\\n" for i in range(n)))
-
-
-@dsl.component(base_image="python:3.11")
-def use(data: dsl.Input[dsl.Dataset], scale: int) -> int:
-    with open(data.path) as f:
-        return (len(f.read().split()) - 1) * scale
-
-
-@dsl.pipeline(name="twostep")
-def twostep(n: int = 3, scale: int = 10) -> int:
-    return use(data=make(n=n).outputs["data"], scale=scale).output
-
-
 url, token, root = sys.argv[1:]
 kfp_notebook.init(KubeflowRunner(endpoint=url, existing_token=token), pipeline_root=root)
 run = kfp_notebook.run(twostep, {"n": 2})
@@ -456,8 +434,12 @@ def test_a_recorded_spin_of_a_cluster_run_s_task_runs_here_as_the_cli_s(cluster,
     to the cluster."""
     url, _ = cluster
     root = tmp_path / "followed"
-    script = tmp_path / "spin_here.py"
-    script.write_text(_PERSISTED_SPIN)
+    script = tmp_path / "spin_here.py"  # this module's pipeline, in a process of its own
+    heading = "import json, sys\nimport kfp_notebook\nfrom kfp import dsl\n"
+    heading += "from kfp_notebook import KubeflowRunner\n\n"
+    source = "\n\n".join(inspect.getsource(f.python_func) for f in (make, use))
+    script.write_text(heading + source + "\n\n" + inspect.getsource(twostep.pipeline_func)
+                      + _PERSISTED_SPIN)  # fmt: skip
     done = subprocess.run([sys.executable, str(script), url, TOKEN, str(root)],
                           capture_output=True, text=True, timeout=300, cwd=tmp_path,
                           env={**os.environ, "TMPDIR": str(tmp_path)})  # fmt: skip
