@@ -112,6 +112,29 @@ def test_runs_show_and_logs_read_a_cluster_run_started_elsewhere(url, elsewhere,
     assert list(tmp_path.iterdir()) == []  # no local root was made
 
 
+def test_logs_follow_with_an_endpoint_prints_each_line_once_until_it_ends(url, tmp_path):
+    """`logs RUN TASK --follow --endpoint`: the task's lines as they come (its log read again
+    from its start on each poll, counted past what was printed), each once, until it ends;
+    without a task, every task's, prefixed."""
+    package = tmp_path / "pauser.yaml"
+    compiler.Compiler().compile(pauser, str(package))
+    client = kfp.Client(host=url, existing_token=TOKEN)
+    run = client.create_run_from_pipeline_package(str(package), {"seconds": 5.0})
+    on = ("--endpoint", url, "--token", TOKEN, "--follow")
+    followed = subprocess.Popen([*CLI, "logs", run.run_id, "pause", *on], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert followed.stdout is not None
+    first = followed.stdout.readline()
+    state = client.get_run(run.run_id).state
+    assert first == "pausing\n" and state == "RUNNING", (first, state)  # printed while it runs
+    rest, errors = followed.communicate(timeout=180)
+    assert followed.returncode == 0, errors
+    assert rest.splitlines() == ["resumed"]
+    every = cli("logs", run.run_id, *on)
+    assert every.returncode == 0, every.stderr
+    assert every.stdout.splitlines() == ["pause | pausing", "pause | resumed"], every.stdout
+
+
 def test_each_cluster_failure_is_one_message_and_exit_2(url, elsewhere):
     cases = {
         ("show", "no-such-run", "--endpoint", url, "--token", TOKEN): "has no run no-such-run",

@@ -88,8 +88,11 @@ def _followed(reader: Any, args: argparse.Namespace) -> Iterator[str]:
     """New lines as they come, until the task (or the run) ends on the cluster; each task's
     log read again from its start and counted past the lines printed (the cluster's log
     routes take no offset), so no log is held whole."""
+    from kfp_notebook._remote.podlog import LogPacer
+
     printed: dict[str, int] | None = None
     read_whole: set[str] = set()  # ended tasks whose log is printed to its end
+    pacer = LogPacer()  # a long log is read again less often
     while True:
         run = reader.get(args.run_id)
         task = next((t for t in run.tasks if args.task in (t.task_id, t.name)), None)
@@ -100,7 +103,8 @@ def _followed(reader: Any, args: argparse.Namespace) -> Iterator[str]:
             printed = printed or {}
             tasks = reader.logged(run) if args.task is None else [reader.find(run, args.task)]
             tasks = [t for t in tasks if t.task_id not in read_whole]
-            new: Iterable[str] = _new_lines(reader, run, tasks, printed, args.task is None)
+            tasks = [t for t in tasks if pacer.due(t.task_id, t.status.terminal)]
+            new: Iterable[str] = _new_lines(reader, run, tasks, printed, pacer, args.task is None)
             if first and args.tail is not None:  # the first read: --tail applies
                 new = collections.deque(new, maxlen=args.tail) if args.tail > 0 else _drained(new)
             yield from new
@@ -111,13 +115,14 @@ def _followed(reader: Any, args: argparse.Namespace) -> Iterator[str]:
 
 
 def _new_lines(
-    reader: Any, run: Any, tasks: list[Any], printed: dict[str, int], prefixed: bool
+    reader: Any, run: Any, tasks: list[Any], printed: dict[str, int], pacer: Any, prefixed: bool
 ) -> Iterator[str]:
     for t in tasks:
-        seen = printed.get(t.task_id, 0)
+        seen, started = printed.get(t.task_id, 0), time.monotonic()
         for line in reader.task_log(run, t.task_id, seen):
             printed[t.task_id] = seen = seen + 1
             yield f"{t.task_id} | {line}" if prefixed else line
+        pacer.read(t.task_id, started)
 
 
 def _drained(lines: Iterable[str]) -> list[str]:
