@@ -207,3 +207,40 @@ def test_the_pipeline_root_placeholder_is_the_bucket_root(s3) -> None:
         assert run.output == ROOT + "/extra"  # kfp.local's reading: the root it was given
     finally:
         session.close()
+
+
+@dsl.component(base_image="python:3.11")
+def halt_store(group: int) -> str:
+    import os
+    import signal
+
+    print("stopping the object store", flush=True)
+    os.killpg(group, signal.SIGKILL)  # gone before the task's log is uploaded
+    return "done"
+
+
+@dsl.pipeline(name="store-gone")
+def store_gone(group: int) -> str:
+    return halt_store(group=group).output
+
+
+def test_a_log_that_cannot_be_uploaded_fails_the_task_as_on_a_cluster(tmp_path) -> None:
+    """KFP's launcher fails a task whose outputs, its `executor-logs` included, it cannot
+    upload; so does a run here, saying why, and nothing names a log the bucket has not."""
+    from kfp_notebook import Session
+    from kfp_notebook._mlmd.fill import _executor_logs
+
+    with s3_environment(tmp_path / "s3") as server:
+        assert server.proc is not None
+        session = Session(pipeline_root=ROOT, raise_on_error=False)
+        try:
+            run = session.run(store_gone, {"group": server.proc.pid})
+            task = session.store.get_tasks(run.run_id)[0]
+            record = session.store.get_run(run.run_id)
+        finally:
+            session.close()
+    assert run.status is RunState.FAILED, run.status
+    assert task.status.value == "FAILED" and task.outputs == {}, task
+    assert task.message.startswith("task 'halt-store': its log was not uploaded"), task.message
+    assert "stopping the object store" in run.logs("halt-store")
+    assert _executor_logs(record, task) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import collections
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kfp_notebook._engine import caching
@@ -32,6 +32,7 @@ from kfp_notebook._model.logfold import LogFolder
 from kfp_notebook._model.states import TaskState as S
 from kfp_notebook._spec.placeholders import resolve_command
 from kfp_notebook._spec.types import ContainerSpec, IRDict
+from kfp_notebook._store.objroot import LOG_NOT_UPLOADED
 from kfp_notebook._store.store import RunStore, TaskRecord
 from kfp_notebook.executors.base import Launch, TaskExecutor
 
@@ -101,18 +102,23 @@ class TaskRunner:
                 )
         outcome = self._execute(node, inputs, container, cancelled, cache_key)
         if self.objects is not None and outcome.state in (S.SUCCEEDED, S.FAILED):
-            self._archive_log(self.objects, node, outcome.attempts)
+            return self._archive_log(self.objects, node, outcome)
         return outcome
 
-    def _archive_log(self, objects: ObjectIO, node: Node, attempts: int) -> None:
-        """The task's log to the bucket, as the launcher's `executor-logs`: a failure to upload
-        it is said in the log, and does not fail the task."""
+    def _archive_log(self, objects: ObjectIO, node: Node, outcome: Outcome) -> Outcome:
+        """The task's log to the bucket, as the launcher's `executor-logs`. A failure to upload
+        it fails the task, as it fails the launcher (launcher_v2.go, uploadOutputArtifacts);
+        a failed task keeps its own message, the upload's said after it."""
         try:
-            objects.publish_log(node, self.store.log_path(self.run_id, node.id), attempts)
+            objects.publish_log(node, self.store.log_path(self.run_id, node.id), outcome.attempts)
+            return outcome
         except (KfpNotebookError, OSError) as exc:
-            self.bus.emit(
-                LogLine(self.run_id, node.id, f"[kfp-notebook] its log was not uploaded: {exc}")
-            )
+            said = f"{LOG_NOT_UPLOADED}: {exc}"
+            self.bus.emit(LogLine(self.run_id, node.id, f"[kfp-notebook] {said}"))
+            if outcome.state is S.FAILED:
+                return replace(outcome, message=f"{outcome.message}\n({said})".lstrip())
+            message = f"task {_chain(node)}: {said}"  # its outputs are not the task's now
+            return replace(outcome, state=S.FAILED, params={}, message=message, cache_key=None)
 
     # ------------------------------------------------------------------ running
     def _logger(self, node: Node, tail: collections.deque[str] | None = None) -> Any:

@@ -33,7 +33,12 @@ from kfp_notebook._mlmd.messages import Artifact, Context, Event, Execution, Val
 from kfp_notebook._mlmd.schema import ARTIFACT_TYPE, EXECUTION_TYPE
 from kfp_notebook._mlmd.sqlstore import SqliteMetadata
 from kfp_notebook._model.states import RunState, TaskKind, TaskState
-from kfp_notebook._store.objroot import EXECUTOR_LOGS, executor_logs_key, parse_object_root
+from kfp_notebook._store.objroot import (
+    EXECUTOR_LOGS,
+    LOG_NOT_UPLOADED,
+    executor_logs_key,
+    parse_object_root,
+)
 from kfp_notebook._store.records import RunRecord, TaskRecord
 
 __all__ = ["PIPELINE", "PIPELINE_RUN", "fill_run", "mlmd_value"]
@@ -198,6 +203,8 @@ def _executor_logs(run: RunRecord, t: TaskRecord) -> str | None:
     root = parse_object_root(str(run.settings.get("object_root") or ""))
     ran = t.started is not None and t.status in (TaskState.SUCCEEDED, TaskState.FAILED)
     if root is None or not ran or t.kind is not TaskKind.CONTAINER:
+        return None
+    if LOG_NOT_UPLOADED in t.message:  # as the launcher records no log it could not upload
         return None
     key = executor_logs_key(root, run.pipeline_name, run.run_id, t.task_id, t.attempts)
     return root.uri_of(key)

@@ -25,6 +25,7 @@ from kfp_notebook._store.roots import state_home
 
 __all__ = [
     "EXECUTOR_LOGS",
+    "LOG_NOT_UPLOADED",
     "SCHEMES",
     "ObjectRoot",
     "ObjectRootError",
@@ -46,6 +47,7 @@ _URI = re.compile(r"^([a-z][a-z0-9+.-]*)://([^/]*)(/.*)?$")
 # the launcher tees the executor's output into it and uploads it, even when the task fails
 # (backend/src/v2/driver/driver.go, component/launcher_v2.go)
 EXECUTOR_LOGS = "executor-logs"
+LOG_NOT_UPLOADED = "its log was not uploaded"  # in a task's message: no executor-logs then
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
 
 

