@@ -25,6 +25,7 @@ from typing import Any
 from kfp_notebook._procs import stop_process_group
 from kfp_notebook._runners import DEFAULT_RUNNER, check_runner
 from kfp_notebook._store import layout
+from kfp_notebook._store.logread import tail_offset
 from kfp_notebook._store.records import RunRecord
 
 __all__ = ["DetachedRun", "DetachedStarter", "RunnerSettings", "run_like", "spin_like"]
@@ -178,7 +179,7 @@ class DetachedStarter:
         if on_exit is None:
             return
         try:
-            tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+            tail = _last_lines(log, 5)
         except OSError:
             tail = []
         on_exit(code, "\n".join(tail))
@@ -196,3 +197,10 @@ class DetachedStarter:
             return False
         stop_process_group(proc.pid, grace=grace)
         return True
+
+
+def _last_lines(log: Path, count: int) -> list[str]:
+    """The launch log's last lines, read from where they start (the log can be long)."""
+    with log.open("rb") as f:
+        f.seek(tail_offset(log, 4 * count))  # blank lines at its end do not count
+        return f.read().decode("utf-8", "replace").strip().splitlines()[-count:]
