@@ -199,3 +199,22 @@ def test_spin_of_a_fan_in_gets_the_collected_list_in_order(tmp_path: Path, scrat
                 cwd=tmp_path, tmp=scratch)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout)["parameters"] == {"Output": "3:4,1:2,2:3"}
+
+
+def test_a_tasks_spin_runs_in_the_session_its_run_came_from(tmp_path: Path, scratch: Path) -> None:
+    """A run of a Session made by hand spins with that session, and a recorded spin lands in
+    its root: the current (default) session is neither used nor made."""
+    import kfp_notebook._api.session as sessions
+
+    root = tmp_path / "outputs"
+    session = Session(pipeline_root=root, raise_on_error=False)
+    before = sessions._session
+    try:
+        run = session.run(fan_in)
+        spun = run.task("join").spin(persist=True)
+        assert spun.status.value == "SUCCEEDED"
+        assert spun.task("join").outputs["Output"] == "3:4,1:2,2:3"
+        assert {r.run_id for r in StoreReader(root).list_runs()} == {run.run_id, spun.run_id}
+        assert sessions._session is before
+    finally:
+        session.close()

@@ -34,8 +34,17 @@ class LiveHandle(Protocol):
 class Run:
     """Status, tasks, outputs and logs of one run; `wait()` and `cancel()` while it goes on."""
 
-    def __init__(self, store: StoreReader, run_id: str, live: LiveHandle | None = None) -> None:
+    def __init__(
+        self,
+        store: StoreReader,
+        run_id: str,
+        live: LiveHandle | None = None,
+        session: Any = None,
+    ) -> None:
+        """`session`: the Session that made or read this run, whose runner its tasks spin with
+        (None: the current session's)."""
         self._store, self.run_id, self._live = store, run_id, live
+        self._session = session
         self._lists: frozenset[str] | None = None
 
     def __repr__(self) -> str:
@@ -86,14 +95,14 @@ class Run:
         `spin()`)."""
         tasks = self.tasks
         if name in tasks:
-            return Task(self._store, tasks[name])
+            return Task(self._store, tasks[name], self._session)
         matches = [t for t in tasks.values() if t.name == name]
         if len(matches) != 1:
             raise KeyError(
                 f"run {self.run_id} has {len(matches)} tasks named {name!r}; "
                 f"use a task id: {', '.join(tasks)}"
             )
-        return Task(self._store, matches[0])
+        return Task(self._store, matches[0], self._session)
 
     @property
     def outputs(self) -> dict[str, Any]:

@@ -100,12 +100,12 @@ class Session:
             remote = self.remote.start(
                 target, arguments, run_id=run_id, from_task=from_task, experiment=experiment
             )
-            handle = Run(self.store, remote.run_id, remote)
+            handle = Run(self.store, remote.run_id, remote, self)
         else:
             live = self.engine.start(
                 target, arguments, run_id=run_id, from_task=from_task, experiment=experiment
             )
-            handle = Run(self.store, live.run_id, live)
+            handle = Run(self.store, live.run_id, live, self)
         if wait:
             handle.wait()
             self.check_outcome(handle)
@@ -280,7 +280,7 @@ def get_run(
         raise KeyError(f"no run {run_id!r} in {session.store.root}")
     remote = session.remote.live.get(run_id) if session.remote else None
     live = remote or session.engine.live.get(run_id) or follow_recorded(session, run_id, token)
-    return Run(session.store, run_id, live)
+    return Run(session.store, run_id, live, session)
 
 
 def delete_run(run_id: str) -> bool:

@@ -194,18 +194,20 @@ def spin_task(
     in_kernel: bool = False,
     persist: bool = False,
     wait: bool = True,
+    session: Any = None,
 ) -> Any:
     """The one entry point of `Run.task(...).spin()` and `%kfp spin`: the task of `run_id`
-    (recorded in `store`) spun with the current session's executor. `in_kernel`: called in
-    this process (returns a KernelSpin); else returns the spun run (one task, shown as a live
-    widget in a notebook), which raises RunFailedError on failure as any run does."""
+    (recorded in `store`) spun with `session`'s executor (None: the current session's).
+    `in_kernel`: called in this process (returns a KernelSpin); else returns the spun run (one
+    task, shown as a live widget in a notebook), which raises RunFailedError on failure as any
+    run does."""
     from kfp_notebook._api.session import _current
 
     plan = plan_spin(store, run_id, task, component)
     check_overrides(plan, list(arguments or {}))
     if in_kernel:
         return spin_in_kernel(plan, component, arguments)
-    session = _current()
+    session = session if session is not None else _current()
     spun = start_spin(session, plan, arguments=arguments, persist=persist, start=_widget_start)
     if not wait:
         return spun.run

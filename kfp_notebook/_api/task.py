@@ -13,8 +13,8 @@ class Task:
     """A task of a run: every field of its record (`status`, `inputs`, `outputs`, `artifacts`,
     ...) and `spin()`."""
 
-    def __init__(self, store: Any, record: TaskRecord) -> None:
-        self._store, self.record = store, record
+    def __init__(self, store: Any, record: TaskRecord, session: Any = None) -> None:
+        self._store, self.record, self._session = store, record, session
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.record, name)
@@ -31,8 +31,9 @@ class Task:
         persist: bool = False,
         wait: bool = True,
     ) -> Any:
-        """Run this task again, alone, with the inputs its run gave it, with the current
-        session's runner (in a notebook: shown as a one-task run).
+        """Run this task again, alone, with the inputs its run gave it, with the runner of the
+        session its run came from, else the current session's (in a notebook: shown as a
+        one-task run).
 
         `component`: fixed code (a `@dsl.component`, or a `%%component` cell run again), with
         the same inputs; `arguments`: input parameters to override; `persist`: record the spin
@@ -44,4 +45,5 @@ class Task:
         return spin_task(
             self._store, self.record.run_id, self.record.task_id, component=component,
             arguments=arguments, in_kernel=in_kernel, persist=persist, wait=wait,
+            session=self._session,
         )  # fmt: skip

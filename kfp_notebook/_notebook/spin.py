@@ -58,5 +58,5 @@ def spin_from_magic(
     component = component_in_namespace(namespace, record.component)
     return api_spin.spin_task(
         session.store, run_id, record.task_id, component=component, in_kernel=in_kernel,
-        persist=persist,
+        persist=persist, session=session,
     )  # fmt: skip
