@@ -93,6 +93,28 @@ def test_user_mistakes_get_one_clear_error_and_exit_2(tmp_path) -> None:
     )
 
 
+def test_an_endpoint_that_is_no_url_and_a_port_out_of_range_are_user_mistakes(tmp_path) -> None:
+    for endpoint in ("ftp://host:21", "http://", "https://:8888"):
+        done = cli("show", "some-run", "--endpoint", endpoint, cwd=tmp_path)
+        assert done.returncode == 2, (endpoint, done.stderr)
+        assert done.stderr.startswith("error: ") and "not an http:// or https:// URL" in (
+            done.stderr
+        ), (endpoint, done.stderr)
+        assert "bug" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    for port in ("65536", "99999", "-1"):  # a socket takes 99999 as 34463, without a word
+        done = cli("serve", "--port", port, cwd=tmp_path)
+        assert done.returncode == 2 and "--port" in done.stderr, (port, done.stderr)
+    assert not (tmp_path / "local_outputs").exists()
+
+
+def test_an_endpoint_without_a_scheme_is_https_as_kfp_client_takes_it() -> None:
+    from kfp_notebook import KubeflowRunner
+
+    runner = KubeflowRunner("pipelines.example.com:8888/")
+    assert runner.resolved_endpoint() == "https://pipelines.example.com:8888"
+    assert KubeflowRunner("http://localhost:8888").resolved_endpoint() == "http://localhost:8888"
+
+
 @dsl.component(base_image="python:3.11")
 def fails() -> None:
     raise ValueError("boom from the component")

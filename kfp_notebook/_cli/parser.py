@@ -30,8 +30,9 @@ def _run_id(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _whole(minimum: int, what: str) -> Callable[[str], int]:
-    """An argparse type: a whole number of at least `minimum` (`what` says what it counts)."""
+def _whole(minimum: int, what: str, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `minimum` and at most `maximum` (`what`
+    says what it counts)."""
 
     def parse(text: str) -> int:
         try:
@@ -40,6 +41,8 @@ def _whole(minimum: int, what: str) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{value}: give at least {minimum} {what}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{value}: give at most {maximum} {what}")
         return value
 
     return parse
@@ -47,6 +50,7 @@ def _whole(minimum: int, what: str) -> Callable[[str], int]:
 
 _count = _whole(0, "lines")
 _workers = _whole(1, "parallel task")
+_port = _whole(0, "(a TCP port; 0 picks a free one)", 65535)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -234,7 +238,7 @@ def _bridge_options(sub: argparse._SubParsersAction, run: argparse.ArgumentParse
     remote.add_argument("--token", help="bearer token for the endpoint")
     remote.add_argument("--namespace", help="the cluster namespace (multi-user KFP)")
     serve = sub.add_parser("serve", help="serve KFP's v2beta1 REST API, backed by this engine")
-    serve.add_argument("--port", type=int, default=8888, help="the port (default 8888)")
+    serve.add_argument("--port", type=_port, default=8888, help="the port (default 8888)")
     serve.add_argument(
         "--bind", default="127.0.0.1", help="the address (default loopback; others need --token)"
     )

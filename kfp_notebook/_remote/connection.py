@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 from collections.abc import Iterator
@@ -56,7 +57,21 @@ class KubeflowRunner:
                 "the kubeflow runner needs an endpoint: KubeflowRunner(endpoint=URL), "
                 f"--endpoint URL, or ${ENDPOINT_ENV}"
             )
-        return endpoint.rstrip("/")
+        return _checked_url(endpoint.strip()).rstrip("/")
+
+
+def _checked_url(endpoint: str) -> str:
+    """An http(s) URL with a host. One without a scheme gets https://, as kfp.Client does."""
+    if "://" not in endpoint:
+        endpoint = "https://" + endpoint
+    parts = urllib.parse.urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise KfpNotebookError(
+            f"the endpoint {endpoint!r} is not an http:// or https:// URL with a host: give the "
+            "KFP API's URL, e.g. http://localhost:8888 after `kubectl port-forward -n kubeflow "
+            "svc/ml-pipeline 8888:8888`"
+        )
+    return endpoint
 
 
 def _reason(exc: BaseException) -> str:
