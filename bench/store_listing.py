@@ -25,12 +25,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from serve import serve  # noqa: E402
 
-from kfp_notebook._store.index import (  # noqa: E402
-    change_token,
-    connect_readonly,
-    page_runs,
-)
 from kfp_notebook._store.layout import INDEX_NAME  # noqa: E402
+from kfp_notebook._store.reader import StoreReader  # noqa: E402
 from kfp_notebook._store.schema import SCHEMA  # noqa: E402
 from kfp_notebook._views.shape import run_json  # noqa: E402
 
@@ -91,14 +87,12 @@ def median_ms(fn: Callable[[], object], repeat: int = 20) -> float:
 
 
 def in_process(root: Path) -> None:
-    """What RunsHandler.get does per request: open read-only, count, page, serialize, close."""
+    """What RunsHandler.get does per request: open a reader, count, page, serialize, close."""
 
     def page(**kw: object) -> str:
-        db = connect_readonly(root)
-        assert db is not None
-        try:
-            token = change_token(root, db)
-            p = page_runs(db, 50, **kw)  # type: ignore[arg-type]
+        with StoreReader(root) as reader:
+            token = reader.change_token()
+            p = reader.page_runs(50, **kw)  # type: ignore[arg-type]
             return json.dumps(
                 {
                     "runs": [run_json(r, root) for r in p.runs],
@@ -107,18 +101,13 @@ def in_process(root: Path) -> None:
                     "token": token,
                 }
             )
-        finally:
-            db.close()
 
     first = json.loads(page())
-    deep_cursor = None
-    db = connect_readonly(root)
-    assert db is not None
     cursor = None
-    for _ in range(190):  # walk to run ~9,500 once, to time the page found there
-        cursor = page_runs(db, 50, cursor).next_cursor
+    with StoreReader(root) as reader:
+        for _ in range(190):  # walk to run ~9,500 once, to time the page found there
+            cursor = reader.page_runs(50, cursor).next_cursor
     deep_cursor = cursor
-    db.close()
     print(
         f"  in process: first page {median_ms(page):7.2f} ms"
         f" (total {first['total']}, {len(first['runs'])} runs)"

@@ -20,7 +20,7 @@ from kfp_notebook._engine.engine import Engine
 from kfp_notebook._errors import run_ended_error
 from kfp_notebook._model.events import EventBus, Listener
 from kfp_notebook._model.failure import brief
-from kfp_notebook._model.states import RunState
+from kfp_notebook._model.states import RunState, parse_run_state
 from kfp_notebook._remote.connection import KubeflowRunner
 from kfp_notebook._remote.launch import RemoteStarter, remote_runner
 from kfp_notebook._runners import DEFAULT_RUNNER
@@ -246,7 +246,9 @@ def list_runs(
     namespace: str | None = None,
 ) -> list[RunRecord]:
     """The latest runs recorded here, newest first; with `endpoint`, those of that KFP cluster
-    (whoever started them; `token`, `namespace` as for KubeflowRunner)."""
+    (whoever started them; `token`, `namespace` as for KubeflowRunner). `status` is a run
+    state in any case; a run whose engine died is INTERRUPTED, as every reader shows it."""
+    status = parse_run_state(status).value if status else None
     if endpoint is not None:
         reader = cluster_reader(endpoint, token, namespace)
         found = reader.list_runs(limit=limit, status=status, experiment=experiment)

@@ -30,7 +30,9 @@ def runs(args: argparse.Namespace) -> int:
         print(json.dumps([run_json(r, store.root) for r in records], indent=1))
         return 0
     if not records:
-        print(f"no runs in {store.root}")
+        state = f"{args.status} " if args.status else ""
+        of = f" of experiment {args.experiment!r}" if args.experiment else ""
+        print(f"no {state}runs{of} in {store.root}")
         return 0
     print_runs(records, store.remote)
     return 0

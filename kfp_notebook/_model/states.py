@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["LEAF_KINDS", "RunState", "TaskKind", "TaskState"]
+from kfp_notebook._errors import KfpNotebookError
+
+__all__ = ["LEAF_KINDS", "RunState", "TaskKind", "TaskState", "parse_run_state"]
 
 
 class TaskState(str, Enum):
@@ -37,6 +39,15 @@ class RunState(str, Enum):
     @property
     def terminal(self) -> bool:
         return self is not RunState.RUNNING
+
+
+def parse_run_state(text: str) -> RunState:
+    """A run state a user named, in any case (failed is FAILED); else one error naming them."""
+    try:
+        return RunState(text.strip().upper())
+    except ValueError:
+        names = ", ".join(s.value for s in RunState)
+        raise KfpNotebookError(f"{text!r} is not a run state: use one of {names}") from None
 
 
 class TaskKind(str, Enum):

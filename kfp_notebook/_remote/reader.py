@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kfp_notebook._errors import KfpNotebookError
-from kfp_notebook._model.states import RunState
+from kfp_notebook._model.states import RunState, parse_run_state
 from kfp_notebook._remote.connection import Connection, KubeflowRunner
 from kfp_notebook._remote.mapping import (
     RemoteTask,
@@ -72,7 +72,7 @@ class ClusterReader:
         experiment_id = self.conn.experiment_id_of(experiment) if experiment else None
         if experiment and experiment_id is None:
             return []
-        wanted = _state(status) if status else None
+        wanted = parse_run_state(status) if status else None
         page = self.conn.list_runs(min(max(limit, 1) * (5 if wanted else 1), 1000), experiment_id)
         runs = [self.cluster_run(data) for data in page]
         return [r for r in runs if wanted is None or r.record.status is wanted][:limit]
@@ -205,11 +205,3 @@ def _task_record(
         outputs=as_declared(spec, t.component, "outputDefinitions", outputs),
         message=t.message, cache_key=None, artifacts=artifacts, input_artifacts=given,
     )  # fmt: skip
-
-
-def _state(status: str) -> RunState:
-    try:
-        return RunState(status.upper())
-    except ValueError:
-        names = ", ".join(s.value for s in RunState)
-        raise KfpNotebookError(f"no run state {status!r}: use one of {names}") from None

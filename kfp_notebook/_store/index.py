@@ -22,14 +22,14 @@ __all__ = [
     "change_token",
     "connect_readonly",
     "count_runs",
+    "cursor_of",
     "delete_run_rows",
     "experiment_names",
     "get_run",
     "get_tasks",
     "leaf_summaries",
-    "list_runs",
-    "page_runs",
     "pipeline_names",
+    "runs_after",
 ]
 
 
@@ -88,22 +88,30 @@ def _filters(
     return where, args
 
 
-def list_runs(
+def runs_after(
     db: sqlite3.Connection,
-    limit: int = 50,
-    offset: int = 0,
-    status: str | None = None,
+    limit: int,
+    cursor: str | None = None,
+    statuses: list[str] | None = None,
     pipeline_name: str | None = None,
+    text: str | None = None,
     experiment: str | None = None,
 ) -> list[RunRecord]:
-    """Runs newest first, by offset (what `RunStore.list_runs` and the CLI use)."""
-    where, args = _filters([status] if status else [], pipeline_name, None, experiment)
-    sql = "SELECT * FROM runs"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY created DESC, run_id DESC LIMIT ? OFFSET ?"
-    rows = db.execute(sql, (*args, limit, offset)).fetchall()
-    return [RunRecord.from_row(r) for r in rows]
+    """Up to `limit` runs newest first, after `cursor` (`cursor_of` a run; ValueError on one
+    it did not make): a keyset range scan, as fast at run 9,950 as at run 0 (no OFFSET)."""
+    where, args = _filters(statuses or [], pipeline_name, text, experiment)
+    if cursor:
+        created, run_id = _decode_cursor(cursor)
+        where.append("(created < ? OR (created = ? AND run_id < ?))")
+        args.extend((created, created, run_id))
+    sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY created DESC, run_id DESC LIMIT ?"
+    return [RunRecord.from_row(r) for r in db.execute(sql, (*args, limit)).fetchall()]
+
+
+def cursor_of(run: RunRecord) -> str:
+    """Where a listing continues after `run` (what `runs_after` takes)."""
+    return f"{run.created!r}:{run.run_id}"
 
 
 def count_runs(
@@ -123,32 +131,6 @@ def _decode_cursor(cursor: str) -> tuple[float, str]:
     if not run_id:
         raise ValueError(f"not a cursor: {cursor!r}")
     return float(created), run_id
-
-
-def page_runs(
-    db: sqlite3.Connection,
-    limit: int = 50,
-    cursor: str | None = None,
-    statuses: list[str] | None = None,
-    pipeline_name: str | None = None,
-    text: str | None = None,
-    experiment: str | None = None,
-) -> RunPage:
-    """A keyset page: stable while new runs arrive at the top, and as fast at run 9,950 as at
-    run 0 (an index range scan, no OFFSET). Raises ValueError on a malformed cursor."""
-    where, args = _filters(statuses or [], pipeline_name, text, experiment)
-    total = count_runs(db, statuses, pipeline_name, text, experiment)
-    if cursor:
-        created, run_id = _decode_cursor(cursor)
-        where.append("(created < ? OR (created = ? AND run_id < ?))")
-        args.extend((created, created, run_id))
-    sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
-    sql += " ORDER BY created DESC, run_id DESC LIMIT ?"
-    rows = db.execute(sql, (*args, limit + 1)).fetchall()
-    runs = [RunRecord.from_row(r) for r in rows[:limit]]
-    more = len(rows) > limit
-    next_cursor = f"{runs[-1].created!r}:{runs[-1].run_id}" if more and runs else None
-    return RunPage(runs, total, next_cursor)
 
 
 def pipeline_names(db: sqlite3.Connection) -> dict[str, int]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from dataclasses import replace
 from pathlib import Path
 
 import kfp_notebook._store.index as _index
@@ -23,6 +22,7 @@ from kfp_notebook._store.liveness import as_seen, summaries_as_seen, tasks_as_se
 from kfp_notebook._store.objroot import resolve_root
 from kfp_notebook._store.records import RunRecord, TaskRecord, TaskSummary
 from kfp_notebook._store.remote import RemoteRecord, get_remote
+from kfp_notebook._store.seen import list_seen, page_seen
 
 __all__ = ["StoreReader"]
 
@@ -86,8 +86,7 @@ class StoreReader:
             db = self._index()
             if db is None:
                 return []
-            found = _index.list_runs(db, limit, offset, status, pipeline_name, experiment)
-        return [as_seen(self.root, r) for r in found]
+            return list_seen(db, self.root, limit, offset, status, pipeline_name, experiment)
 
     def get_run(self, run_id: str) -> RunRecord | None:
         with self._lock:
@@ -122,13 +121,14 @@ class StoreReader:
         text: str | None = None,
         experiment: str | None = None,
     ) -> RunPage:
-        """A keyset page of runs, newest first (ValueError on a cursor it did not make)."""
+        """A keyset page of runs, newest first, filtered on the states they read in (`seen.py`;
+        ValueError on a cursor it did not make)."""
         with self._lock:
             db = self._index()
             if db is None:
                 return RunPage([], 0, None)
-            page = _index.page_runs(db, limit, cursor, statuses, pipeline_name, text, experiment)
-        return replace(page, runs=[as_seen(self.root, r) for r in page.runs])
+            filters = (pipeline_name, text, experiment)
+            return page_seen(db, self.root, limit, cursor, statuses, filters)
 
     def count_runs(self) -> int:
         with self._lock:
