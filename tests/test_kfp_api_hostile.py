@@ -142,6 +142,25 @@ def test_wrong_filter_types_and_a_non_ascii_token_answer_4xx(served) -> None:
     assert status == 401 and answer["code"] == 16, answer
 
 
+def test_unknown_paths_and_methods_answer_as_the_api_servers_gateway(served) -> None:
+    """grpc-gateway v2 under /apis/ (backend/src/apiserver/main.go): 404 NOT_FOUND for a path
+    it has no route for, 501 UNIMPLEMENTED for a method a path does not take; JSON, not HTML.
+    Outside /apis/, its top router's plain 404."""
+    url, _, _ = served
+    for method, path in [("GET", "/apis/v2beta1/nothing"), ("POST", "/apis/v1beta1/runs"),
+                         ("DELETE", "/apis/v2beta1/runs/a/b/c")]:  # fmt: skip
+        status, answer = _request(url, method, path)
+        assert status == 404 and answer["code"] == 5, (method, path, answer)
+        assert answer["message"] == "Not Found", answer
+    for method, path in [("PUT", "/apis/v2beta1/runs"), ("DELETE", "/apis/v2beta1/experiments"),
+                         ("GET", "/apis/v2beta1/runs/some-run:archive")]:  # fmt: skip
+        status, answer = _request(url, method, path)
+        assert status == 501 and answer["code"] == 12, (method, path, answer)
+        assert answer["message"] == "Method Not Allowed", answer
+    status, answer = _request(url, "GET", "/no/such/page")
+    assert status == 404 and answer == {"raw": "404 page not found\n"}, answer
+
+
 def test_a_body_past_the_file_limit_is_refused_and_the_server_stays_small(served) -> None:
     url, proc, _ = served
     start = _rss_kib(proc.pid)

@@ -41,7 +41,7 @@ class KfpApi:
         return cls(root, registry, Catalog(registry), runs)
 
 
-_GRPC = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 413: 8, 500: 13}
+_GRPC = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 413: 8, 500: 13, 501: 12}
 
 
 def error_body(exc: RequestError) -> dict[str, Any]:
@@ -105,6 +105,19 @@ class _Api:
     def attempt(self, make: Callable[[], Any]) -> tuple[bool, Any]:
         result, error = self.produce(make)
         return self.reply(result, error), result
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Tornado's own refusals in the backend's shape, as its gateway (grpc-gateway v2)
+        answers them: a method the path does not take is 501 UNIMPLEMENTED "Method Not
+        Allowed"; anything else unforeseen is INTERNAL, never an HTML page."""
+        self.set_header("Content-Type", "application/json")
+        if status_code == 405:
+            self.set_status(501)
+            error = RequestError(501, "Method Not Allowed")
+        else:
+            reason = getattr(self, "_reason", "") if status_code < 500 else "Internal"
+            error = RequestError(status_code, reason or "Internal")
+        self.finish(json.dumps(error_body(error)))
 
     async def answer(self, make: Callable[[], Any]) -> None:
         """Run `make` on a worker thread (parsing a large upload never holds up other
@@ -205,6 +218,15 @@ class _PodLogs:
         self.finish()
 
 
+class _NoRoute:
+    """Any other path under /apis/, any method: the gateway's 404 NOT_FOUND "Not Found"."""
+
+    def _none(self: Any, *_: str) -> None:
+        self.reply(None, RequestError(404, "Not Found"))
+
+    get = post = put = patch = delete = head = options = _none
+
+
 def routes(prefix: str, base: type) -> list[tuple[str, type]]:
     """URL patterns under `prefix` (empty for `serve`, `<base_url>kfp-notebook/kfp` in Jupyter)."""
     v2 = prefix + "/apis/v2beta1"
@@ -248,4 +270,5 @@ def routes(prefix: str, base: type) -> list[tuple[str, type]]:
     log = prefix + f"/apis/v1alpha1/runs/{ident}/nodes/{ident}/log"
     out.append((log, type("KfpApiLogHandler", (_LogStream, _Api, base), {})))
     out.append((prefix + "/k8s/pod/logs", type("KfpUiPodLogHandler", (_PodLogs, _Api, base), {})))
+    out.append((prefix + "/apis/.*", type("KfpApiNoRouteHandler", (_NoRoute, _Api, base), {})))
     return out

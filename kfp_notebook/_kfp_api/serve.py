@@ -55,12 +55,23 @@ class TokenHandler(web.RequestHandler):
         return
 
 
+class _NotFound(web.RequestHandler):
+    """A path outside the API's: Go's plain 404, as the API server's top router answers it."""
+
+    def prepare(self) -> None:
+        self.set_status(404)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.finish("404 page not found\n")
+
+
 def make_app(api: KfpApi, token: str) -> web.Application:
     handlers = [*routes("", TokenHandler), *mlmd_routes("", TokenHandler), page_route("")]
     mlmd = lambda: MetadataMirror(api.root, api.runs.store)  # noqa: E731 (opened on first use)
     return web.Application(
-        handlers, kfp_api=api, kfp_api_token=token, kfp_mlmd=mlmd, xsrf_cookies=False
-    )
+        handlers, kfp_api=api, kfp_api_token=token, kfp_mlmd=mlmd, xsrf_cookies=False,
+        default_handler_class=_NotFound,
+    )  # fmt: skip
 
 
 def _loopback(host: str) -> bool:
