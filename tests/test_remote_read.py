@@ -276,3 +276,22 @@ def test_a_run_an_earlier_version_marked_interrupted_is_followed_again(url, tmp_
     assert task.status.value == "SUCCEEDED" and task.message == ""
     log = StoreReader(root).log_path(run_id, "pause").read_text()
     assert log.count("pausing") == 1 and log.count("resumed") == 1
+
+
+def test_listing_a_clusters_runs_follows_its_pages(url, elsewhere, monkeypatch, tmp_path):
+    """The backend answers at most 200 runs a page, so a listing of more follows
+    next_page_token: here with pages of 1 against serve, which pages as the backend does."""
+    import kfp_notebook
+    from kfp_notebook._remote import connection
+
+    client = kfp.Client(host=url, existing_token=TOKEN)
+    package = tmp_path / "shouter.yaml"
+    compiler.Compiler().compile(shouter, str(package))
+    while (client.list_runs(page_size=1).total_size or 0) < 3:  # the other tests make them
+        client.create_run_from_pipeline_package(str(package), {"text": "page"})
+    newest = client.list_runs(page_size=3, sort_by="created_at desc")
+    expected = [r.run_id for r in newest.runs]
+    assert len(expected) == 3, expected
+    monkeypatch.setattr(connection, "PAGE_SIZE", 1)
+    listed = kfp_notebook.list_runs(limit=3, endpoint=url, token=TOKEN)
+    assert [r.run_id for r in listed] == expected

@@ -123,18 +123,30 @@ def version_json(v: dict[str, Any], spec: dict[str, Any] | None = None) -> dict[
     return out
 
 
+# A page as the backend sizes it (backend/src/apiserver/list/list.go `validatePageSize`): 20
+# when none is asked, never more than 200 (a client that wants more follows next_page_token).
+DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 20, 200
+
+
 class ListQuery:
     """`filter`, `sort_by`, `page_size` and `page_token` of a List call, applied to JSON rows
     (the already converted messages, so filters use the API's field names)."""
 
     def __init__(self, args: dict[str, str]) -> None:
-        self.size = int(args.get("page_size") or 0) or 1000
+        size = int(args.get("page_size") or 0)
         token = args.get("page_token") or ""
         self.offset = int(base64.b64decode(token, altchars=b"-_", validate=True)) if token else 0
-        if self.size < 0 or self.offset < 0:
+        if size < 0 or self.offset < 0:
             raise ValueError("page_size and page_token must not be negative")
-        sort = (args.get("sort_by") or "created_at").split()
-        self.sort_key, self.descending = sort[0], len(sort) > 1 and sort[1].lower() == "desc"
+        self.size = min(size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        sort_by = args.get("sort_by") or ""
+        sort = sort_by.lower().split() or ["created_at"]
+        if len(sort) > 2 or sort[1:] not in ([], ["asc"], ["desc"]):
+            raise ValueError(
+                f"Received invalid sort by format {sort_by!r}. Supported format: "
+                '"field_name", "field_name desc", or "field_name asc"'
+            )
+        self.sort_key, self.descending = sort[0], sort[1:] == ["desc"]
         raw = args.get("filter")
         parsed = json.loads(raw) if raw else {}
         if not isinstance(parsed, dict):
@@ -146,11 +158,25 @@ class ListQuery:
 
     def apply(self, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int, str]:
         kept = [r for r in rows if self.keep(r)]
-        kept.sort(key=lambda r: str(r.get(self.sort_key, "")), reverse=self.descending)
+        key = _sort_field(self.sort_key, kept)
+        kept.sort(key=lambda r: str(r.get(key, "")), reverse=self.descending)
         page = kept[self.offset : self.offset + self.size]
         end = self.offset + self.size
         token = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(kept) else ""
         return page, len(kept), token
+
+
+def _sort_field(name: str, rows: list[dict[str, Any]]) -> str:
+    """The field `sort_by` names, with the backend's aliases (`name` for display_name, `id`
+    for the message's own id); a field no row has is refused, as the backend refuses it."""
+    if name == "name":
+        name = "display_name"
+    if name == "id":
+        ids = ("run_id", "pipeline_version_id", "pipeline_id", "experiment_id")
+        name = next((k for k in ids if rows and k in rows[0]), name)
+    if rows and not any(name in r for r in rows):
+        raise ValueError(f"Invalid sorting field: {name!r}")
+    return name
 
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {

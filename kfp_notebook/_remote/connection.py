@@ -26,6 +26,7 @@ from kfp_notebook._remote.podlog import LogRoutes
 
 __all__ = ["Connection", "KubeflowRunner"]
 
+PAGE_SIZE = 200  # the most runs the backend answers in one page (apiserver/list/list.go)
 ENDPOINT_ENV = "KF_PIPELINES_ENDPOINT"  # what kfp.Client reads when host is not given
 _TOKEN_HINT = (
     "pass a token: KubeflowRunner(existing_token=...), `--token T` on the CLI or "
@@ -209,15 +210,25 @@ class Connection:
         not know), through the client's own authentication."""
         return self.get_json(f"/apis/v2beta1/runs/{run_id}", "reading the run", run_id)
 
-    def list_runs(self, page_size: int, experiment_id: str | None = None) -> list[dict[str, Any]]:
-        """The cluster's latest runs, newest first (`GET /apis/v2beta1/runs`, one page)."""
-        query = [("page_size", str(page_size)), ("sort_by", "created_at desc")]
+    def list_runs(self, count: int, experiment_id: str | None = None) -> list[dict[str, Any]]:
+        """The cluster's latest `count` runs, newest first (`GET /apis/v2beta1/runs`), a page
+        of at most PAGE_SIZE at a time: the backend answers no more than 200 in one."""
+        query = [("sort_by", "created_at desc")]
         if self.runner.namespace:
             query.append(("namespace", self.runner.namespace))
         if experiment_id:
             query.append(("experiment_id", experiment_id))
-        found = self.get_json("/apis/v2beta1/runs", "listing the runs", query=query)
-        return [r for r in found.get("runs") or [] if isinstance(r, dict)]
+        runs: list[dict[str, Any]] = []
+        token = ""
+        while len(runs) < count:
+            page = [("page_size", str(min(count - len(runs), PAGE_SIZE)))]
+            page += [("page_token", token)] if token else []
+            found = self.get_json("/apis/v2beta1/runs", "listing the runs", query=query + page)
+            runs += [r for r in found.get("runs") or [] if isinstance(r, dict)]
+            token = str(found.get("next_page_token") or "")
+            if not token:
+                break
+        return runs[:count]
 
     def experiment_name(self, experiment_id: str) -> str:
         """An experiment's display name ("" when the cluster does not say)."""
