@@ -38,3 +38,21 @@ def test_sort_by_takes_the_backends_forms_and_refuses_others() -> None:
         ListQuery({"sort_by": "colour"}).apply(ROWS)
     with pytest.raises(ValueError, match="must not be negative"):
         ListQuery({"page_size": "-1"})
+
+
+def test_the_runs_parsed_files_held_are_the_latest_few() -> None:
+    """A listing reads every run's kept fields; serve holds the last 256, not all of them."""
+    from kfp_notebook._kfp_api.runs import _Recent
+
+    made: list[str] = []
+    recent = _Recent(size=3)
+
+    def make(key: str):
+        return lambda: made.append(key) or {"key": key}
+
+    for key in "abcdea":
+        assert recent.get(key, make(key)) == {"key": key}
+    assert made == ["a", "b", "c", "d", "e", "a"]  # a was dropped when d came
+    assert list(recent.held) == ["d", "e", "a"]
+    recent.get("d", make("d"))  # held: not made again, now the latest
+    assert made[-1] == "a" and list(recent.held) == ["e", "a", "d"]

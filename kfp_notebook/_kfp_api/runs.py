@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,26 @@ _KEPT_FIELDS = ("recurring_run_id", "plugins_input", "plugins_output")
 _KEPT_FILE = "kfp-api-run.json"
 
 
+class _Recent:
+    """Parsed files of the runs last read, made once each, at most `size` held (a listing of
+    10,000 runs must not keep them all); shared by the handlers' worker threads."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size, self.lock, self.held = size, threading.Lock(), OrderedDict[str, Any]()
+
+    def get(self, key: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        with self.lock:
+            if key in self.held:
+                self.held.move_to_end(key)
+                return dict(self.held[key])
+        made = make()
+        with self.lock:
+            self.held[key] = made
+            while len(self.held) > self.size:
+                self.held.popitem(last=False)
+        return dict(made)
+
+
 class RunService:
     def __init__(
         self,
@@ -48,8 +71,7 @@ class RunService:
         self.extras = extras
         self.starter = starter or DetachedStarter()
         self.store = StoreReader(root)
-        self._specs: dict[str, dict[str, Any]] = {}
-        self._kept: dict[str, dict[str, Any]] = {}
+        self._specs, self._kept = _Recent(), _Recent()
 
     # ------------------------------------------------------------------ reading
     def entry(self, run_id: str) -> dict[str, Any]:
@@ -59,44 +81,46 @@ class RunService:
         return entry
 
     def get(self, run_id: str, details: bool = True) -> dict[str, Any]:
+        """The Run message; `details=False` leaves out its task details and echoed spec (what
+        a listing filters and sorts on needs neither)."""
         entry = self.entry(run_id)
         record = self.store.get_run(run_id)
         tasks = self.store.get_tasks(run_id) if record is not None and details else None
         canceling = self.store.cancel_requested(run_id)
         out = run_json(entry, record, tasks if details else None, canceling, self.extras)
         out.update(self._kept_fields(run_id))
-        if not entry["pipeline_version_id"]:  # created from an inline spec: the backend echoes it
+        if details and not entry["pipeline_version_id"]:  # an inline spec: the backend echoes it
             out["pipeline_spec"] = self._spec(run_id)
         return out
 
     def _spec(self, run_id: str) -> dict[str, Any]:
-        cached = self._specs.get(run_id)
-        if cached is None:
+        def parse() -> dict[str, Any]:
             try:
-                text = self.store.read_spec(run_id)
-                cached = next(iter(load_documents(text)))
+                found = next(iter(load_documents(self.store.read_spec(run_id))))
             except (OSError, StopIteration, yaml.YAMLError):
                 return {}
-            self._specs[run_id] = cached
-        return cached
+            return found if isinstance(found, dict) else {}
+
+        return self._specs.get(run_id, parse)
 
     def _kept_fields(self, run_id: str) -> dict[str, Any]:
-        kept = self._kept.get(run_id)
-        if kept is None:
+        def read() -> dict[str, Any]:
             try:
                 kept = json.loads((layout.run_dir(self.root, run_id) / _KEPT_FILE).read_text())
             except (OSError, ValueError):
-                kept = {}
-            self._kept[run_id] = kept = kept if isinstance(kept, dict) else {}
-        return kept
+                return {}
+            return kept if isinstance(kept, dict) else {}
+
+        return self._kept.get(run_id, read)
 
     def list(self, args: dict[str, str]) -> dict[str, Any]:
         query = ListQuery(args)
         experiment = args.get("experiment_id")
         entries = self.registry.all("runs", **({"experiment_id": experiment} if experiment else {}))
-        rows = [self.get(e["run_id"]) for e in entries]
+        rows = [self.get(e["run_id"], details=False) for e in entries]
         page, total, token = query.apply(rows)
-        return {"runs": page, "total_size": total, "next_page_token": token}
+        runs = [self.get(r["run_id"]) for r in page]  # the details of the page's runs alone
+        return {"runs": runs, "total_size": total, "next_page_token": token}
 
     # ------------------------------------------------------------------ starting
     def create(self, body: dict[str, Any], spec: dict[str, Any], version: dict[str, Any] | None,
