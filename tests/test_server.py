@@ -274,6 +274,13 @@ async def test_one_run_has_tasks_with_status_timings_parameters_artifacts(
     )
     log = await get_json(jp_fetch, "roots", rid(runs_root), "runs", run.run_id, "log", task="make")
     assert "making 3 rows" in log["text"]
+    from tornado.httpclient import HTTPClientError
+
+    for bad in ("-5", "many"):  # -5 answered an empty text as if the log had no end
+        with pytest.raises(HTTPClientError) as err:
+            await get_json(jp_fetch, "roots", rid(runs_root), "runs", run.run_id, "log",
+                           task="make", max_bytes=bad)  # fmt: skip
+        assert err.value.code == 400, bad
 
 
 async def test_previews_of_a_csv_dataset_and_markdown(jp_fetch: Any, runs_root: Path) -> None:

@@ -32,6 +32,8 @@ class LogHandler(BaseHandler):
             cap = min(int(self.get_query_argument("max_bytes", "65536")), _MAX_LOG)
         except ValueError:
             raise self.fail(400, "max_bytes must be a whole number") from None
+        if cap < 0:
+            raise self.fail(400, "max_bytes must not be negative")
         try:
             path = confine(root.path, *parts)
         except PathRefused as exc:
