@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { task } from "./fixtures.test-util";
-import { LogPanel } from "./panels";
+import { LogPanel, shownOf } from "./panels";
 
 const LOG = [
   '[KFP Executor 2026-11-28 06:07:01,919 INFO]: Loading KFP component "train" from /x/train.py',
@@ -32,9 +32,7 @@ describe("LogPanel", () => {
     panel.update(tasks, { a: ["one"], "loop/b": LOG.slice(0, 2) }, { a: 1, "loop/b": 2 }, "");
     const shown = [...panel.el.querySelectorAll(".kfpnb-log-lines > .kfpnb-line")];
     expect(shown.map((l) => l.textContent)).toEqual([`${"a".padEnd(12)} | one`]);
-    expect(panel.el.querySelector(".kfpnb-meta")?.textContent).toBe(
-      "all tasks · 3 line(s) shown of 3",
-    );
+    expect(panel.el.querySelector(".kfpnb-meta")?.textContent).toBe("all tasks · 3 lines");
   });
 
   it("shows a progress bar's latest state after the log, replaced as it moves", () => {
@@ -55,5 +53,14 @@ describe("LogPanel", () => {
     // the bar's line logged: no state is left to show
     panel.update(tasks, { fit: ["epoch 1", "100%|##########"] }, { fit: 2 }, "fit", new Map());
     expect(bar()).toHaveLength(0);
+  });
+});
+
+describe("shownOf", () => {
+  it("counts lines in words, with their plural", () => {
+    expect(shownOf(1, 1)).toBe("1 line");
+    expect(shownOf(3200, 3200)).toBe("3,200 lines");
+    expect(shownOf(1000, 3200)).toBe("1,000 of 3,200 lines shown");
+    expect(shownOf(0, 1)).toBe("0 of 1 line shown");
   });
 });

@@ -99,7 +99,7 @@ export class LogPanel {
     }
     this.last = key;
     const stick = this.pre.scrollTop + this.pre.clientHeight >= this.pre.scrollHeight - 20;
-    this.info.textContent = `${task ? task.name : "all tasks"} · ${lines.length} line(s) shown of ${total}`;
+    this.info.textContent = `${task ? task.name : "all tasks"} · ${shownOf(lines.length, total)}`;
     const render = (l: Line): HTMLElement => {
       const kind = l.error ? " kfpnb-error" : l.bar ? " kfpnb-bar" : "";
       const div = h("div", { class: `kfpnb-line${kind}` });
@@ -183,4 +183,13 @@ export function renderOutputs(
     );
   }
   return box;
+}
+
+/** "32 lines", "1 line", or "3 of 32 lines shown" (a search, or a tail of a longer log). */
+export function shownOf(shown: number, total: number): string {
+  const count = (n: number) => n.toLocaleString("en-US");
+  if (shown === total) {
+    return `${count(total)} ${total === 1 ? "line" : "lines"}`;
+  }
+  return `${count(shown)} of ${count(total)} ${total === 1 ? "line" : "lines"} shown`;
 }
