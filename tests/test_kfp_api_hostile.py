@@ -157,6 +157,8 @@ def test_unknown_paths_and_methods_answer_as_the_api_servers_gateway(served) -> 
         status, answer = _request(url, method, path)
         assert status == 501 and answer["code"] == 12, (method, path, answer)
         assert answer["message"] == "Method Not Allowed", answer
+    status, answer = _request(url, "DELETE", "/apis/v2beta1/healthz")  # its router: any method
+    assert status == 200 and answer == {"multi_user": False}, answer
     status, answer = _request(url, "GET", "/no/such/page")
     assert status == 404 and answer == {"raw": "404 page not found\n"}, answer
 

@@ -41,6 +41,7 @@ class KfpApi:
         return cls(root, registry, Catalog(registry), runs)
 
 
+_ANY = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _GRPC = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 413: 8, 500: 13, 501: 12}
 
 
@@ -233,7 +234,7 @@ def routes(prefix: str, base: type) -> list[tuple[str, type]]:
     ident = r"([^/:]+)"
     runs, exps, pipes = "runs", "experiments", "pipelines"
     table: list[tuple[str, dict[str, Callable[..., Any]]]] = [
-        ("/healthz", {"GET": lambda h: {"multi_user": False}}),
+        ("/healthz", dict.fromkeys(_ANY, lambda h: {"multi_user": False})),  # any, as main.go
         (f"/{exps}", {"GET": lambda h: h.api.catalog.list_experiments(h.args()),
                       "POST": lambda h: h.api.catalog.create_experiment(h.body())}),
         (f"/{exps}/{ident}:archive",
