@@ -175,9 +175,10 @@ def _pipeline_by_name(h: _Api, name: str) -> dict[str, Any]:
 
 class _LogStream:
     """The v1alpha1 node log, streamed in chunks (a 1 GiB log never sits in memory; other
-    requests are served between chunks). A log it cannot read is answered as the API server
-    answers it (`run_log_server.go` writes status 200 before it reads): 200 and the body
-    `{"error_message", "error_details"}`."""
+    requests are served between chunks). A log it cannot read is answered as the API server's
+    older releases answer it (`run_log_server.go` wrote status 200 before it read): 200 and the
+    body `{"error_message", "error_details"}`; newer ones send that body with 500, which a
+    client takes as well and serve never answers."""
 
     async def get(self: Any, run_id: str, node: str) -> None:
         result, error = self.produce(lambda: self.api.runs.log(run_id, node))

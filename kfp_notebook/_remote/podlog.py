@@ -11,8 +11,10 @@ the path's variables, where it never is), so a log is read again from its start 
 already seen are counted past, never held (`LineSplitter`): memory stays at one block and one
 line whatever the log's size, and the follower reads a long log less often (`LogPacer`).
 
-The API server answers a log it cannot read with status 200 (it writes the header before
-reading) and the body `{"error_message": ..., "error_details": ...}`: that body is no log."""
+The API server answers a log it cannot read with the body `{"error_message": ...,
+"error_details": ...}`: with status 200 where it writes the header before reading (older
+releases), with 500 where it does not (newer ones). Either is no log: that body is told from a
+log, and an error status sends the reader to the other route."""
 
 from __future__ import annotations
 
