@@ -7,7 +7,7 @@ import argparse
 from collections.abc import Callable
 
 from kfp_notebook._errors import KfpNotebookError
-from kfp_notebook._model.states import RunState, parse_run_state
+from kfp_notebook._model.states import RUN_STATE_NAMES, parse_run_state
 from kfp_notebook._runners import DEFAULT_RUNNER, check_runner, runner_help
 from kfp_notebook._store.layout import check_run_id
 
@@ -52,7 +52,6 @@ def _whole(minimum: int, what: str, maximum: int | None = None) -> Callable[[str
 _count = _whole(0, "lines")
 _workers = _whole(1, "parallel task")
 _runs = _whole(1, "run")
-_STATES = ", ".join(s.value for s in RunState)
 
 
 def _run_state(text: str) -> str:
@@ -110,7 +109,9 @@ def parser() -> argparse.ArgumentParser:
     runs = sub.add_parser("runs", help="list runs in a pipeline root, newest first")
     runs.add_argument("--pipeline-root", default="./local_outputs", help=_ROOT_HELP)
     runs.add_argument("--limit", type=_runs, default=20, help="at most this many (default 20)")
-    runs.add_argument("--status", type=_run_state, help=f"only runs in this state: {_STATES}")
+    runs.add_argument(
+        "--status", type=_run_state, help=f"only runs in this state: {RUN_STATE_NAMES}"
+    )
     runs.add_argument("--experiment", help="only runs of this experiment")
     runs.add_argument("--json", action="store_true", help="print the runs as JSON")
     compare = sub.add_parser("compare", help="2 to 10 runs side by side, or a metric's trend")

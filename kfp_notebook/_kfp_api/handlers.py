@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tornado.httputil import responses
 from tornado.ioloop import IOLoop
 
 from kfp_notebook._detached import RunnerSettings
@@ -116,7 +117,7 @@ class _Api:
             self.set_status(501)
             error = RequestError(501, "Method Not Allowed")
         else:
-            reason = getattr(self, "_reason", "") if status_code < 500 else "Internal"
+            reason = responses.get(status_code, "") if status_code < 500 else ""
             error = RequestError(status_code, reason or "Internal")
         self.finish(json.dumps(error_body(error)))
 

@@ -41,19 +41,19 @@ class _Recent:
     10,000 runs must not keep them all); shared by the handlers' worker threads."""
 
     def __init__(self, size: int = 256) -> None:
-        self.size, self.lock, self.held = size, threading.Lock(), OrderedDict[str, Any]()
+        self.size, self.lock, self.held = size, threading.Lock(), OrderedDict[str, dict[str, Any]]()
 
     def get(self, key: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         with self.lock:
             if key in self.held:
                 self.held.move_to_end(key)
-                return dict(self.held[key])
+                return self.held[key]
         made = make()
         with self.lock:
             self.held[key] = made
             while len(self.held) > self.size:
                 self.held.popitem(last=False)
-        return dict(made)
+        return made
 
 
 class RunService:

@@ -7,7 +7,14 @@ from enum import Enum
 
 from kfp_notebook._errors import KfpNotebookError
 
-__all__ = ["LEAF_KINDS", "RunState", "TaskKind", "TaskState", "parse_run_state"]
+__all__ = [
+    "LEAF_KINDS",
+    "RUN_STATE_NAMES",
+    "RunState",
+    "TaskKind",
+    "TaskState",
+    "parse_run_state",
+]
 
 
 class TaskState(str, Enum):
@@ -41,13 +48,16 @@ class RunState(str, Enum):
         return self is not RunState.RUNNING
 
 
+RUN_STATE_NAMES = ", ".join(s.value for s in RunState)  # for messages and help texts
+
+
 def parse_run_state(text: str) -> RunState:
     """A run state a user named, in any case (failed is FAILED); else one error naming them."""
     try:
         return RunState(text.strip().upper())
     except ValueError:
-        names = ", ".join(s.value for s in RunState)
-        raise KfpNotebookError(f"{text!r} is not a run state: use one of {names}") from None
+        message = f"{text!r} is not a run state: use one of {RUN_STATE_NAMES}"
+        raise KfpNotebookError(message) from None
 
 
 class TaskKind(str, Enum):
